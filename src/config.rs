@@ -1,0 +1,219 @@
+//! Settings from the command line and the environment.
+//!
+//! Every flag has an environment variable so replicas can be configured by their
+//! orchestrator alone. Secrets are never printed: [`Settings`] implements `Debug` by hand.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+/// Default SQLite database when `DATABASE_URL` is unset: a file beside the working
+/// directory, so a newcomer needs no setup.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/securehands.db";
+
+/// Shortest HS256 secret accepted (RFC 7518 §3.2: at least the hash size, 256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Token signature algorithms the service can be pinned to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum JwtAlgorithm {
+    /// Shared secret (default).
+    #[value(name = "HS256")]
+    Hs256,
+    /// RSA public key.
+    #[value(name = "RS256")]
+    Rs256,
+    /// Ed25519 public key.
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+/// Settings shared by every subcommand that touches the database or tokens.
+#[derive(Clone, Args)]
+pub struct Settings {
+    /// Database URL: `postgres://…` or `sqlite://path`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "SECUREHANDS_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// HS256 signing secret (at least 32 bytes). When unset, one is generated once and kept
+    /// beside the SQLite database (or in the working directory) with 0600 permissions.
+    #[arg(
+        long,
+        env = "SECUREHANDS_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<String>,
+
+    /// Algorithm every token must use; anything else (including `none`) is refused.
+    #[arg(
+        long,
+        env = "SECUREHANDS_JWT_ALGORITHM",
+        value_enum,
+        default_value = "HS256",
+        global = true
+    )]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// PEM public key file for RS256/EdDSA verification.
+    #[arg(long, env = "SECUREHANDS_JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// PEM private key file, only for `token` when RS256/EdDSA is configured.
+    #[arg(long, env = "SECUREHANDS_JWT_PRIVATE_KEY", global = true)]
+    pub jwt_private_key: Option<PathBuf>,
+
+    /// Required `iss` claim, when set.
+    #[arg(long, env = "SECUREHANDS_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` claim, when set.
+    #[arg(long, env = "SECUREHANDS_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+
+    /// Enables `GET/POST /v1/test-clock` and drives time-driven rules from it instead of
+    /// the background loop. Never enable in production.
+    #[arg(
+        long,
+        env = "SECUREHANDS_TEST_CLOCK",
+        default_value_t = false,
+        global = true
+    )]
+    pub test_clock: bool,
+
+    /// Initial value of the test clock (RFC 3339); defaults to the system time at start.
+    #[arg(long, env = "SECUREHANDS_TEST_CLOCK_START", global = true)]
+    pub test_clock_start: Option<chrono::DateTime<chrono::Utc>>,
+
+    /// SQLite `synchronous` pragma (FULL, NORMAL, OFF).
+    #[arg(
+        long,
+        env = "SECUREHANDS_SQLITE_SYNCHRONOUS",
+        default_value = "FULL",
+        global = true
+    )]
+    pub sqlite_synchronous: String,
+
+    /// Maximum database connections per replica.
+    #[arg(
+        long,
+        env = "SECUREHANDS_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// Seconds between runs of the time-driven rules (expiry, auto-acceptance, lapses, SLA).
+    #[arg(
+        long,
+        env = "SECUREHANDS_JOB_INTERVAL_SECS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub job_interval_secs: u64,
+
+    /// Public base URL used to build links in responses (evaluation form).
+    #[arg(
+        long,
+        env = "SECUREHANDS_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_url: String,
+
+    /// Log format: `text` or `json`.
+    #[arg(
+        long,
+        env = "SECUREHANDS_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: String,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("jwt_algorithm", &self.jwt_algorithm)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("test_clock", &self.test_clock)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides a password in a database URL before it reaches a log line.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Where the generated secret lives: beside the SQLite file, or in `./data` for PostgreSQL.
+pub fn generated_secret_path(database_url: &str) -> PathBuf {
+    let sqlite_path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|p| p.split('?').next().unwrap_or(p));
+    match sqlite_path {
+        Some(p) => {
+            let parent = Path::new(p).parent().unwrap_or(Path::new(""));
+            parent.join("jwt-secret")
+        }
+        None if !database_url.contains("://") => Path::new(database_url)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join("jwt-secret"),
+        None => PathBuf::from("data/jwt-secret"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn secret_lives_beside_sqlite_file() {
+        assert_eq!(
+            generated_secret_path("sqlite://data/securehands.db"),
+            PathBuf::from("data/jwt-secret")
+        );
+        assert_eq!(
+            generated_secret_path("postgres://h/db"),
+            PathBuf::from("data/jwt-secret")
+        );
+    }
+}

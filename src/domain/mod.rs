@@ -1,0 +1,13 @@
+//! The business rules of SecureHands, as plain types and functions.
+//!
+//! Nothing in this module tree performs I/O or reads the clock: time arrives as an
+//! argument, storage and HTTP live elsewhere. Every rule of the contract (deadlines,
+//! pricing, allocation of units, state transitions, permissions) is implemented once,
+//! here, and tested exhaustively.
+
+pub mod access;
+pub mod calendar;
+pub mod deadline;
+pub mod ids;
+pub mod pricing;
+pub mod units;

@@ -1,0 +1,38 @@
+//! Business calendars on the wire.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// `PUT /v1/calendars/{id}` body.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CalendarInput {
+    /// Display name.
+    #[validate(length(min = 1, max = 200), custom(function = "super::not_blank"))]
+    #[schema(example = "France (Paris)")]
+    pub name: String,
+    /// IANA time zone name; DST is handled from the tz database.
+    #[schema(example = "Europe/Paris")]
+    pub timezone: String,
+}
+
+/// A business calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Calendar {
+    /// Caller-chosen id, `[a-z0-9-]{1,40}`.
+    #[schema(example = "fr-paris")]
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// IANA time zone name.
+    #[schema(example = "Europe/Paris")]
+    pub timezone: String,
+    /// Public holidays (local dates), ascending.
+    #[schema(value_type = Vec<String>, example = json!(["2026-12-25", "2027-01-01"]))]
+    pub holidays: Vec<NaiveDate>,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}

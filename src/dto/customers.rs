@@ -1,0 +1,77 @@
+//! Customers on the wire.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// The SecureCall contract a pack sale depends on.
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
+pub struct SecureCall {
+    /// Contract reference.
+    #[validate(length(min = 1, max = 100), custom(function = "super::not_blank"))]
+    #[schema(example = "SC-2026-0042")]
+    pub reference: String,
+    /// First day of the contract (local date).
+    #[schema(value_type = String, format = Date, example = "2026-01-01")]
+    pub starts_on: NaiveDate,
+    /// Last day of the contract (local date, inclusive).
+    #[schema(value_type = String, format = Date, example = "2028-12-31")]
+    pub ends_on: NaiveDate,
+}
+
+/// `POST /v1/customers` body.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CustomerInput {
+    /// Name.
+    #[validate(length(min = 1, max = 200), custom(function = "super::not_blank"))]
+    #[schema(example = "Acme Industries")]
+    pub name: String,
+    /// Business calendar id (must exist).
+    #[schema(example = "fr-paris")]
+    pub calendar_id: String,
+    /// SecureCall contract, when there is one.
+    #[validate(nested)]
+    #[serde(default)]
+    pub securecall: Option<SecureCall>,
+    /// Packs may be sold without an active SecureCall contract ("sauf accord contraire").
+    #[serde(default)]
+    pub standalone_agreed: bool,
+}
+
+/// `PATCH /v1/customers/{id}` body (JSON merge patch: absent fields are unchanged,
+/// `securecall: null` removes the contract).
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+pub struct CustomerPatch {
+    /// New name.
+    #[validate(length(min = 1, max = 200), custom(function = "super::not_blank"))]
+    pub name: Option<String>,
+    /// New calendar id.
+    pub calendar_id: Option<String>,
+    /// New contract, or `null` to remove it.
+    #[serde(default, deserialize_with = "super::patch_field")]
+    #[schema(value_type = Option<SecureCall>)]
+    pub securecall: Option<Option<SecureCall>>,
+    /// New standalone flag.
+    pub standalone_agreed: Option<bool>,
+}
+
+/// A customer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Customer {
+    /// Opaque id.
+    #[schema(example = "cus_019ac0d2c7a57c3e9f0b7d6d7e1f2a3b")]
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Business calendar id.
+    pub calendar_id: String,
+    /// SecureCall contract.
+    pub securecall: Option<SecureCall>,
+    /// Packs may be sold without an active SecureCall contract.
+    pub standalone_agreed: bool,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}

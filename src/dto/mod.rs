@@ -1,0 +1,180 @@
+//! The wire contract: request and response bodies, with their OpenAPI schemas.
+//!
+//! Request bodies parse straight into domain types where the contract allows it
+//! (units, dates, instants), so a handler never sees an unchecked value. Response
+//! bodies are built by the service layer and serialized as-is.
+
+pub mod calendars;
+pub mod customers;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::domain::units::{Units, UnitsError};
+use crate::service::{FieldErrors, ServiceError};
+
+/// A page of a cursor-paginated list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// Items of this page.
+    pub data: Vec<T>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `limit` / `after` query parameters of list endpoints.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u32>,
+    /// Cursor returned as `next_cursor` by the previous page.
+    pub after: Option<String>,
+}
+
+impl PageQuery {
+    /// The validated page size.
+    pub fn limit(&self) -> Result<u32, ServiceError> {
+        match self.limit {
+            None => Ok(50),
+            Some(n) if (1..=500).contains(&n) => Ok(n),
+            Some(_) => Err(ServiceError::invalid("limit", "must be between 1 and 500")),
+        }
+    }
+}
+
+fn units_with(
+    value: serde_json::Value,
+    parse: fn(&str) -> Result<Units, UnitsError>,
+) -> Result<Units, String> {
+    match value {
+        serde_json::Value::String(s) => parse(&s).map_err(|e| e.to_string()),
+        serde_json::Value::Number(_) => {
+            Err("must be a decimal string such as \"12.50\", not a JSON number".to_string())
+        }
+        _ => Err("must be a decimal string such as \"12.50\"".to_string()),
+    }
+}
+
+macro_rules! units_input {
+    ($(#[$doc:meta])* $name:ident, $parse:path) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $name(pub Units);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = serde_json::Value::deserialize(deserializer)?;
+                units_with(value, $parse)
+                    .map($name)
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+units_input!(
+    /// Units that must be strictly positive (packs, quotes, planned units, rates).
+    PositiveUnits,
+    Units::parse_positive
+);
+units_input!(
+    /// Units that may be zero (a reversal of nothing).
+    NonNegativeUnits,
+    Units::parse_non_negative
+);
+
+/// Converts `validator` errors into the 422 field map.
+pub fn validation_errors(errors: ValidationErrors) -> FieldErrors {
+    let mut out = FieldErrors::new();
+    collect(&mut out, "", &errors);
+    out
+}
+
+fn collect(out: &mut FieldErrors, prefix: &str, errors: &ValidationErrors) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                let messages = out.entry(path).or_default();
+                for e in list {
+                    messages.push(
+                        e.message
+                            .as_ref()
+                            .map(|m| m.to_string())
+                            .unwrap_or_else(|| describe(e)),
+                    );
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(out, &path, inner),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect(out, &format!("{path}[{i}]"), inner);
+                }
+            }
+        }
+    }
+}
+
+fn describe(e: &validator::ValidationError) -> String {
+    match e.code.as_ref() {
+        "length" => {
+            let min = e.params.get("min").map(|v| v.to_string());
+            let max = e.params.get("max").map(|v| v.to_string());
+            match (min, max) {
+                (Some(a), Some(b)) => format!("length must be between {a} and {b}"),
+                (Some(a), None) => format!("length must be at least {a}"),
+                (None, Some(b)) => format!("length must be at most {b}"),
+                _ => "invalid length".into(),
+            }
+        }
+        "range" => {
+            let min = e.params.get("min").map(|v| v.to_string());
+            let max = e.params.get("max").map(|v| v.to_string());
+            match (min, max) {
+                (Some(a), Some(b)) => format!("must be between {a} and {b}"),
+                (Some(a), None) => format!("must be at least {a}"),
+                (None, Some(b)) => format!("must be at most {b}"),
+                _ => "out of range".into(),
+            }
+        }
+        other => other.replace('_', " "),
+    }
+}
+
+/// Runs `validator` rules and turns failures into a 422.
+pub fn validate(input: &impl Validate) -> Result<(), ServiceError> {
+    input
+        .validate()
+        .map_err(|e| ServiceError::Validation(validation_errors(e)))
+}
+
+/// A `validator` custom rule: text must contain something other than whitespace.
+pub fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
+    if text.trim().is_empty() {
+        let mut e = validator::ValidationError::new("blank");
+        e.message = Some("must not be blank".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Deserializes a field that distinguishes "absent" (outer `None`) from `null`
+/// (`Some(None)`), for JSON merge-patch bodies.
+pub fn patch_field<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Formats an instant the way every response does: RFC 3339 in UTC with `Z`.
+pub fn instant(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}

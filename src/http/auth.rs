@@ -1,0 +1,241 @@
+//! Bearer-token authentication (SPEC §7).
+//!
+//! The algorithm is pinned by configuration: a token signed with anything else,
+//! including `alg: none`, is refused. `exp` is required; `iss` and `aud` are checked
+//! when configured. The extractor turns a valid token into a [`Principal`].
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{JwtAlgorithm, MIN_SECRET_BYTES};
+use crate::domain::access::{Principal, Role};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+
+/// The claims the service reads and mints.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// Subject: who the caller is (recorded as the actor).
+    pub sub: String,
+    /// Role names; unknown ones are ignored.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// The customer a `customer` token speaks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// Expiry (seconds since the epoch); required.
+    pub exp: u64,
+    /// Issued at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    /// Issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Audience.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+/// Why the token configuration could not be built (reported at start, before serving).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthConfigError {
+    /// HS256 secret shorter than 32 bytes.
+    #[error("SECUREHANDS_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (got {0})")]
+    SecretTooShort(usize),
+    /// RS256/EdDSA without a public key file.
+    #[error("SECUREHANDS_JWT_PUBLIC_KEY is required for {0:?}")]
+    MissingPublicKey(JwtAlgorithm),
+    /// A key file could not be read or parsed.
+    #[error("cannot load key {path}: {reason}")]
+    BadKey {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Minting needs a private key for asymmetric algorithms.
+    #[error("SECUREHANDS_JWT_PRIVATE_KEY is required to mint {0:?} tokens")]
+    MissingPrivateKey(JwtAlgorithm),
+}
+
+/// Verification (and, when possible, signing) material.
+pub struct Auth {
+    decoding: DecodingKey,
+    encoding: Option<EncodingKey>,
+    algorithm: Algorithm,
+    validation: Validation,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+/// The key material an [`Auth`] is built from.
+pub enum KeyMaterial {
+    /// HS256 shared secret.
+    Secret(Vec<u8>),
+    /// PEM public key (and optionally the private key, to mint tokens).
+    Pem {
+        /// RS256 or EdDSA.
+        algorithm: JwtAlgorithm,
+        /// Public key PEM.
+        public: Vec<u8>,
+        /// Private key PEM.
+        private: Option<Vec<u8>>,
+    },
+}
+
+impl Auth {
+    /// Builds the verifier, refusing weak secrets.
+    pub fn new(
+        material: KeyMaterial,
+        issuer: Option<String>,
+        audience: Option<String>,
+    ) -> Result<Self, AuthConfigError> {
+        let bad = |reason: jsonwebtoken::errors::Error| AuthConfigError::BadKey {
+            path: "<key>".into(),
+            reason: reason.to_string(),
+        };
+        let (algorithm, decoding, encoding) = match material {
+            KeyMaterial::Secret(secret) => {
+                if secret.len() < MIN_SECRET_BYTES {
+                    return Err(AuthConfigError::SecretTooShort(secret.len()));
+                }
+                (
+                    Algorithm::HS256,
+                    DecodingKey::from_secret(&secret).map_err(bad)?,
+                    Some(EncodingKey::from_secret(&secret).map_err(bad)?),
+                )
+            }
+            KeyMaterial::Pem {
+                algorithm,
+                public,
+                private,
+            } => {
+                let (alg, dec) = match algorithm {
+                    JwtAlgorithm::Rs256 => (Algorithm::RS256, DecodingKey::from_rsa_pem(&public)),
+                    JwtAlgorithm::EdDsa => (Algorithm::EdDSA, DecodingKey::from_ed_pem(&public)),
+                    JwtAlgorithm::Hs256 => {
+                        return Err(AuthConfigError::MissingPublicKey(algorithm));
+                    }
+                };
+                let enc = match (&private, algorithm) {
+                    (Some(p), JwtAlgorithm::Rs256) => {
+                        Some(EncodingKey::from_rsa_pem(p).map_err(bad)?)
+                    }
+                    (Some(p), JwtAlgorithm::EdDsa) => {
+                        Some(EncodingKey::from_ed_pem(p).map_err(bad)?)
+                    }
+                    _ => None,
+                };
+                (alg, dec.map_err(bad)?, enc)
+            }
+        };
+        let mut validation = Validation::new(algorithm);
+        validation.set_required_spec_claims(&["exp"]);
+        validation.validate_exp = true;
+        validation.leeway = 30;
+        validation.validate_aud = audience.is_some();
+        if let Some(aud) = &audience {
+            validation.set_audience(&[aud]);
+        }
+        if let Some(iss) = &issuer {
+            validation.set_issuer(&[iss]);
+        }
+        Ok(Auth {
+            decoding,
+            encoding,
+            algorithm,
+            validation,
+            issuer,
+            audience,
+        })
+    }
+
+    /// Verifies a compact JWT and returns the caller it names.
+    pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| ApiError::unauthorized(format!("invalid token: {e}")))?;
+        let claims = data.claims;
+        let roles: BTreeSet<Role> = claims.roles.iter().filter_map(|r| Role::parse(r)).collect();
+        if roles.is_empty() {
+            return Err(ApiError::unauthorized("the token carries no known role"));
+        }
+        let customer_id = claims.customer_id.filter(|c| !c.is_empty());
+        if roles.contains(&Role::Customer) && customer_id.is_none() {
+            return Err(ApiError::unauthorized(
+                "a customer token must carry customer_id",
+            ));
+        }
+        Ok(Principal {
+            subject: claims.sub,
+            roles,
+            customer_id,
+        })
+    }
+
+    /// Mints a token (the `token` command and tests). Fails when only a public key is
+    /// configured.
+    pub fn mint(
+        &self,
+        subject: &str,
+        roles: &[Role],
+        customer_id: Option<&str>,
+        ttl: Duration,
+    ) -> Result<String, AuthConfigError> {
+        let key = self
+            .encoding
+            .as_ref()
+            .ok_or(AuthConfigError::MissingPrivateKey(match self.algorithm {
+                Algorithm::EdDSA => JwtAlgorithm::EdDsa,
+                _ => JwtAlgorithm::Rs256,
+            }))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let claims = Claims {
+            sub: subject.to_string(),
+            roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+            customer_id: customer_id.map(str::to_string),
+            exp: now + ttl.as_secs(),
+            iat: Some(now),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key).map_err(|e| {
+            AuthConfigError::BadKey {
+                path: "<signing key>".into(),
+                reason: e.to_string(),
+            }
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("missing bearer token"))?;
+        let value = header
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <token>`"))?;
+        state.auth.verify(token)
+    }
+}

@@ -1,0 +1,195 @@
+//! The HTTP edge: router assembly, shared state, middleware, OpenAPI and `/docs`.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod uow;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::clock::Clock;
+use crate::domain::access::Principal;
+use crate::http::error::{ApiError, PROBLEM_JSON};
+use crate::http::routes::{calendars, customers, ops};
+use crate::service::Ctx;
+use crate::storage::db::Db;
+
+/// Everything a handler needs, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The one source of "now".
+    pub clock: Clock,
+    /// Token verification.
+    pub auth: Arc<auth::Auth>,
+    /// Prometheus renderer.
+    pub metrics: PrometheusHandle,
+    /// Idempotency keys being processed by this replica.
+    pub inflight: Arc<uow::InFlight>,
+    /// Serializes runs of the time-driven rules inside this replica.
+    pub jobs_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Base URL for links in responses.
+    pub public_url: Arc<str>,
+}
+
+impl AppState {
+    /// The context of a use case: the caller and the instant, read once.
+    pub fn ctx(&self, principal: Principal) -> Ctx {
+        Ctx {
+            principal,
+            now: self.clock.now(),
+        }
+    }
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(calendars::put_calendar, calendars::get_calendar))
+        .routes(routes!(calendars::put_holiday, calendars::delete_holiday))
+        .routes(routes!(
+            customers::create_customer,
+            customers::list_customers
+        ))
+        .routes(routes!(customers::get_customer, customers::patch_customer))
+        .routes(routes!(ops::get_test_clock, ops::set_test_clock))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+}
+
+/// The OpenAPI document generated from the handlers (what `/openapi.json` serves and
+/// `openapi/openapi.json` must equal).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+/// The complete application: API routes, `/docs`, fallbacks and middleware.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api_router().split_for_parts();
+    let api = api.with_state(state.clone());
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .fallback(|| async { ApiError::not_found("no such route").into_response() })
+        .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+            .into_response()
+        }))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                let request_id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id = %request_id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Rewrites error responses produced outside our handlers (405, axum's own path
+/// rejections, …) into problem documents, so every error has the same shape.
+async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let detail = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_content_type",
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    let detail = if detail.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        detail
+    };
+    let mut rebuilt = ApiError::new(status, code, detail).into_response();
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        rebuilt.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    rebuilt
+}
+
+async fn record_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let method = req.method().to_string();
+    let mut response = next.run(req).await;
+    let route = response
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or(route);
+    let status = response.status().as_u16().to_string();
+    let labels = [
+        ("method", method.clone()),
+        ("route", route.clone()),
+        ("status", status),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!(
+        "http_request_duration_seconds",
+        &[("method", method), ("route", route)]
+    )
+    .record(start.elapsed().as_secs_f64());
+    response
+        .headers_mut()
+        .entry("cache-control")
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}

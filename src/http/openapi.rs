@@ -1,0 +1,108 @@
+//! The OpenAPI document: metadata, security scheme and the shared problem responses.
+//! Operations are collected from the handlers' `#[utoipa::path]` by the router.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToResponse};
+
+use crate::http::error::Problem;
+
+/// 400: malformed JSON, wrong content type, bad header.
+#[derive(ToResponse)]
+#[response(
+    description = "Malformed request (not JSON, wrong content type, bad header)",
+    content_type = "application/problem+json"
+)]
+pub struct BadRequest(#[allow(dead_code)] Problem);
+
+/// 401: missing or invalid token.
+#[derive(ToResponse)]
+#[response(
+    description = "Missing, expired or invalid bearer token",
+    content_type = "application/problem+json"
+)]
+pub struct Unauthorized(#[allow(dead_code)] Problem);
+
+/// 403: the caller's roles do not allow the action.
+#[derive(ToResponse)]
+#[response(
+    description = "The caller's roles do not allow this action",
+    content_type = "application/problem+json"
+)]
+pub struct Forbidden(#[allow(dead_code)] Problem);
+
+/// 404: no such resource, or one the caller may not see.
+#[derive(ToResponse)]
+#[response(
+    description = "Not found (or belongs to another customer)",
+    content_type = "application/problem+json"
+)]
+pub struct NotFound(#[allow(dead_code)] Problem);
+
+/// 409: the state does not allow the action.
+#[derive(ToResponse)]
+#[response(
+    description = "Refused in the current state (the `code` tells why), or an idempotent request still in flight",
+    content_type = "application/problem+json"
+)]
+pub struct Conflict(#[allow(dead_code)] Problem);
+
+/// 412: `If-Match` names a stale revision.
+#[derive(ToResponse)]
+#[response(
+    description = "The If-Match revision is no longer current",
+    content_type = "application/problem+json"
+)]
+pub struct PreconditionFailed(#[allow(dead_code)] Problem);
+
+/// 428: `If-Match` is required.
+#[derive(ToResponse)]
+#[response(
+    description = "If-Match is required",
+    content_type = "application/problem+json"
+)]
+pub struct PreconditionRequired(#[allow(dead_code)] Problem);
+
+/// 422: validation failed.
+#[derive(ToResponse)]
+#[response(
+    description = "Validation failed; `errors` lists messages per field",
+    content_type = "application/problem+json"
+)]
+pub struct Unprocessable(#[allow(dead_code)] Problem);
+
+/// Document metadata and shared components.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "SecureHands units ledger",
+        description = "Unit packs, statements of work, sessions, acceptance, complaints and finance reads for the SecureHands remote-expert option. Units are decimal strings with two decimals (\"12.50\"); instants are RFC 3339 in UTC; every error is application/problem+json with a stable `code`. State-changing POSTs honour `Idempotency-Key`."
+    ),
+    components(responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, Unprocessable)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "calendars", description = "Business calendars and public holidays"),
+        (name = "customers", description = "Customers and their SecureCall contract"),
+        (name = "operations", description = "Health, readiness, metrics, test clock"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "JWT with `sub`, `roles` and, for customers, `customer_id`; `exp` required",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! The `securehands` binary: serve (default), migrate, token, openapi, verify.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use securehands::config::Settings;
+use securehands::domain::access::Role;
+
+/// SecureHands units ledger service.
+#[derive(Parser)]
+#[command(name = "securehands", version, about)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Mint a JWT signed with the configured key (for operators and tests).
+    Token {
+        /// Role to grant (repeatable).
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<Role>,
+        /// Customer the token speaks for (required with `--role customer`).
+        #[arg(long)]
+        customer: Option<String>,
+        /// Subject (defaults to the first role).
+        #[arg(long)]
+        sub: Option<String>,
+        /// Lifetime, e.g. `1h`, `30m`, `7d`.
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!(
+            "unknown role {text:?}; expected one of {}",
+            names.join(", ")
+        )
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    securehands::telemetry::init_tracing(&cli.settings.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.settings).await,
+        Command::Migrate => migrate(cli.settings).await,
+        Command::Token {
+            roles,
+            customer,
+            sub,
+            ttl,
+        } => token(&cli.settings, &roles, customer, sub, ttl),
+        Command::Openapi => print_openapi(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<ExitCode, String> {
+    tracing::info!(?settings, "starting");
+    let app = securehands::build(&settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    tracing::info!(address = %settings.bind, test_clock = settings.test_clock, "listening");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = if app.state.clock.is_test() {
+        None
+    } else {
+        Some(tokio::spawn(securehands::jobs::run_loop(
+            app.state.clone(),
+            Duration::from_secs(settings.job_interval_secs.max(1)),
+            stop_rx,
+        )))
+    };
+    axum::serve(listener, app.router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = stop_tx.send(true);
+    if let Some(handle) = jobs {
+        let _ = handle.await;
+    }
+    app.state.db.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+async fn migrate(settings: Settings) -> Result<ExitCode, String> {
+    let db = securehands::connect(&settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    println!("migrations applied");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token(
+    settings: &Settings,
+    roles: &[Role],
+    customer: Option<String>,
+    sub: Option<String>,
+    ttl: Duration,
+) -> Result<ExitCode, String> {
+    if roles.contains(&Role::Customer) && customer.is_none() {
+        return Err("--customer is required with --role customer".into());
+    }
+    let auth = securehands::load_auth(settings).map_err(|e| e.to_string())?;
+    let subject = sub.unwrap_or_else(|| {
+        roles
+            .first()
+            .map(|r| r.as_str())
+            .unwrap_or("operator")
+            .to_string()
+    });
+    let token = auth
+        .mint(&subject, roles, customer.as_deref(), ttl)
+        .map_err(|e| e.to_string())?;
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_openapi() -> Result<ExitCode, String> {
+    let doc = securehands::http::openapi_document()
+        .to_pretty_json()
+        .map_err(|e| e.to_string())?;
+    println!("{doc}");
+    Ok(ExitCode::SUCCESS)
+}

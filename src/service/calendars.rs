@@ -1,0 +1,139 @@
+//! Business calendars: create or replace, read, add and remove holidays.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+
+use super::{Ctx, Problems, ServiceError};
+use crate::domain::access::Action;
+use crate::domain::ids::CalendarId;
+use crate::dto::calendars::{Calendar, CalendarInput};
+use crate::dto::validate;
+use crate::storage::calendars as store;
+use crate::storage::db::{Tx, from_micros, parse_date, to_micros};
+
+/// Parses an IANA zone name, refusing anything the tz database does not know.
+pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, String> {
+    chrono_tz::Tz::from_str(name).map_err(|_| format!("{name:?} is not an IANA time zone name"))
+}
+
+/// Parses a calendar id from a path, as a 404 when it cannot exist.
+pub fn calendar_id(raw: &str) -> Result<CalendarId, ServiceError> {
+    CalendarId::parse(raw).map_err(|_| ServiceError::NotFound("calendar"))
+}
+
+/// `PUT /v1/calendars/{id}`: creates or replaces; returns whether it was created.
+pub async fn put(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    input: CalendarInput,
+) -> Result<(bool, Calendar), ServiceError> {
+    ctx.require(Action::ManageReferenceData)?;
+    let mut problems = Problems::default();
+    let id = problems.check("id", CalendarId::parse(id));
+    if let Err(ServiceError::Validation(errors)) = validate(&input) {
+        for (field, messages) in errors {
+            for m in messages {
+                problems.add(&field, m);
+            }
+        }
+    }
+    problems.check("timezone", parse_timezone(&input.timezone));
+    problems.finish()?;
+    let id = id.ok_or(ServiceError::NotFound("calendar"))?;
+    let created = store::upsert(
+        tx,
+        id.as_str(),
+        input.name.trim(),
+        &input.timezone,
+        to_micros(ctx.now),
+    )
+    .await?;
+    let calendar = load(tx, id.as_str()).await?;
+    Ok((created, calendar))
+}
+
+/// `GET /v1/calendars/{id}`.
+pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Calendar, ServiceError> {
+    ctx.require(Action::ManageReferenceData)?;
+    let id = calendar_id(id)?;
+    load(tx, id.as_str()).await
+}
+
+/// `PUT /v1/calendars/{id}/holidays/{date}`: adds a holiday (idempotent).
+pub async fn add_holiday(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    date: &str,
+) -> Result<Calendar, ServiceError> {
+    ctx.require(Action::ManageReferenceData)?;
+    let (id, day) = holiday_target(tx, id, date).await?;
+    store::add_holiday(
+        tx,
+        id.as_str(),
+        &day.format("%Y-%m-%d").to_string(),
+        to_micros(ctx.now),
+    )
+    .await?;
+    load(tx, id.as_str()).await
+}
+
+/// `DELETE /v1/calendars/{id}/holidays/{date}`: removes a holiday (404 when absent).
+pub async fn remove_holiday(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    date: &str,
+) -> Result<Calendar, ServiceError> {
+    ctx.require(Action::ManageReferenceData)?;
+    let (id, day) = holiday_target(tx, id, date).await?;
+    if !store::remove_holiday(
+        tx,
+        id.as_str(),
+        &day.format("%Y-%m-%d").to_string(),
+        to_micros(ctx.now),
+    )
+    .await?
+    {
+        return Err(ServiceError::NotFound("holiday"));
+    }
+    load(tx, id.as_str()).await
+}
+
+async fn holiday_target(
+    tx: &mut Tx,
+    id: &str,
+    date: &str,
+) -> Result<(CalendarId, NaiveDate), ServiceError> {
+    let id = calendar_id(id)?;
+    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .filter(|_| date.len() == 10)
+        .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))?;
+    if !store::lock(tx, id.as_str()).await? {
+        return Err(ServiceError::NotFound("calendar"));
+    }
+    Ok((id, day))
+}
+
+/// Reads a calendar with its holidays.
+pub async fn load(tx: &mut Tx, id: &str) -> Result<Calendar, ServiceError> {
+    let row = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("calendar"))?;
+    let holidays = store::holidays(tx, id)
+        .await?
+        .iter()
+        .map(|d| parse_date(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Calendar {
+        id: row.id,
+        name: row.name,
+        timezone: row.timezone,
+        holidays,
+        created_at: from_micros(row.created_at)?,
+        updated_at: from_micros(row.updated_at)?,
+    })
+}

@@ -1,0 +1,194 @@
+//! Customers: create, list, read, patch.
+
+use super::{Ctx, Problems, ServiceError, ids};
+use crate::domain::access::Action;
+use crate::dto::customers::{Customer, CustomerInput, CustomerPatch, SecureCall};
+use crate::dto::{Page, PageQuery, validate};
+use crate::storage::calendars;
+use crate::storage::customers::{self as store, CustomerRow};
+use crate::storage::db::{Tx, from_micros, parse_date, to_micros};
+
+/// `POST /v1/customers`.
+pub async fn create(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    input: CustomerInput,
+) -> Result<Customer, ServiceError> {
+    ctx.require(Action::ManageReferenceData)?;
+    let mut problems = Problems::default();
+    merge(&mut problems, validate(&input));
+    check_securecall(&mut problems, input.securecall.as_ref());
+    check_calendar(tx, &mut problems, &input.calendar_id).await?;
+    problems.finish()?;
+    let now = to_micros(ctx.now);
+    let row = CustomerRow {
+        id: ids::customer().into_string(),
+        name: input.name.trim().to_string(),
+        calendar_id: input.calendar_id,
+        securecall_reference: input
+            .securecall
+            .as_ref()
+            .map(|s| s.reference.trim().to_string()),
+        securecall_starts_on: input.securecall.as_ref().map(|s| s.starts_on.to_string()),
+        securecall_ends_on: input.securecall.as_ref().map(|s| s.ends_on.to_string()),
+        standalone_agreed: input.standalone_agreed,
+        created_at: now,
+        updated_at: now,
+    };
+    store::insert(tx, &row).await?;
+    view(row)
+}
+
+/// `GET /v1/customers/{id}`.
+pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Customer, ServiceError> {
+    ctx.require(Action::ManageReferenceData)?;
+    ctx.require_customer(id, "customer")?;
+    let row = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("customer"))?;
+    view(row)
+}
+
+/// `GET /v1/customers`: keyset pagination on the id (creation order).
+pub async fn list(tx: &mut Tx, ctx: &Ctx, page: PageQuery) -> Result<Page<Customer>, ServiceError> {
+    ctx.require(Action::ManageReferenceData)?;
+    let limit = page.limit()?;
+    let rows = store::list(
+        tx,
+        page.after.as_deref(),
+        i64::from(limit) + 1,
+        ctx.principal.customer_scope(),
+    )
+    .await?;
+    paginate(rows, limit, |r| r.id.clone(), view)
+}
+
+/// `PATCH /v1/customers/{id}`: JSON merge patch of the editable fields.
+pub async fn patch(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    patch: CustomerPatch,
+) -> Result<Customer, ServiceError> {
+    ctx.require(Action::ManageReferenceData)?;
+    ctx.require_customer(id, "customer")?;
+    let mut row = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("customer"))?;
+    let mut problems = Problems::default();
+    merge(&mut problems, validate(&patch));
+    if let Some(Some(sc)) = &patch.securecall {
+        merge(
+            &mut problems,
+            validate(sc).map_err(|e| prefix(e, "securecall")),
+        );
+        check_securecall(&mut problems, Some(sc));
+    }
+    if let Some(cal) = &patch.calendar_id {
+        check_calendar(tx, &mut problems, cal).await?;
+    }
+    problems.finish()?;
+    if let Some(name) = patch.name {
+        row.name = name.trim().to_string();
+    }
+    if let Some(cal) = patch.calendar_id {
+        row.calendar_id = cal;
+    }
+    if let Some(sc) = patch.securecall {
+        row.securecall_reference = sc.as_ref().map(|s| s.reference.trim().to_string());
+        row.securecall_starts_on = sc.as_ref().map(|s| s.starts_on.to_string());
+        row.securecall_ends_on = sc.as_ref().map(|s| s.ends_on.to_string());
+    }
+    if let Some(flag) = patch.standalone_agreed {
+        row.standalone_agreed = flag;
+    }
+    row.updated_at = to_micros(ctx.now);
+    store::update(tx, &row).await?;
+    view(row)
+}
+
+/// Builds a page from `limit + 1` rows: the extra row only tells that more exist.
+pub fn paginate<R, T>(
+    mut rows: Vec<R>,
+    limit: u32,
+    cursor_of: impl Fn(&R) -> String,
+    view: impl Fn(R) -> Result<T, ServiceError>,
+) -> Result<Page<T>, ServiceError> {
+    let limit = limit as usize;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more {
+        rows.last().map(&cursor_of)
+    } else {
+        None
+    };
+    let data = rows.into_iter().map(view).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { data, next_cursor })
+}
+
+fn merge(problems: &mut Problems, result: Result<(), ServiceError>) {
+    if let Err(ServiceError::Validation(errors)) = result {
+        for (field, messages) in errors {
+            for m in messages {
+                problems.add(&field, m);
+            }
+        }
+    }
+}
+
+fn prefix(err: ServiceError, field: &str) -> ServiceError {
+    match err {
+        ServiceError::Validation(errors) => ServiceError::Validation(
+            errors
+                .into_iter()
+                .map(|(k, v)| (format!("{field}.{k}"), v))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn check_securecall(problems: &mut Problems, securecall: Option<&SecureCall>) {
+    if securecall.is_some_and(|sc| sc.starts_on > sc.ends_on) {
+        problems.add("securecall.ends_on", "must not be before starts_on");
+    }
+}
+
+async fn check_calendar(
+    tx: &mut Tx,
+    problems: &mut Problems,
+    calendar_id: &str,
+) -> Result<(), ServiceError> {
+    if calendars::get(tx, calendar_id).await?.is_none() {
+        problems.add(
+            "calendar_id",
+            format!("calendar {calendar_id:?} does not exist"),
+        );
+    }
+    Ok(())
+}
+
+/// The wire view of a stored customer.
+pub fn view(row: CustomerRow) -> Result<Customer, ServiceError> {
+    let securecall = match (
+        row.securecall_reference,
+        row.securecall_starts_on,
+        row.securecall_ends_on,
+    ) {
+        (Some(reference), Some(s), Some(e)) => Some(SecureCall {
+            reference,
+            starts_on: parse_date(&s)?,
+            ends_on: parse_date(&e)?,
+        }),
+        _ => None,
+    };
+    Ok(Customer {
+        id: row.id,
+        name: row.name,
+        calendar_id: row.calendar_id,
+        securecall,
+        standalone_agreed: row.standalone_agreed,
+        created_at: from_micros(row.created_at)?,
+        updated_at: from_micros(row.updated_at)?,
+    })
+}

@@ -1,0 +1,145 @@
+//! Use cases: load, decide with the domain, persist — one transaction each.
+//!
+//! A service function receives an open [`Tx`] and a [`Ctx`] (who is calling and when);
+//! the caller (an HTTP handler through [`crate::http::uow`], a job, or a test) owns the
+//! transaction and commits it, so the idempotency record and the business writes land
+//! in the same commit.
+
+pub mod calendars;
+pub mod customers;
+pub mod ids;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::access::{Action, Principal};
+use crate::storage::db::StoreError;
+
+/// Who is acting and at which instant (read once from the clock per request).
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    /// The authenticated caller, or a system actor for background jobs.
+    pub principal: Principal,
+    /// "Now" for this use case.
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx {
+    /// Refuses with 403 unless the caller's roles allow `action`.
+    pub fn require(&self, action: Action) -> Result<(), ServiceError> {
+        if self.principal.may(action) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    /// Refuses with 404 when the caller may not see this customer's resources, so that
+    /// a customer cannot even learn whether another customer's resource exists.
+    pub fn require_customer(
+        &self,
+        customer_id: &str,
+        resource: &'static str,
+    ) -> Result<(), ServiceError> {
+        if self.principal.sees_customer(customer_id) {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound(resource))
+        }
+    }
+
+    /// The actor label written into the ledger and events.
+    pub fn actor(&self) -> String {
+        self.principal.actor()
+    }
+}
+
+/// Field name → messages, for 422 responses.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Why a use case refused or failed. Each variant maps to one HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The resource does not exist, or the caller may not know it does (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller's roles do not allow this (403).
+    #[error("forbidden")]
+    Forbidden,
+    /// The request is well-formed but the state does not allow it (409).
+    #[error("{detail}")]
+    Conflict {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Human explanation.
+        detail: String,
+    },
+    /// Input failed validation (422).
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// `If-Match` is required for this change (428).
+    #[error("If-Match header required")]
+    PreconditionRequired,
+    /// `If-Match` names a revision that is no longer current (412).
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// Storage failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ServiceError {
+    /// A 409 with a stable code.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// A 422 on one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(field.to_string(), vec![message.into()]);
+        ServiceError::Validation(errors)
+    }
+}
+
+/// Collects field errors so every problem in a body is reported at once.
+#[derive(Debug, Default)]
+pub struct Problems(FieldErrors);
+
+impl Problems {
+    /// Records one message on a field.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_string())
+            .or_default()
+            .push(message.into());
+    }
+
+    /// Records the error of a fallible parse and returns its value when it succeeded.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// `Ok` when nothing was recorded, otherwise a 422 with everything.
+    pub fn finish(self) -> Result<(), ServiceError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(self.0))
+        }
+    }
+}

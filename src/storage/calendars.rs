@@ -1,0 +1,115 @@
+//! SQL for business calendars and their holidays.
+
+use super::db::{Sql, StoreResult, Tx};
+
+/// A calendar row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CalendarRow {
+    /// Caller-chosen id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// IANA zone name.
+    pub timezone: String,
+    /// Creation instant (µs).
+    pub created_at: i64,
+    /// Last change (µs).
+    pub updated_at: i64,
+}
+
+/// Inserts or replaces a calendar's name and zone; returns true when it was created.
+pub async fn upsert(
+    tx: &mut Tx,
+    id: &str,
+    name: &str,
+    timezone: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let updated = tx
+        .execute(
+            Sql::new(
+                "UPDATE calendars SET name = $2, timezone = $3, updated_at = $4 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(name)
+            .bind(timezone)
+            .bind(now),
+        )
+        .await?;
+    if updated > 0 {
+        return Ok(false);
+    }
+    tx.execute(
+        Sql::new(
+            "INSERT INTO calendars (id, name, timezone, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(timezone)
+        .bind(now),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// One calendar.
+pub async fn get(tx: &mut Tx, id: &str) -> StoreResult<Option<CalendarRow>> {
+    tx.fetch_optional(
+        Sql::new("SELECT id, name, timezone, created_at, updated_at FROM calendars WHERE id = $1")
+            .bind(id),
+    )
+    .await
+}
+
+/// The holidays of a calendar, in date order.
+pub async fn holidays(tx: &mut Tx, id: &str) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = tx
+        .fetch_all(
+            Sql::new("SELECT day FROM calendar_holidays WHERE calendar_id = $1 ORDER BY day")
+                .bind(id),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(d,)| d).collect())
+}
+
+/// Adds a holiday (no-op when present).
+pub async fn add_holiday(tx: &mut Tx, id: &str, day: &str, now: i64) -> StoreResult<()> {
+    tx.execute(
+        Sql::new("INSERT INTO calendar_holidays (calendar_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(day),
+    )
+    .await?;
+    touch(tx, id, now).await
+}
+
+/// Removes a holiday; returns whether it existed.
+pub async fn remove_holiday(tx: &mut Tx, id: &str, day: &str, now: i64) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            Sql::new("DELETE FROM calendar_holidays WHERE calendar_id = $1 AND day = $2")
+                .bind(id)
+                .bind(day),
+        )
+        .await?;
+    touch(tx, id, now).await?;
+    Ok(n > 0)
+}
+
+async fn touch(tx: &mut Tx, id: &str, now: i64) -> StoreResult<()> {
+    tx.execute(
+        Sql::new("UPDATE calendars SET updated_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Locks a calendar row for the rest of the transaction (PostgreSQL), so a holiday
+/// change and a deadline computation never interleave.
+pub async fn lock(tx: &mut Tx, id: &str) -> StoreResult<bool> {
+    let sql = format!("SELECT id FROM calendars WHERE id = $1{}", tx.for_update());
+    let row: Option<(String,)> = tx.fetch_optional(Sql::new(sql).bind(id)).await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,9 @@
+//! Persistence: SQL and row mapping only, written once for both backends.
+//!
+//! Decisions are taken by the domain and sequenced by the services; functions here
+//! read and write rows inside a transaction they are given.
+
+pub mod calendars;
+pub mod customers;
+pub mod db;
+pub mod idempotency;

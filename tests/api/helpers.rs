@@ -1,0 +1,378 @@
+//! spawn_app(): the real application on a fresh database, a random port and real JWTs.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use securehands::config::Settings;
+use securehands::domain::access::Role;
+use securehands::http::AppState;
+use serde_json::{Value, json};
+
+/// The HS256 secret every test app is configured with.
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// Where the test clock starts: Tuesday 2026-12-01 09:00 in Paris.
+pub const START: &str = "2026-12-01T08:00:00Z";
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server named by SECUREHANDS_TEST_POSTGRES_URL.
+    Postgres,
+}
+
+/// A running application.
+#[allow(dead_code)]
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub backend: Backend,
+    pub settings: Settings,
+    _dir: Option<tempfile::TempDir>,
+    pg_cleanup: Option<(String, String)>,
+}
+
+/// A response with its parsed body.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts a problem response with this status and code.
+    #[track_caller]
+    pub fn expect_problem(self, status: u16, code: &str) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "not a problem document: {}",
+            self.text
+        );
+        assert_eq!(
+            self.body["code"], code,
+            "unexpected code; body: {}",
+            self.text
+        );
+        assert_eq!(self.body["status"], status);
+        self
+    }
+
+    pub fn str(&self, field: &str) -> String {
+        self.body[field].as_str().unwrap_or_default().to_string()
+    }
+}
+
+/// Settings for a test app on this database (test clock on, fixed secret).
+pub fn settings_for(database_url: String) -> Settings {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        settings: Settings,
+    }
+    let mut s = Wrapper::parse_from(["securehands"]).settings;
+    s.database_url = database_url;
+    s.jwt_secret = Some(SECRET.to_string());
+    s.test_clock = true;
+    s.db_max_connections = 8;
+    s.sqlite_synchronous = "NORMAL".into();
+    s
+}
+
+/// Starts the app on a fresh database of the given backend, with the test clock on,
+/// set to 2026-12-01T08:00:00Z.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// As `spawn_app`, letting the test change settings first.
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let (settings, dir, pg_cleanup) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!("sqlite://{}/test.db", dir.path().display());
+            (settings_for(url), Some(dir), None)
+        }
+        Backend::Postgres => {
+            let admin = std::env::var("SECUREHANDS_TEST_POSTGRES_URL")
+                .expect("SECUREHANDS_TEST_POSTGRES_URL must be set for PostgreSQL tests");
+            let name = format!("sh_test_{}", uuid::Uuid::now_v7().simple());
+            create_pg_database(&admin, &name).await;
+            let url = replace_db_name(&admin, &name);
+            (settings_for(url), None, Some((admin, name)))
+        }
+    };
+    let mut settings = settings;
+    settings.test_clock_start = Some(
+        chrono::DateTime::parse_from_rfc3339(START)
+            .expect("date")
+            .with_timezone(&chrono::Utc),
+    );
+    tweak(&mut settings);
+    let app = securehands::build(&settings).await.expect("build app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    TestApp {
+        addr,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client"),
+        state: app.state,
+        backend,
+        settings,
+        _dir: dir,
+        pg_cleanup,
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let slash = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host = match slash {
+        Some(i) => &base[..i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host}/{name}?{q}"),
+        None => format!("{host}/{name}"),
+    }
+}
+
+async fn create_pg_database(admin: &str, name: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("connect admin");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg_cleanup.take() {
+            let db = self.state.db.clone();
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async move {
+                        use sqlx::Connection;
+                        db.close().await;
+                        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&mut conn)
+                            .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+#[allow(dead_code)]
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A token for the given roles (customer tokens carry `customer_id`).
+    pub fn token(&self, roles: &[Role], customer: Option<&str>) -> String {
+        let sub = format!(
+            "{}-{}",
+            roles.first().map(|r| r.as_str()).unwrap_or("none"),
+            customer.unwrap_or("staff")
+        );
+        self.state
+            .auth
+            .mint(&sub, roles, customer, Duration::from_secs(3600))
+            .expect("mint")
+    }
+
+    pub fn admin(&self) -> String {
+        self.token(&[Role::Admin], None)
+    }
+    pub fn am(&self) -> String {
+        self.token(&[Role::AccountManager], None)
+    }
+    pub fn lead(&self) -> String {
+        self.token(&[Role::SocLead], None)
+    }
+    pub fn manager(&self) -> String {
+        self.token(&[Role::SocManager], None)
+    }
+    pub fn finance(&self) -> String {
+        self.token(&[Role::Finance], None)
+    }
+    pub fn customer(&self, id: &str) -> String {
+        self.token(&[Role::Customer], Some(id))
+    }
+
+    /// Sends a request; `body` None sends no body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.send(Method::GET, path, Some(token), None, &[]).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(Method::POST, path, Some(token), Some(body), &[])
+            .await
+    }
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(Method::PUT, path, Some(token), Some(body), &[])
+            .await
+    }
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.send(Method::PATCH, path, Some(token), Some(body), &[])
+            .await
+    }
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.send(Method::DELETE, path, Some(token), None, &[])
+            .await
+    }
+
+    /// Creates the Paris calendar of the SPEC's examples (holidays 2026-12-25, 2027-01-01).
+    pub async fn paris_calendar(&self) -> String {
+        let admin = self.admin();
+        self.put(
+            "/v1/calendars/fr-paris",
+            &admin,
+            json!({"name": "Paris", "timezone": "Europe/Paris"}),
+        )
+        .await;
+        for d in ["2026-12-25", "2027-01-01"] {
+            self.put(
+                &format!("/v1/calendars/fr-paris/holidays/{d}"),
+                &admin,
+                json!({}),
+            )
+            .await
+            .expect(200);
+        }
+        "fr-paris".into()
+    }
+
+    /// Creates a customer on the Paris calendar with a SecureCall contract for 2026–2028.
+    pub async fn customer_paris(&self) -> String {
+        self.paris_calendar().await;
+        self.post(
+            "/v1/customers",
+            &self.am(),
+            json!({
+                "name": "Acme",
+                "calendar_id": "fr-paris",
+                "securecall": {"reference": "SC-1", "starts_on": "2026-01-01", "ends_on": "2028-12-31"}
+            }),
+        )
+        .await
+        .expect(201)
+        .str("id")
+    }
+
+    /// Moves the test clock (and runs what became due).
+    pub async fn set_clock(&self, now: &str) {
+        self.post("/v1/test-clock", &self.admin(), json!({ "now": now }))
+            .await
+            .expect(200);
+    }
+}
+
+/// Declares a test that runs on SQLite always and on PostgreSQL when configured
+/// (ignored, not passed, otherwise).
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($app: $crate::helpers::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                scenario($crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(not(postgres_tests), ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL")]
+            async fn postgres() {
+                scenario($crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: the real application over HTTP, on SQLite always and on PostgreSQL
+//! when SECUREHANDS_TEST_POSTGRES_URL is set.
+
+mod helpers;
+
+mod access;
+mod calendars_customers;
+mod conventions;
+mod idempotency;
+mod openapi;
