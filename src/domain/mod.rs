@@ -6,8 +6,11 @@
 //! here, and tested exhaustively.
 
 pub mod access;
+pub mod allocation;
 pub mod calendar;
 pub mod deadline;
 pub mod ids;
 pub mod pricing;
+pub mod session;
+pub mod sow;
 pub mod units;
