@@ -1,25 +1,88 @@
 //! Time-driven rules: everything that becomes due as time passes (lot expiry, quote
 //! lapse, auto-acceptance, SLA breaches), applied effective at each item's own due
 //! instant, exactly once, whoever runs it and however late.
+//!
+//! Each item is handled in its own transaction that locks the customer's account
+//! first and re-checks the item, so two replicas running at once, or a catch-up after
+//! downtime, apply every rule once.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::access::{Principal, Role};
 use crate::http::AppState;
-use crate::service::ServiceError;
-use crate::storage::db::{Db, to_micros};
-use crate::storage::idempotency;
+use crate::service::{Ctx, ServiceError, ledger, quotes};
+use crate::storage::db::{Db, from_micros, to_micros};
+use crate::storage::{idempotency, lots, quotes as quote_store};
 
 /// How long idempotency records are kept (at least the 24 hours the contract promises).
 pub const IDEMPOTENCY_RETENTION: chrono::Duration = chrono::Duration::hours(48);
 
+const BATCH: i64 = 200;
+
+/// The actor of time-driven changes.
+pub fn system_ctx(now: DateTime<Utc>) -> Ctx {
+    Ctx {
+        principal: Principal {
+            subject: "system".into(),
+            roles: BTreeSet::from([Role::Admin]),
+            customer_id: None,
+        },
+        now,
+    }
+}
+
 /// Applies every rule due at or before `now`.
 pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<(), ServiceError> {
+    let ctx = system_ctx(now);
+    expire_lots(db, &ctx).await?;
+    lapse_quotes(db, &ctx).await?;
     let mut tx = db.begin_write().await?;
     idempotency::purge_before(&mut tx, to_micros(now - IDEMPOTENCY_RETENTION)).await?;
     tx.commit().await?;
     Ok(())
+}
+
+async fn expire_lots(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
+    loop {
+        let mut tx = db.begin_read().await?;
+        let due = lots::due_for_expiry(&mut tx, to_micros(ctx.now), BATCH).await?;
+        tx.commit().await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut progressed = false;
+        for (lot_id, customer_id) in &due {
+            let mut tx = db.begin_write().await?;
+            ledger::expire_lot(&mut tx, ctx, lot_id, customer_id).await?;
+            tx.commit().await?;
+            progressed = true;
+        }
+        if !progressed || (due.len() as i64) < BATCH {
+            return Ok(());
+        }
+    }
+}
+
+async fn lapse_quotes(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
+    loop {
+        let mut tx = db.begin_read().await?;
+        let due = quote_store::due_for_lapse(&mut tx, to_micros(ctx.now), BATCH).await?;
+        tx.commit().await?;
+        if due.is_empty() {
+            return Ok(());
+        }
+        for (id, customer_id, order_due) in &due {
+            let mut tx = db.begin_write().await?;
+            quotes::lapse(&mut tx, ctx, id, customer_id, from_micros(*order_due)?).await?;
+            tx.commit().await?;
+        }
+        if (due.len() as i64) < BATCH {
+            return Ok(());
+        }
+    }
 }
 
 /// The production loop: runs the due rules every `interval` until shutdown.
@@ -28,10 +91,12 @@ pub async fn run_loop(
     interval: Duration,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let (db, clock) = (state.db.clone(), state.clock.clone());
     loop {
-        if let Err(e) = run_due(&db, clock.now()).await {
-            tracing::warn!(error = %e, "time-driven rules failed; will retry");
+        {
+            let _serial = state.jobs_lock.lock().await;
+            if let Err(e) = run_due(&state.db, state.clock.now()).await {
+                tracing::warn!(error = %e, "time-driven rules failed; will retry");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

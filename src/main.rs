@@ -40,6 +40,8 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Check the ledger invariants over the whole database; non-zero exit on any violation.
+    Verify,
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -66,6 +68,7 @@ async fn main() -> ExitCode {
             ttl,
         } => token(&cli.settings, &roles, customer, sub, ttl),
         Command::Openapi => print_openapi(),
+        Command::Verify => verify(cli.settings).await,
     };
     match result {
         Ok(code) => code,
@@ -162,6 +165,25 @@ fn token(
         .map_err(|e| e.to_string())?;
     println!("{token}");
     Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(settings: Settings) -> Result<ExitCode, String> {
+    let db = securehands::connect(&settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let violations = securehands::service::verify::run(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    if violations.is_empty() {
+        println!("ok: every ledger invariant holds");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} violation(s):", violations.len());
+    for v in &violations {
+        println!("  - {v}");
+    }
+    Ok(ExitCode::from(2))
 }
 
 fn print_openapi() -> Result<ExitCode, String> {

@@ -53,14 +53,19 @@ CREATE TABLE lots (
     CHECK (remaining <= units)
 );
 CREATE INDEX lots_by_customer ON lots (customer_id, expires_at, received_on, id);
+CREATE INDEX lots_by_quote ON lots (quote_id) WHERE quote_id IS NOT NULL;
 CREATE INDEX lots_expiry_due ON lots (expires_at) WHERE expired = FALSE;
 
--- Gap-free, commit-ordered sequence numbers for the ledger and the events feed.
-CREATE TABLE seq_counters (
-    name TEXT PRIMARY KEY,
-    last BIGINT NOT NULL
+-- Gap-free, commit-ordered sequence numbers for the ledger and the events feed: the
+-- single row is locked from the moment a transaction takes numbers until it commits,
+-- so entries become visible in seq order and a reader following the cursor never
+-- skips one.
+CREATE TABLE feed_counters (
+    id           BIGINT PRIMARY KEY CHECK (id = 1),
+    ledger_last  BIGINT NOT NULL,
+    events_last  BIGINT NOT NULL
 );
-INSERT INTO seq_counters (name, last) VALUES ('ledger', 0), ('events', 0);
+INSERT INTO feed_counters (id, ledger_last, events_last) VALUES (1, 0, 0);
 
 CREATE TABLE ledger_entries (
     seq            BIGINT PRIMARY KEY,
@@ -119,6 +124,7 @@ CREATE TABLE events (
     recorded_at   BIGINT NOT NULL,
     data          TEXT NOT NULL
 );
+CREATE INDEX events_by_customer ON events (customer_id, seq);
 
 CREATE TABLE quotes (
     id           TEXT PRIMARY KEY,
@@ -201,6 +207,7 @@ CREATE TABLE sows (
     approved_at             BIGINT,
     approval_order          BIGINT,
     reserved                BIGINT NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+    consumed                BIGINT NOT NULL DEFAULT 0,
     submitted_at            BIGINT,
     closed_at               BIGINT,
     created_by              TEXT NOT NULL,

@@ -127,8 +127,15 @@ pub enum ReversalError {
 /// (deficit) part first, since it was taken last and has no expiry, then the lots
 /// latest-expiring first; never more than what is left unreversed. A lot already
 /// expired at `at` gets its units back and loses them again at once.
-pub fn plan_reversal(parts: &[DebitPart], amount: Units, at: DateTime<Utc>) -> Result<Vec<ReversalStep>, ReversalError> {
-    let available: Units = parts.iter().map(|p| (p.taken - p.reversed).clamp_non_negative()).sum();
+pub fn plan_reversal(
+    parts: &[DebitPart],
+    amount: Units,
+    at: DateTime<Utc>,
+) -> Result<Vec<ReversalStep>, ReversalError> {
+    let available: Units = parts
+        .iter()
+        .map(|p| (p.taken - p.reversed).clamp_non_negative())
+        .sum();
     if amount > available {
         return Err(ReversalError::ExceedsDebit { available });
     }
@@ -137,8 +144,12 @@ pub fn plan_reversal(parts: &[DebitPart], amount: Units, at: DateTime<Utc>) -> R
         (None, None) => b.entry_seq.cmp(&a.entry_seq),
         (None, Some(_)) => std::cmp::Ordering::Less,
         (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => (y.expires_at, y.received_on, &y.id, b.entry_seq)
-            .cmp(&(x.expires_at, x.received_on, &x.id, a.entry_seq)),
+        (Some(x), Some(y)) => (y.expires_at, y.received_on, &y.id, b.entry_seq).cmp(&(
+            x.expires_at,
+            x.received_on,
+            &x.id,
+            a.entry_seq,
+        )),
     });
     let mut left = amount;
     let mut steps = Vec::new();
@@ -175,7 +186,9 @@ pub fn plan_deficit_part_reversal(
     let forgive = outstanding.clamp_non_negative().min(amount);
     let mut left = amount - forgive;
     let mut ordered: Vec<&(LotRef, Units, Units)> = settlements.iter().collect();
-    ordered.sort_by(|a, b| (b.0.expires_at, b.0.received_on, &b.0.id).cmp(&(a.0.expires_at, a.0.received_on, &a.0.id)));
+    ordered.sort_by(|a, b| {
+        (b.0.expires_at, b.0.received_on, &b.0.id).cmp(&(a.0.expires_at, a.0.received_on, &a.0.id))
+    });
     let mut refunds = Vec::new();
     for (lot, paid, returned) in ordered {
         if left.is_zero() {
@@ -230,7 +243,7 @@ pub fn plan_coverage_loss(active: &[Provision], total: Units, reserved: Units) -
         return Vec::new();
     }
     let mut ordered: Vec<&Provision> = active.iter().collect();
-    ordered.sort_by(|a, b| b.approval_order.cmp(&a.approval_order));
+    ordered.sort_by_key(|p| std::cmp::Reverse(p.approval_order));
     let mut still = reserved;
     let mut lost = Vec::new();
     for p in ordered {

@@ -10,6 +10,7 @@ pub mod allocation;
 pub mod calendar;
 pub mod deadline;
 pub mod ids;
+pub mod ledger;
 pub mod pricing;
 pub mod session;
 pub mod sow;

@@ -142,7 +142,11 @@ impl SessionStatus {
         )
     }
 
-    fn refuse<T>(self, action: &'static str, code: &'static str) -> Result<T, SessionTransitionError> {
+    fn refuse<T>(
+        self,
+        action: &'static str,
+        code: &'static str,
+    ) -> Result<T, SessionTransitionError> {
         Err(SessionTransitionError {
             from: self,
             action,
@@ -161,23 +165,37 @@ impl SessionStatus {
     /// A cancellation: the customer before the threshold is free, at or after it is
     /// late; force majeure or the SOC send it back to be rescheduled. A session waiting
     /// to be rescheduled can only be dropped, free of charge.
-    pub fn cancel(self, reason: CancelReason, late: bool) -> Result<(SessionStatus, CancelOutcome), SessionTransitionError> {
+    pub fn cancel(
+        self,
+        reason: CancelReason,
+        late: bool,
+    ) -> Result<(SessionStatus, CancelOutcome), SessionTransitionError> {
         match (self, reason) {
             (SessionStatus::Scheduled, CancelReason::CustomerRequest) if late => {
                 Ok((SessionStatus::CancelledLate, CancelOutcome::Late))
             }
-            (SessionStatus::Scheduled, CancelReason::CustomerRequest) => Ok((SessionStatus::Cancelled, CancelOutcome::Free)),
-            (SessionStatus::Scheduled, _) => Ok((SessionStatus::ToReschedule, CancelOutcome::ToReschedule)),
+            (SessionStatus::Scheduled, CancelReason::CustomerRequest) => {
+                Ok((SessionStatus::Cancelled, CancelOutcome::Free))
+            }
+            (SessionStatus::Scheduled, _) => {
+                Ok((SessionStatus::ToReschedule, CancelOutcome::ToReschedule))
+            }
             (SessionStatus::ToReschedule, _) => Ok((SessionStatus::Cancelled, CancelOutcome::Free)),
             _ => self.refuse("be cancelled", "session_not_scheduled"),
         }
     }
 
     /// The customer did not show up; only once the session has started.
-    pub fn no_show(self, starts_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<SessionStatus, SessionTransitionError> {
+    pub fn no_show(
+        self,
+        starts_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<SessionStatus, SessionTransitionError> {
         match self {
             SessionStatus::Scheduled if now >= starts_at => Ok(SessionStatus::NoShow),
-            SessionStatus::Scheduled => self.refuse("be marked no-show before it starts", "session_not_started"),
+            SessionStatus::Scheduled => {
+                self.refuse("be marked no-show before it starts", "session_not_started")
+            }
             _ => self.refuse("be marked no-show", "session_not_scheduled"),
         }
     }
@@ -191,23 +209,36 @@ impl SessionStatus {
     }
 
     /// Acceptance (explicit before the deadline, or automatic at it).
-    pub fn accept(self, now: DateTime<Utc>, acceptance_due: DateTime<Utc>) -> Result<SessionStatus, SessionTransitionError> {
+    pub fn accept(
+        self,
+        now: DateTime<Utc>,
+        acceptance_due: DateTime<Utc>,
+    ) -> Result<SessionStatus, SessionTransitionError> {
         match self {
             SessionStatus::Delivered if now < acceptance_due => Ok(SessionStatus::Accepted),
-            SessionStatus::Delivered => self.refuse("be accepted after its deadline", "acceptance_window_closed"),
+            SessionStatus::Delivered => {
+                self.refuse("be accepted after its deadline", "acceptance_window_closed")
+            }
             SessionStatus::Accepted => self.refuse("be accepted again", "already_accepted"),
             _ => self.refuse("be accepted", "session_not_delivered"),
         }
     }
 
     /// A complaint, before the acceptance deadline.
-    pub fn complain(self, now: DateTime<Utc>, acceptance_due: DateTime<Utc>) -> Result<SessionStatus, SessionTransitionError> {
+    pub fn complain(
+        self,
+        now: DateTime<Utc>,
+        acceptance_due: DateTime<Utc>,
+    ) -> Result<SessionStatus, SessionTransitionError> {
         match self {
             SessionStatus::Delivered if now < acceptance_due => Ok(SessionStatus::Disputed),
-            SessionStatus::Delivered | SessionStatus::Accepted => {
-                self.refuse("be complained about after acceptance", "complaint_window_closed")
+            SessionStatus::Delivered | SessionStatus::Accepted => self.refuse(
+                "be complained about after acceptance",
+                "complaint_window_closed",
+            ),
+            SessionStatus::Disputed | SessionStatus::Resolved => {
+                self.refuse("take a second complaint", "complaint_exists")
             }
-            SessionStatus::Disputed | SessionStatus::Resolved => self.refuse("take a second complaint", "complaint_exists"),
             _ => self.refuse("be complained about", "session_not_delivered"),
         }
     }
@@ -224,7 +255,10 @@ impl SessionStatus {
     /// The evaluation form can be sent once the session was delivered.
     pub fn can_be_evaluated(self) -> Result<(), SessionTransitionError> {
         match self {
-            SessionStatus::Delivered | SessionStatus::Accepted | SessionStatus::Disputed | SessionStatus::Resolved => Ok(()),
+            SessionStatus::Delivered
+            | SessionStatus::Accepted
+            | SessionStatus::Disputed
+            | SessionStatus::Resolved => Ok(()),
             _ => self.refuse("be evaluated", "session_not_delivered"),
         }
     }
@@ -243,20 +277,41 @@ mod tests {
     use super::*;
 
     fn t(h: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).single().unwrap_or_default() + Duration::hours(h)
+        Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0)
+            .single()
+            .unwrap_or_default()
+            + Duration::hours(h)
     }
 
     #[test]
     fn cancellations() {
         use CancelReason::*;
         use SessionStatus::*;
-        assert_eq!(Scheduled.cancel(CustomerRequest, false), Ok((Cancelled, CancelOutcome::Free)));
-        assert_eq!(Scheduled.cancel(CustomerRequest, true), Ok((CancelledLate, CancelOutcome::Late)));
-        assert_eq!(Scheduled.cancel(ForceMajeure, true), Ok((ToReschedule, CancelOutcome::ToReschedule)));
-        assert_eq!(Scheduled.cancel(Soc, false), Ok((ToReschedule, CancelOutcome::ToReschedule)));
-        assert_eq!(ToReschedule.cancel(CustomerRequest, true), Ok((Cancelled, CancelOutcome::Free)));
+        assert_eq!(
+            Scheduled.cancel(CustomerRequest, false),
+            Ok((Cancelled, CancelOutcome::Free))
+        );
+        assert_eq!(
+            Scheduled.cancel(CustomerRequest, true),
+            Ok((CancelledLate, CancelOutcome::Late))
+        );
+        assert_eq!(
+            Scheduled.cancel(ForceMajeure, true),
+            Ok((ToReschedule, CancelOutcome::ToReschedule))
+        );
+        assert_eq!(
+            Scheduled.cancel(Soc, false),
+            Ok((ToReschedule, CancelOutcome::ToReschedule))
+        );
+        assert_eq!(
+            ToReschedule.cancel(CustomerRequest, true),
+            Ok((Cancelled, CancelOutcome::Free))
+        );
         assert_eq!(ToReschedule.reschedule(), Ok(Scheduled));
-        assert_eq!(Delivered.cancel(Soc, false).map_err(|e| e.code), Err("session_not_scheduled"));
+        assert_eq!(
+            Delivered.cancel(Soc, false).map_err(|e| e.code),
+            Err("session_not_scheduled")
+        );
     }
 
     #[test]
@@ -264,19 +319,42 @@ mod tests {
         use SessionStatus::*;
         let due = t(48);
         assert_eq!(Delivered.accept(t(47), due), Ok(Accepted));
-        assert_eq!(Delivered.accept(due, due).map_err(|e| e.code), Err("acceptance_window_closed"));
-        assert_eq!(Delivered.complain(due - Duration::seconds(1), due), Ok(Disputed));
-        assert_eq!(Delivered.complain(due, due).map_err(|e| e.code), Err("complaint_window_closed"));
-        assert_eq!(Accepted.complain(t(1), due).map_err(|e| e.code), Err("complaint_window_closed"));
+        assert_eq!(
+            Delivered.accept(due, due).map_err(|e| e.code),
+            Err("acceptance_window_closed")
+        );
+        assert_eq!(
+            Delivered.complain(due - Duration::seconds(1), due),
+            Ok(Disputed)
+        );
+        assert_eq!(
+            Delivered.complain(due, due).map_err(|e| e.code),
+            Err("complaint_window_closed")
+        );
+        assert_eq!(
+            Accepted.complain(t(1), due).map_err(|e| e.code),
+            Err("complaint_window_closed")
+        );
         assert_eq!(Disputed.decide(), Ok(Resolved));
-        assert_eq!(Resolved.decide().map_err(|e| e.code), Err("already_decided"));
+        assert_eq!(
+            Resolved.decide().map_err(|e| e.code),
+            Err("already_decided")
+        );
         assert_eq!(Delivered.decide().map_err(|e| e.code), Err("no_complaint"));
     }
 
     #[test]
     fn no_show_only_after_start() {
-        assert_eq!(SessionStatus::Scheduled.no_show(t(10), t(10)), Ok(SessionStatus::NoShow));
-        assert_eq!(SessionStatus::Scheduled.no_show(t(10), t(9)).map_err(|e| e.code), Err("session_not_started"));
+        assert_eq!(
+            SessionStatus::Scheduled.no_show(t(10), t(10)),
+            Ok(SessionStatus::NoShow)
+        );
+        assert_eq!(
+            SessionStatus::Scheduled
+                .no_show(t(10), t(9))
+                .map_err(|e| e.code),
+            Err("session_not_started")
+        );
     }
 
     #[test]

@@ -96,7 +96,10 @@ impl SowStatus {
 
     /// No further change is possible.
     pub fn is_closed(self) -> bool {
-        matches!(self, SowStatus::Completed | SowStatus::Cancelled | SowStatus::Superseded)
+        matches!(
+            self,
+            SowStatus::Completed | SowStatus::Cancelled | SowStatus::Superseded
+        )
     }
 
     /// Checks `action` against the lifecycle and returns the state it leads to
@@ -124,7 +127,9 @@ impl SowStatus {
             (A::Cancel, S::Draft | S::Submitted | S::Active | S::AwaitingUnits) => Ok(S::Cancelled),
             (A::Cancel, _) => refuse("be cancelled", "sow_closed"),
             (A::Supersede, S::Submitted | S::Active | S::AwaitingUnits) => Ok(self),
-            (A::Supersede, S::Draft) => refuse("be superseded (edit the draft instead)", "sow_not_approved"),
+            (A::Supersede, S::Draft) => {
+                refuse("be superseded (edit the draft instead)", "sow_not_approved")
+            }
             (A::Supersede, _) => refuse("be superseded", "sow_closed"),
             (A::Complete, S::Active | S::AwaitingUnits) => Ok(S::Completed),
             (A::Complete, _) => refuse("be completed", "sow_not_active"),
@@ -187,11 +192,22 @@ mod tests {
     #[test]
     fn happy_path() {
         let s = SowStatus::Draft;
-        let s = s.apply(SowAction::Edit).and_then(|s| s.apply(SowAction::Submit));
+        let s = s
+            .apply(SowAction::Edit)
+            .and_then(|s| s.apply(SowAction::Submit));
         assert_eq!(s, Ok(SowStatus::Submitted));
-        assert_eq!(SowStatus::Submitted.apply(SowAction::Approve), Ok(SowStatus::Active));
-        assert_eq!(SowStatus::Submitted.apply(SowAction::Reject), Ok(SowStatus::Draft));
-        assert_eq!(SowStatus::Active.apply(SowAction::Complete), Ok(SowStatus::Completed));
+        assert_eq!(
+            SowStatus::Submitted.apply(SowAction::Approve),
+            Ok(SowStatus::Active)
+        );
+        assert_eq!(
+            SowStatus::Submitted.apply(SowAction::Reject),
+            Ok(SowStatus::Draft)
+        );
+        assert_eq!(
+            SowStatus::Active.apply(SowAction::Complete),
+            Ok(SowStatus::Completed)
+        );
     }
 
     #[test]
@@ -224,8 +240,16 @@ mod tests {
             }
         }
         assert_eq!(allowed, 14);
-        assert_eq!(SowStatus::Active.apply(SowAction::Edit).map_err(|e| e.code), Err("sow_not_draft"));
-        assert_eq!(SowStatus::AwaitingUnits.apply(SowAction::Schedule).map_err(|e| e.code), Err("sow_not_active"));
+        assert_eq!(
+            SowStatus::Active.apply(SowAction::Edit).map_err(|e| e.code),
+            Err("sow_not_draft")
+        );
+        assert_eq!(
+            SowStatus::AwaitingUnits
+                .apply(SowAction::Schedule)
+                .map_err(|e| e.code),
+            Err("sow_not_active")
+        );
     }
 
     #[test]
@@ -238,10 +262,19 @@ mod tests {
     #[test]
     fn etags_name_one_revision_of_one_sow() {
         let tag = etag("sow_1", 3);
-        assert_eq!(revision_in_if_match(&tag, "sow_1"), Some(IfMatchRevision::Revision(3)));
-        assert_eq!(revision_in_if_match(&format!("W/{tag}"), "sow_1"), Some(IfMatchRevision::Revision(3)));
+        assert_eq!(
+            revision_in_if_match(&tag, "sow_1"),
+            Some(IfMatchRevision::Revision(3))
+        );
+        assert_eq!(
+            revision_in_if_match(&format!("W/{tag}"), "sow_1"),
+            Some(IfMatchRevision::Revision(3))
+        );
         assert_eq!(revision_in_if_match(&tag, "sow_2"), None);
-        assert_eq!(revision_in_if_match("*", "sow_2"), Some(IfMatchRevision::Any));
+        assert_eq!(
+            revision_in_if_match("*", "sow_2"),
+            Some(IfMatchRevision::Any)
+        );
         assert_eq!(revision_in_if_match("garbage", "sow_1"), None);
     }
 }

@@ -6,6 +6,8 @@
 
 pub mod calendars;
 pub mod customers;
+pub mod ledger;
+pub mod quotes;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;

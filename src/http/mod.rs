@@ -28,7 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::clock::Clock;
 use crate::domain::access::Principal;
 use crate::http::error::{ApiError, PROBLEM_JSON};
-use crate::http::routes::{calendars, customers, ops};
+use crate::http::routes::{accounts, calendars, customers, finance, ops};
 use crate::service::Ctx;
 use crate::storage::db::Db;
 
@@ -70,6 +70,15 @@ fn api_router() -> OpenApiRouter<AppState> {
             customers::list_customers
         ))
         .routes(routes!(customers::get_customer, customers::patch_customer))
+        .routes(routes!(accounts::sell_pack, accounts::list_packs))
+        .routes(routes!(accounts::balance))
+        .routes(routes!(accounts::statement))
+        .routes(routes!(accounts::create_quote, accounts::list_quotes))
+        .routes(routes!(accounts::get_quote))
+        .routes(routes!(accounts::cancel_quote))
+        .routes(routes!(finance::ledger))
+        .routes(routes!(finance::events))
+        .routes(routes!(finance::expiring))
         .routes(routes!(ops::get_test_clock, ops::set_test_clock))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::{Ctx, Problems, ServiceError};
 use crate::domain::access::Action;
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::ids::CalendarId;
 use crate::dto::calendars::{Calendar, CalendarInput};
 use crate::dto::validate;
@@ -136,4 +137,33 @@ pub async fn load(tx: &mut Tx, id: &str) -> Result<Calendar, ServiceError> {
         created_at: from_micros(row.created_at)?,
         updated_at: from_micros(row.updated_at)?,
     })
+}
+
+/// The business calendar a customer's deadlines and prices are computed in.
+pub async fn for_customer(
+    tx: &mut Tx,
+    customer_id: &str,
+) -> Result<BusinessCalendar, ServiceError> {
+    let customer = crate::storage::customers::get(tx, customer_id)
+        .await?
+        .ok_or(ServiceError::NotFound("customer"))?;
+    business_calendar(tx, &customer.calendar_id).await
+}
+
+/// Loads a calendar as the domain type.
+pub async fn business_calendar(
+    tx: &mut Tx,
+    calendar_id: &str,
+) -> Result<BusinessCalendar, ServiceError> {
+    let row = store::get(tx, calendar_id)
+        .await?
+        .ok_or(ServiceError::NotFound("calendar"))?;
+    let tz = parse_timezone(&row.timezone)
+        .map_err(|e| ServiceError::Store(crate::storage::db::StoreError::Corrupt(e)))?;
+    let holidays = store::holidays(tx, calendar_id)
+        .await?
+        .iter()
+        .map(|d| parse_date(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(BusinessCalendar::new(tz, holidays))
 }

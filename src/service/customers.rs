@@ -16,7 +16,7 @@ pub async fn create(
 ) -> Result<Customer, ServiceError> {
     ctx.require(Action::ManageReferenceData)?;
     let mut problems = Problems::default();
-    merge(&mut problems, validate(&input));
+    problems.absorb(validate(&input));
     check_securecall(&mut problems, input.securecall.as_ref());
     check_calendar(tx, &mut problems, &input.calendar_id).await?;
     problems.finish()?;
@@ -60,7 +60,7 @@ pub async fn list(tx: &mut Tx, ctx: &Ctx, page: PageQuery) -> Result<Page<Custom
         ctx.principal.customer_scope(),
     )
     .await?;
-    paginate(rows, limit, |r| r.id.clone(), view)
+    super::paginate(rows, limit, |r| r.id.clone(), view)
 }
 
 /// `PATCH /v1/customers/{id}`: JSON merge patch of the editable fields.
@@ -76,12 +76,9 @@ pub async fn patch(
         .await?
         .ok_or(ServiceError::NotFound("customer"))?;
     let mut problems = Problems::default();
-    merge(&mut problems, validate(&patch));
+    problems.absorb(validate(&patch));
     if let Some(Some(sc)) = &patch.securecall {
-        merge(
-            &mut problems,
-            validate(sc).map_err(|e| prefix(e, "securecall")),
-        );
+        problems.absorb(validate(sc).map_err(|e| prefix(e, "securecall")));
         check_securecall(&mut problems, Some(sc));
     }
     if let Some(cal) = &patch.calendar_id {
@@ -105,35 +102,6 @@ pub async fn patch(
     row.updated_at = to_micros(ctx.now);
     store::update(tx, &row).await?;
     view(row)
-}
-
-/// Builds a page from `limit + 1` rows: the extra row only tells that more exist.
-pub fn paginate<R, T>(
-    mut rows: Vec<R>,
-    limit: u32,
-    cursor_of: impl Fn(&R) -> String,
-    view: impl Fn(R) -> Result<T, ServiceError>,
-) -> Result<Page<T>, ServiceError> {
-    let limit = limit as usize;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next_cursor = if more {
-        rows.last().map(&cursor_of)
-    } else {
-        None
-    };
-    let data = rows.into_iter().map(view).collect::<Result<Vec<_>, _>>()?;
-    Ok(Page { data, next_cursor })
-}
-
-fn merge(problems: &mut Problems, result: Result<(), ServiceError>) {
-    if let Err(ServiceError::Validation(errors)) = result {
-        for (field, messages) in errors {
-            for m in messages {
-                problems.add(&field, m);
-            }
-        }
-    }
 }
 
 fn prefix(err: ServiceError, field: &str) -> ServiceError {
@@ -191,4 +159,12 @@ pub fn view(row: CustomerRow) -> Result<Customer, ServiceError> {
         created_at: from_micros(row.created_at)?,
         updated_at: from_micros(row.updated_at)?,
     })
+}
+
+/// 404 unless the customer exists.
+pub async fn ensure_exists(tx: &mut Tx, id: &str) -> Result<(), ServiceError> {
+    store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("customer"))?;
+    Ok(())
 }

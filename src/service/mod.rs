@@ -5,9 +5,16 @@
 //! transaction and commits it, so the idempotency record and the business writes land
 //! in the same commit.
 
+pub mod book;
 pub mod calendars;
+pub mod coverage;
 pub mod customers;
+pub mod finance;
 pub mod ids;
+pub mod ledger;
+pub mod packs;
+pub mod quotes;
+pub mod verify;
 
 use std::collections::BTreeMap;
 
@@ -134,6 +141,17 @@ impl Problems {
         }
     }
 
+    /// Takes in the field errors of a validation result.
+    pub fn absorb(&mut self, result: Result<(), ServiceError>) {
+        if let Err(ServiceError::Validation(errors)) = result {
+            for (field, messages) in errors {
+                for m in messages {
+                    self.add(&field, m);
+                }
+            }
+        }
+    }
+
     /// `Ok` when nothing was recorded, otherwise a 422 with everything.
     pub fn finish(self) -> Result<(), ServiceError> {
         if self.0.is_empty() {
@@ -142,4 +160,23 @@ impl Problems {
             Err(ServiceError::Validation(self.0))
         }
     }
+}
+
+/// Builds a page from `limit + 1` rows: the extra row only tells that more exist.
+pub fn paginate<R, T>(
+    mut rows: Vec<R>,
+    limit: u32,
+    cursor_of: impl Fn(&R) -> String,
+    view: impl Fn(R) -> Result<T, ServiceError>,
+) -> Result<crate::dto::Page<T>, ServiceError> {
+    let limit = limit as usize;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more {
+        rows.last().map(&cursor_of)
+    } else {
+        None
+    };
+    let data = rows.into_iter().map(view).collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::dto::Page { data, next_cursor })
 }

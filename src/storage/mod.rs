@@ -3,7 +3,13 @@
 //! Decisions are taken by the domain and sequenced by the services; functions here
 //! read and write rows inside a transaction they are given.
 
+pub mod accounts;
 pub mod calendars;
 pub mod customers;
 pub mod db;
+pub mod events;
 pub mod idempotency;
+pub mod ledger;
+pub mod lots;
+pub mod quotes;
+pub mod sows;

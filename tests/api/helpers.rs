@@ -327,7 +327,7 @@ impl TestApp {
         "fr-paris".into()
     }
 
-    /// Creates a customer on the Paris calendar with a SecureCall contract for 2026–2028.
+    /// Creates a customer on the Paris calendar with a SecureCall contract for 2025–2028.
     pub async fn customer_paris(&self) -> String {
         self.paris_calendar().await;
         self.post(
@@ -336,7 +336,7 @@ impl TestApp {
             json!({
                 "name": "Acme",
                 "calendar_id": "fr-paris",
-                "securecall": {"reference": "SC-1", "starts_on": "2026-01-01", "ends_on": "2028-12-31"}
+                "securecall": {"reference": "SC-1", "starts_on": "2025-01-01", "ends_on": "2028-12-31"}
             }),
         )
         .await

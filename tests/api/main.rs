@@ -7,4 +7,5 @@ mod access;
 mod calendars_customers;
 mod conventions;
 mod idempotency;
+mod ledger;
 mod openapi;

@@ -4,7 +4,10 @@ use proptest::prelude::*;
 use super::*;
 
 fn t(days: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).single().unwrap_or_default() + Duration::days(days)
+    Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+        + Duration::days(days)
 }
 
 fn d(days: i64) -> NaiveDate {
@@ -22,14 +25,27 @@ fn lot(id: &str, received: i64, expires: i64, remaining: i64) -> LotState {
 
 #[test]
 fn fifo_across_three_lots_with_different_expiries() {
-    let lots = [lot("c", 2, 300, 5), lot("a", 0, 100, 3), lot("b", 1, 200, 4)];
+    let lots = [
+        lot("c", 2, 300, 5),
+        lot("a", 0, 100, 3),
+        lot("b", 1, 200, 4),
+    ];
     let plan = plan_debit(&lots, Units::whole(9), t(10));
     assert_eq!(
         plan.draws,
         vec![
-            Draw { lot_id: "a".into(), units: Units::whole(3) },
-            Draw { lot_id: "b".into(), units: Units::whole(4) },
-            Draw { lot_id: "c".into(), units: Units::whole(2) },
+            Draw {
+                lot_id: "a".into(),
+                units: Units::whole(3)
+            },
+            Draw {
+                lot_id: "b".into(),
+                units: Units::whole(4)
+            },
+            Draw {
+                lot_id: "c".into(),
+                units: Units::whole(2)
+            },
         ]
     );
     assert_eq!(plan.deficit, Units::ZERO);
@@ -37,7 +53,11 @@ fn fifo_across_three_lots_with_different_expiries() {
 
 #[test]
 fn ties_break_on_received_on_then_id() {
-    let lots = [lot("z", 1, 100, 1), lot("y", 0, 100, 1), lot("x", 0, 100, 1)];
+    let lots = [
+        lot("z", 1, 100, 1),
+        lot("y", 0, 100, 1),
+        lot("x", 0, 100, 1),
+    ];
     let plan = plan_debit(&lots, Units::whole(3), t(0));
     let order: Vec<&str> = plan.draws.iter().map(|d| d.lot_id.as_str()).collect();
     assert_eq!(order, ["x", "y", "z"]);
@@ -48,7 +68,13 @@ fn expired_lots_are_skipped_and_the_rest_is_a_deficit() {
     let lots = [lot("old", 0, 5, 10), lot("new", 1, 400, 2)];
     // At the expiry instant itself the lot is no longer usable.
     let plan = plan_debit(&lots, Units::whole(5), t(5));
-    assert_eq!(plan.draws, vec![Draw { lot_id: "new".into(), units: Units::whole(2) }]);
+    assert_eq!(
+        plan.draws,
+        vec![Draw {
+            lot_id: "new".into(),
+            units: Units::whole(2)
+        }]
+    );
     assert_eq!(plan.deficit, Units::whole(3));
     // A second before, it is.
     let plan = plan_debit(&lots, Units::whole(5), t(5) - Duration::seconds(1));
@@ -59,7 +85,11 @@ fn expired_lots_are_skipped_and_the_rest_is_a_deficit() {
 fn part(seq: i64, lot: Option<(&str, i64)>, taken: i64, reversed: i64) -> DebitPart {
     DebitPart {
         entry_seq: seq,
-        lot: lot.map(|(id, exp)| LotRef { id: id.into(), expires_at: t(exp), received_on: d(0) }),
+        lot: lot.map(|(id, exp)| LotRef {
+            id: id.into(),
+            expires_at: t(exp),
+            received_on: d(0),
+        }),
         taken: Units::whole(taken),
         reversed: Units::whole(reversed),
     }
@@ -67,13 +97,27 @@ fn part(seq: i64, lot: Option<(&str, i64)>, taken: i64, reversed: i64) -> DebitP
 
 #[test]
 fn reversal_goes_to_the_deficit_part_then_latest_expiring_lot() {
-    let parts = [part(1, Some(("a", 100)), 3, 0), part(2, Some(("b", 200)), 4, 0), part(3, None, 2, 0)];
+    let parts = [
+        part(1, Some(("a", 100)), 3, 0),
+        part(2, Some(("b", 200)), 4, 0),
+        part(3, None, 2, 0),
+    ];
     let steps = plan_reversal(&parts, Units::whole(5), t(10)).unwrap_or_default();
     assert_eq!(
         steps,
         vec![
-            ReversalStep { entry_seq: 3, lot_id: None, units: Units::whole(2), expire_again: false },
-            ReversalStep { entry_seq: 2, lot_id: Some("b".into()), units: Units::whole(3), expire_again: false },
+            ReversalStep {
+                entry_seq: 3,
+                lot_id: None,
+                units: Units::whole(2),
+                expire_again: false
+            },
+            ReversalStep {
+                entry_seq: 2,
+                lot_id: Some("b".into()),
+                units: Units::whole(3),
+                expire_again: false
+            },
         ]
     );
 }
@@ -83,7 +127,9 @@ fn reversal_never_exceeds_what_is_left_and_reexpires() {
     let parts = [part(1, Some(("a", 5)), 3, 1)];
     assert_eq!(
         plan_reversal(&parts, Units::whole(3), t(10)),
-        Err(ReversalError::ExceedsDebit { available: Units::whole(2) })
+        Err(ReversalError::ExceedsDebit {
+            available: Units::whole(2)
+        })
     );
     let steps = plan_reversal(&parts, Units::whole(2), t(10)).unwrap_or_default();
     assert_eq!(steps.len(), 1);
@@ -92,10 +138,17 @@ fn reversal_never_exceeds_what_is_left_and_reexpires() {
 
 #[test]
 fn deficit_part_reversal_forgives_then_refunds_settling_lots() {
-    let l = |id: &str, exp| LotRef { id: id.into(), expires_at: t(exp), received_on: d(0) };
+    let l = |id: &str, exp| LotRef {
+        id: id.into(),
+        expires_at: t(exp),
+        received_on: d(0),
+    };
     let (forgive, refunds) = plan_deficit_part_reversal(
         Units::whole(1),
-        &[(l("p", 100), Units::whole(1), Units::ZERO), (l("q", 200), Units::whole(2), Units::ZERO)],
+        &[
+            (l("p", 100), Units::whole(1), Units::ZERO),
+            (l("q", 200), Units::whole(2), Units::ZERO),
+        ],
         Units::whole(3),
         t(150),
     );
@@ -105,29 +158,55 @@ fn deficit_part_reversal_forgives_then_refunds_settling_lots() {
 
 #[test]
 fn settlement_pays_oldest_deficit_first() {
-    let paid = plan_settlement(&[(9, Units::whole(2)), (4, Units::whole(3))], Units::whole(4));
+    let paid = plan_settlement(
+        &[(9, Units::whole(2)), (4, Units::whole(3))],
+        Units::whole(4),
+    );
     assert_eq!(paid, vec![(4, Units::whole(3)), (9, Units::whole(1))]);
     assert!(plan_settlement(&[(1, Units::whole(2))], Units::ZERO).is_empty());
 }
 
 fn prov(id: &str, order: i64, units: i64) -> Provision {
-    Provision { sow_id: id.into(), approval_order: order, units: Units::whole(units) }
+    Provision {
+        sow_id: id.into(),
+        approval_order: order,
+        units: Units::whole(units),
+    }
 }
 
 #[test]
 fn coverage_is_lost_by_the_most_recent_approvals_first() {
     let active = [prov("a", 1, 5), prov("b", 2, 5), prov("c", 3, 5)];
-    assert_eq!(plan_coverage_loss(&active, Units::whole(15), Units::whole(15)), Vec::<String>::new());
-    assert_eq!(plan_coverage_loss(&active, Units::whole(12), Units::whole(15)), vec!["c"]);
-    assert_eq!(plan_coverage_loss(&active, Units::whole(4), Units::whole(15)), vec!["c", "b", "a"]);
-    assert_eq!(plan_coverage_loss(&active, Units::whole(-3), Units::whole(15)), vec!["c", "b", "a"]);
+    assert_eq!(
+        plan_coverage_loss(&active, Units::whole(15), Units::whole(15)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        plan_coverage_loss(&active, Units::whole(12), Units::whole(15)),
+        vec!["c"]
+    );
+    assert_eq!(
+        plan_coverage_loss(&active, Units::whole(4), Units::whole(15)),
+        vec!["c", "b", "a"]
+    );
+    assert_eq!(
+        plan_coverage_loss(&active, Units::whole(-3), Units::whole(15)),
+        vec!["c", "b", "a"]
+    );
 }
 
 #[test]
 fn activation_follows_approval_order_without_jumping_the_queue() {
-    let waiting = [prov("late-small", 5, 1), prov("early-big", 2, 8), prov("first", 1, 3)];
+    let waiting = [
+        prov("late-small", 5, 1),
+        prov("early-big", 2, 8),
+        prov("first", 1, 3),
+    ];
     assert_eq!(plan_activation(&waiting, Units::whole(10)), vec!["first"]);
-    assert_eq!(plan_activation(&waiting, Units::whole(12)), vec!["first", "early-big", "late-small"]);
+    assert_eq!(
+        plan_activation(&waiting, Units::whole(12)),
+        vec!["first", "early-big", "late-small"]
+    );
 }
 
 fn lots_strategy() -> impl Strategy<Value = Vec<LotState>> {

@@ -1,7 +1,9 @@
 //! Handlers, one module per resource.
 
+pub mod accounts;
 pub mod calendars;
 pub mod customers;
+pub mod finance;
 pub mod ops;
 
 use axum::response::{IntoResponse, Response};

@@ -1,0 +1,257 @@
+//! The ledger (JSON, CSV, NDJSON), the events feed and the expiring-units report.
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::access::{Action, Principal};
+use crate::dto::ledger::{
+    EntryPage, EventPage, EventQuery, ExpiringQuery, ExpiringReport, LedgerQuery,
+};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::QueryParams;
+use crate::http::routes::read;
+use crate::service::{ServiceError, finance};
+use crate::storage::db::Db;
+use crate::storage::ledger::{self, EntryFilter};
+
+/// Rows fetched per round trip when exporting.
+const EXPORT_PAGE: i64 = 1000;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    Ndjson,
+}
+
+fn negotiate(headers: &HeaderMap) -> Format {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if accept.contains("text/csv") {
+        Format::Csv
+    } else if accept.contains("application/x-ndjson") || accept.contains("application/ndjson") {
+        Format::Ndjson
+    } else {
+        Format::Json
+    }
+}
+
+/// Ledger lines in seq order. JSON pages by default; `Accept: text/csv` or
+/// `application/x-ndjson` streams every matching line (finance roles), in constant
+/// memory. Follow `next_cursor` (or the last `seq`) to read incrementally: entries
+/// become visible in seq order, so a reader never skips one.
+#[utoipa::path(
+    get, path = "/v1/ledger", tag = "finance",
+    params(LedgerQuery),
+    responses(
+        (status = 200, description = "Ledger lines", body = EntryPage,
+            content(
+                (EntryPage = "application/json"),
+                (String = "text/csv", example = "seq,kind,customer_id,lot_id,units,balance_after,effective_at,recorded_at,actor,session_id,sow_id,quote_id,reverses_seq,settles_seq\n1,grant,cus_…,lot_…,40.00,40.00,2026-12-01T08:00:00Z,2026-12-01T08:00:00Z,am,,,,,\n"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 401, response = crate::http::openapi::Unauthorized),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 422, response = crate::http::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ledger(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    QueryParams(query): QueryParams<LedgerQuery>,
+) -> Response {
+    let format = negotiate(&headers);
+    if format == Format::Json {
+        return read(&state, principal, |tx, ctx| {
+            Box::pin(async move { finance::ledger_page(tx, &ctx, query).await })
+        })
+        .await;
+    }
+    let ctx = state.ctx(principal);
+    let prepared = ctx
+        .require(Action::ExportFinance)
+        .and_then(|()| finance::ledger_filter(&ctx, &query));
+    let filter = match prepared {
+        Ok(f) => f,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let cap = query.limit.map(i64::from).filter(|n| *n > 0);
+    let content_type = match format {
+        Format::Csv => "text/csv; charset=utf-8",
+        _ => "application/x-ndjson",
+    };
+    let stream = export_stream(state.db.clone(), filter, cap, format);
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+struct ExportState {
+    db: Db,
+    filter: EntryFilter,
+    left: Option<i64>,
+    header_sent: bool,
+    done: bool,
+    format: Format,
+}
+
+fn export_stream(
+    db: Db,
+    filter: EntryFilter,
+    cap: Option<i64>,
+    format: Format,
+) -> impl futures::Stream<Item = Result<Bytes, ServiceError>> {
+    let start = ExportState {
+        db,
+        filter,
+        left: cap,
+        header_sent: false,
+        done: false,
+        format,
+    };
+    futures::stream::unfold(start, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        let mut out = Vec::new();
+        if !st.header_sent && st.format == Format::Csv {
+            out.extend_from_slice(CSV_HEADER.as_bytes());
+            st.header_sent = true;
+        }
+        let page = st.left.map(|l| l.min(EXPORT_PAGE)).unwrap_or(EXPORT_PAGE);
+        let rows = match fetch_page(&st.db, &st.filter, page).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                st.done = true;
+                return Some((Err(e), st));
+            }
+        };
+        if (rows.len() as i64) < page {
+            st.done = true;
+        }
+        if let Some(left) = st.left.as_mut() {
+            *left -= rows.len() as i64;
+            if *left <= 0 {
+                st.done = true;
+            }
+        }
+        if let Some(last) = rows.last() {
+            st.filter.after = last.seq;
+        }
+        for row in rows {
+            match finance::entry_view(row) {
+                Ok(entry) => write_row(&mut out, &entry, st.format),
+                Err(e) => {
+                    st.done = true;
+                    return Some((Err(e), st));
+                }
+            }
+        }
+        Some((Ok(Bytes::from(out)), st))
+    })
+}
+
+async fn fetch_page(
+    db: &Db,
+    filter: &EntryFilter,
+    limit: i64,
+) -> Result<Vec<ledger::EntryRow>, ServiceError> {
+    let mut tx = db.begin_read().await?;
+    let rows = ledger::list(&mut tx, filter, limit).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+const CSV_HEADER: &str = "seq,kind,customer_id,lot_id,units,balance_after,effective_at,recorded_at,actor,session_id,sow_id,quote_id,reverses_seq,settles_seq\n";
+
+fn write_row(out: &mut Vec<u8>, e: &crate::dto::ledger::Entry, format: Format) {
+    match format {
+        Format::Ndjson => {
+            if serde_json::to_writer(&mut *out, e).is_ok() {
+                out.push(b'\n');
+            }
+        }
+        _ => {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(&mut *out);
+            let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+            let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+            let _ = w.write_record([
+                e.seq.to_string(),
+                e.kind.clone(),
+                e.customer_id.clone(),
+                opt(&e.lot_id),
+                e.units.clone(),
+                e.balance_after.clone(),
+                crate::dto::instant(e.effective_at),
+                crate::dto::instant(e.recorded_at),
+                e.actor.clone(),
+                opt(&e.session_id),
+                opt(&e.sow_id),
+                opt(&e.quote_id),
+                num(e.reverses_seq),
+                num(e.settles_seq),
+            ]);
+            let _ = w.flush();
+        }
+    }
+}
+
+/// Domain events (pack sold, units expired, quotes, deficits, SoW and session
+/// milestones) in seq order, with the same never-skip cursor as the ledger.
+#[utoipa::path(
+    get, path = "/v1/events", tag = "finance",
+    params(EventQuery),
+    responses(
+        (status = 200, description = "A page of events", body = EventPage),
+        (status = 401, response = crate::http::openapi::Unauthorized),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 422, response = crate::http::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn events(
+    State(state): State<AppState>,
+    principal: Principal,
+    QueryParams(q): QueryParams<EventQuery>,
+) -> Response {
+    read(&state, principal, |tx, ctx| {
+        Box::pin(async move { finance::events_page(tx, &ctx, q).await })
+    })
+    .await
+}
+
+/// Lots with units left that expire within the horizon.
+#[utoipa::path(
+    get, path = "/v1/reports/expiring", tag = "finance",
+    params(ExpiringQuery),
+    responses(
+        (status = 200, description = "Expiring units", body = ExpiringReport),
+        (status = 401, response = crate::http::openapi::Unauthorized),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 422, response = crate::http::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn expiring(
+    State(state): State<AppState>,
+    principal: Principal,
+    QueryParams(q): QueryParams<ExpiringQuery>,
+) -> Response {
+    read(&state, principal, |tx, ctx| {
+        Box::pin(async move { finance::expiring(tx, &ctx, q).await })
+    })
+    .await
+}

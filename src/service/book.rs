@@ -1,0 +1,239 @@
+//! The customer's book for the length of one use case.
+//!
+//! Opening it locks the customer's account row (PostgreSQL; SQLite already holds the
+//! write lock), so every movement of a customer's units is serialized. Entries and
+//! events are collected in memory with their running balance and written at
+//! [`Book::close`] in one statement each, after the coverage rules have run — which
+//! keeps the window during which the global feed counter is locked as short as
+//! possible.
+
+use chrono::{DateTime, Utc};
+
+use super::{Ctx, ServiceError, coverage};
+use crate::domain::ledger::EntryKind;
+use crate::domain::units::Units;
+use crate::storage::accounts::{self, AccountRow};
+use crate::storage::db::{Tx, to_micros};
+use crate::storage::events::{self, NewEvent};
+use crate::storage::ledger::{self, NewEntry};
+
+/// References carried by an entry.
+#[derive(Clone, Debug, Default)]
+pub struct Refs {
+    /// Lot moved.
+    pub lot_id: Option<String>,
+    /// Session charged or refunded.
+    pub session_id: Option<String>,
+    /// SoW concerned.
+    pub sow_id: Option<String>,
+    /// Quote concerned.
+    pub quote_id: Option<String>,
+    /// Entry reversed.
+    pub reverses_seq: Option<i64>,
+    /// Deficit entry settled.
+    pub settles_seq: Option<i64>,
+    /// Free text.
+    pub note: Option<String>,
+}
+
+/// A pending change of reserved units, logged for `as_of` balances.
+#[derive(Clone, Debug)]
+struct ReservationChange {
+    sow_id: String,
+    delta: i64,
+    reason: &'static str,
+}
+
+/// One customer's maintained figures plus what this use case adds to the ledger.
+#[derive(Debug)]
+pub struct Book {
+    account: AccountRow,
+    entries: Vec<NewEntry>,
+    events: Vec<NewEvent>,
+    reservations: Vec<ReservationChange>,
+    actor: String,
+    now: DateTime<Utc>,
+    credited: bool,
+}
+
+/// Seq numbers given to what a book wrote.
+#[derive(Clone, Debug, Default)]
+pub struct Written {
+    /// Seq of the first entry (when any).
+    pub first_entry_seq: Option<i64>,
+    /// Number of entries.
+    pub entries: usize,
+}
+
+impl Book {
+    /// Locks and loads the customer's account; 404 when the customer does not exist.
+    pub async fn open(tx: &mut Tx, ctx: &Ctx, customer_id: &str) -> Result<Book, ServiceError> {
+        let account = accounts::lock(tx, customer_id)
+            .await?
+            .ok_or(ServiceError::NotFound("customer"))?;
+        Ok(Book {
+            account,
+            entries: Vec::new(),
+            events: Vec::new(),
+            reservations: Vec::new(),
+            actor: ctx.actor(),
+            now: ctx.now,
+            credited: false,
+        })
+    }
+
+    /// The customer.
+    pub fn customer_id(&self) -> &str {
+        &self.account.customer_id
+    }
+
+    /// "Now" of this use case.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Posted balance, including what this book already posted.
+    pub fn total(&self) -> Units {
+        Units::from_hundredths(self.account.total)
+    }
+
+    /// Units provisioned for SoWs.
+    pub fn reserved(&self) -> Units {
+        Units::from_hundredths(self.account.reserved)
+    }
+
+    /// `total − reserved`.
+    pub fn available(&self) -> Units {
+        self.total() - self.reserved()
+    }
+
+    /// Outstanding deficit.
+    pub fn deficit(&self) -> Units {
+        Units::from_hundredths(self.account.deficit)
+    }
+
+    /// Appends an entry of `units` (signed) and returns its index in this book.
+    pub fn post(
+        &mut self,
+        kind: EntryKind,
+        units: Units,
+        effective_at: DateTime<Utc>,
+        refs: Refs,
+    ) -> usize {
+        self.account.total += units.hundredths();
+        if units.is_positive() {
+            self.credited = true;
+        }
+        self.entries.push(NewEntry {
+            kind: kind.as_str(),
+            lot_id: refs.lot_id,
+            units: units.hundredths(),
+            balance_after: self.account.total,
+            effective_at: to_micros(effective_at),
+            session_id: refs.session_id,
+            sow_id: refs.sow_id,
+            quote_id: refs.quote_id,
+            reverses_seq: refs.reverses_seq,
+            settles_seq: refs.settles_seq,
+            note: refs.note,
+        });
+        self.entries.len() - 1
+    }
+
+    /// Changes the outstanding deficit figure (positive: more is owed).
+    pub fn adjust_deficit(&mut self, delta: Units) {
+        self.account.deficit += delta.hundredths();
+    }
+
+    /// Changes the reserved figure for one SoW (positive: reserve, negative: release).
+    pub fn adjust_reserved(&mut self, sow_id: &str, delta: Units, reason: &'static str) {
+        if delta.is_zero() {
+            return;
+        }
+        self.account.reserved += delta.hundredths();
+        if delta.is_negative() {
+            self.credited = true;
+        }
+        self.reservations.push(ReservationChange {
+            sow_id: sow_id.to_string(),
+            delta: delta.hundredths(),
+            reason,
+        });
+    }
+
+    /// True when this book made units available (a credit or a release), so waiting
+    /// SoWs may now be covered.
+    pub fn made_units_available(&self) -> bool {
+        self.credited
+    }
+
+    /// Records a domain event for the feed.
+    pub fn emit(
+        &mut self,
+        kind: &'static str,
+        subject_id: &str,
+        occurred_at: DateTime<Utc>,
+        data: serde_json::Value,
+    ) {
+        self.events.push(NewEvent {
+            kind,
+            customer_id: Some(self.account.customer_id.clone()),
+            subject_id: Some(subject_id.to_string()),
+            occurred_at: to_micros(occurred_at),
+            data: data.to_string(),
+        });
+    }
+
+    /// Applies the coverage rules, then writes entries, deficits, events, the
+    /// reservation log and the maintained figures.
+    pub async fn close(mut self, tx: &mut Tx) -> Result<Written, ServiceError> {
+        coverage::rebalance(tx, &mut self).await?;
+        let recorded_at = to_micros(self.now);
+        let mut written = Written {
+            first_entry_seq: None,
+            entries: self.entries.len(),
+        };
+        for r in &self.reservations {
+            ledger::log_reservation(
+                tx,
+                &self.account.customer_id,
+                &r.sow_id,
+                r.delta,
+                r.reason,
+                recorded_at,
+            )
+            .await?;
+        }
+        accounts::save(tx, &self.account).await?;
+        if self.entries.is_empty() && self.events.is_empty() {
+            return Ok(written);
+        }
+        let (first_entry, first_event) =
+            ledger::take_seqs(tx, self.entries.len() as i64, self.events.len() as i64).await?;
+        if !self.entries.is_empty() {
+            ledger::insert_entries(
+                tx,
+                first_entry,
+                &self.account.customer_id,
+                &self.actor,
+                recorded_at,
+                &self.entries,
+            )
+            .await?;
+            for (i, e) in self.entries.iter().enumerate() {
+                if e.kind == EntryKind::Deficit.as_str() {
+                    ledger::insert_deficit(
+                        tx,
+                        first_entry + i as i64,
+                        &self.account.customer_id,
+                        -e.units,
+                    )
+                    .await?;
+                }
+            }
+            written.first_entry_seq = Some(first_entry);
+        }
+        events::insert(tx, first_event, recorded_at, &self.events).await?;
+        Ok(written)
+    }
+}

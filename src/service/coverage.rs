@@ -1,0 +1,116 @@
+//! Keeping approved SoWs covered (SPEC §5 "Provisioning"): when `reserved` exceeds
+//! what the customer has, the most recently approved SoWs lose their reservation and
+//! wait for units with a quote; when units become available, waiting SoWs are covered
+//! again in approval order. Runs inside every [`Book::close`].
+
+use serde_json::json;
+
+use super::book::Book;
+use super::{ServiceError, quotes};
+use crate::domain::allocation::{Provision, plan_activation, plan_coverage_loss};
+use crate::domain::sow::SowStatus;
+use crate::domain::units::Units;
+use crate::storage::db::{Tx, to_micros};
+use crate::storage::sows::{self, SowRow};
+
+/// Units a SoW still needs provisioned: what was planned minus what its sessions
+/// already consumed.
+pub fn units_needed(sow: &SowRow) -> Units {
+    Units::from_hundredths((sow.planned_units - sow.consumed).max(0))
+}
+
+/// What is missing to provision `needed` from `available` (a deficit is quoted
+/// separately, so a negative available counts as zero here).
+pub fn shortfall(needed: Units, available: Units) -> Units {
+    (needed - available.clamp_non_negative()).clamp_non_negative()
+}
+
+/// Restores `reserved ≤ max(total, 0)` and then covers waiting SoWs in approval order.
+pub async fn rebalance(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError> {
+    if book.reserved() > book.total().clamp_non_negative() {
+        lose_coverage(tx, book).await?;
+    }
+    if book.made_units_available() {
+        activate_waiting(tx, book).await?;
+    }
+    Ok(())
+}
+
+async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError> {
+    let customer_id = book.customer_id().to_string();
+    let active = sows::approved_in_status(tx, &customer_id, SowStatus::Active.as_str()).await?;
+    let provisions: Vec<Provision> = active
+        .iter()
+        .map(|s| Provision {
+            sow_id: s.id.clone(),
+            approval_order: s.approval_order.unwrap_or(0),
+            units: Units::from_hundredths(s.reserved),
+        })
+        .collect();
+    let lost = plan_coverage_loss(&provisions, book.total(), book.reserved());
+    let now = book.now();
+    for id in lost {
+        let Some(mut sow) = active.iter().find(|s| s.id == id).cloned() else {
+            continue;
+        };
+        let released = Units::from_hundredths(sow.reserved);
+        book.adjust_reserved(&sow.id, -released, "coverage_lost");
+        sow.reserved = 0;
+        sow.status = SowStatus::AwaitingUnits.as_str().to_string();
+        sow.updated_at = to_micros(now);
+        sows::update(tx, &sow).await?;
+        let missing = shortfall(units_needed(&sow), book.available());
+        let quote = quotes::raise(
+            tx,
+            book,
+            missing,
+            &format!("SoW {} lost its provisioned units", sow.id),
+            "coverage_lost",
+            Some(&sow.id),
+        )
+        .await?;
+        book.emit(
+            "sow_coverage_lost",
+            &sow.id,
+            now,
+            json!({"sow_id": sow.id, "released_units": released, "quote_id": quote}),
+        );
+    }
+    Ok(())
+}
+
+async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError> {
+    let customer_id = book.customer_id().to_string();
+    let waiting =
+        sows::approved_in_status(tx, &customer_id, SowStatus::AwaitingUnits.as_str()).await?;
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let provisions: Vec<Provision> = waiting
+        .iter()
+        .map(|s| Provision {
+            sow_id: s.id.clone(),
+            approval_order: s.approval_order.unwrap_or(0),
+            units: units_needed(s),
+        })
+        .collect();
+    let now = book.now();
+    for id in plan_activation(&provisions, book.available()) {
+        let Some(mut sow) = waiting.iter().find(|s| s.id == id).cloned() else {
+            continue;
+        };
+        let needed = units_needed(&sow);
+        book.adjust_reserved(&sow.id, needed, "provisioned");
+        sow.reserved = needed.hundredths();
+        sow.status = SowStatus::Active.as_str().to_string();
+        sow.updated_at = to_micros(now);
+        sows::update(tx, &sow).await?;
+        book.emit(
+            "sow_activated",
+            &sow.id,
+            now,
+            json!({"sow_id": sow.id, "reserved_units": needed}),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! SQL for the maintained balance row of each customer.
+
+use super::db::{Sql, StoreResult, Tx};
+
+/// Maintained figures of one customer (hundredths).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountRow {
+    /// Customer.
+    pub customer_id: String,
+    /// Posted balance (Σ entries).
+    pub total: i64,
+    /// Units provisioned for SoWs.
+    pub reserved: i64,
+    /// Outstanding deficit.
+    pub deficit: i64,
+}
+
+/// Reads the account and, on PostgreSQL, locks it until the transaction ends: every
+/// movement of a customer's units goes through this lock, so they serialize per
+/// customer while different customers proceed in parallel.
+pub async fn lock(tx: &mut Tx, customer_id: &str) -> StoreResult<Option<AccountRow>> {
+    let sql = format!(
+        "SELECT customer_id, total, reserved, deficit FROM accounts WHERE customer_id = $1{}",
+        tx.for_update()
+    );
+    tx.fetch_optional(Sql::new(sql).bind(customer_id)).await
+}
+
+/// Reads the account without locking (balance reads).
+pub async fn get(tx: &mut Tx, customer_id: &str) -> StoreResult<Option<AccountRow>> {
+    tx.fetch_optional(
+        Sql::new(
+            "SELECT customer_id, total, reserved, deficit FROM accounts WHERE customer_id = $1",
+        )
+        .bind(customer_id),
+    )
+    .await
+}
+
+/// Writes the maintained figures back.
+pub async fn save(tx: &mut Tx, account: &AccountRow) -> StoreResult<()> {
+    tx.execute(
+        Sql::new(
+            "UPDATE accounts SET total = $2, reserved = $3, deficit = $4 WHERE customer_id = $1",
+        )
+        .bind(account.customer_id.as_str())
+        .bind(account.total)
+        .bind(account.reserved)
+        .bind(account.deficit),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Every account (for `verify`).
+pub async fn all(tx: &mut Tx) -> StoreResult<Vec<AccountRow>> {
+    tx.fetch_all(Sql::new(
+        "SELECT customer_id, total, reserved, deficit FROM accounts ORDER BY customer_id",
+    ))
+    .await
+}

@@ -1,0 +1,89 @@
+//! SQL for the domain-events feed.
+
+use super::db::{Sql, StoreResult, Tx};
+
+/// An event about to be appended (its `seq` is assigned at flush).
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    /// Event kind, e.g. `pack_sold`.
+    pub kind: &'static str,
+    /// Customer concerned.
+    pub customer_id: Option<String>,
+    /// Main subject (lot, quote, SoW, session id).
+    pub subject_id: Option<String>,
+    /// When it happened (µs; a due instant for time-driven events).
+    pub occurred_at: i64,
+    /// Details as a JSON document.
+    pub data: String,
+}
+
+/// A stored event.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EventRow {
+    /// Global sequence number.
+    pub seq: i64,
+    /// Kind.
+    pub kind: String,
+    /// Customer.
+    pub customer_id: Option<String>,
+    /// Subject.
+    pub subject_id: Option<String>,
+    /// When it happened (µs).
+    pub occurred_at: i64,
+    /// When it was recorded (µs).
+    pub recorded_at: i64,
+    /// JSON details.
+    pub data: String,
+}
+
+/// Appends events with consecutive seqs starting at `first_seq`, in one statement.
+pub async fn insert(
+    tx: &mut Tx,
+    first_seq: i64,
+    recorded_at: i64,
+    events: &[NewEvent],
+) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        "INSERT INTO events (seq, kind, customer_id, subject_id, occurred_at, recorded_at, data) VALUES ",
+    );
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            sql.push_sql(", ");
+        }
+        let p = [
+            sql.push_bind(first_seq + i as i64),
+            sql.push_bind(e.kind),
+            sql.push_bind(e.customer_id.clone()),
+            sql.push_bind(e.subject_id.clone()),
+            sql.push_bind(e.occurred_at),
+            sql.push_bind(recorded_at),
+            sql.push_bind(e.data.as_str()),
+        ];
+        let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
+        sql.push_sql(&format!("({})", placeholders.join(", ")));
+    }
+    tx.execute(sql).await?;
+    Ok(())
+}
+
+/// A page of events after `after`, in seq order, optionally for one customer.
+pub async fn list(
+    tx: &mut Tx,
+    after: i64,
+    customer_id: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<EventRow>> {
+    tx.fetch_all(
+        Sql::new(
+            "SELECT seq, kind, customer_id, subject_id, occurred_at, recorded_at, data FROM events \
+             WHERE seq > $1 AND ($2 IS NULL OR customer_id = $2) ORDER BY seq LIMIT $3",
+        )
+        .bind(after)
+        .bind(customer_id)
+        .bind(limit),
+    )
+    .await
+}
