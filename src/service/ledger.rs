@@ -28,6 +28,17 @@ pub struct Charge<'a> {
     pub effective_at: DateTime<Utc>,
     /// The session.
     pub session_id: &'a str,
+    /// What to do when the lots cannot cover the charge.
+    pub shortfall: Shortfall,
+}
+
+/// Policy for a charge the customer's lots cannot cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shortfall {
+    /// Record a deficit and raise a top-up quote (work already done must be billed).
+    RecordDeficit,
+    /// Refuse with 409 `insufficient_units` and change nothing.
+    Refuse,
 }
 
 /// How a charge was covered.
@@ -76,6 +87,16 @@ pub async fn charge(
     let rows = lots::live_for_customer(tx, book.customer_id()).await?;
     let states = rows.iter().map(lot_state).collect::<Result<Vec<_>, _>>()?;
     let plan = plan_debit(&states, c.units, c.effective_at);
+    if plan.deficit.is_positive() && c.shortfall == Shortfall::Refuse {
+        return Err(ServiceError::conflict(
+            "insufficient_units",
+            format!(
+                "{} units are needed but only {} are usable",
+                c.units,
+                c.units - plan.deficit
+            ),
+        ));
+    }
     let refs = |lot: Option<String>| Refs {
         lot_id: lot,
         session_id: Some(c.session_id.to_string()),

@@ -8,4 +8,5 @@ mod calendars_customers;
 mod conventions;
 mod idempotency;
 mod ledger;
+mod ledger_ops;
 mod openapi;
