@@ -494,7 +494,7 @@ both_backends!(a_poller_following_the_cursor_sees_every_entry_once, |app| {
     ];
     let app = std::sync::Arc::new(app);
     let mut writers = Vec::new();
-    for c in customers.iter().cloned() {
+    for c in customers {
         let app = app.clone();
         writers.push(tokio::spawn(async move {
             for _ in 0..10 {
