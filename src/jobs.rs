@@ -13,9 +13,11 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::access::{Principal, Role};
 use crate::http::AppState;
-use crate::service::{Ctx, ServiceError, ledger, quotes};
+use crate::service::{Ctx, ServiceError, ledger, quotes, sessions};
 use crate::storage::db::{Db, from_micros, to_micros};
-use crate::storage::{idempotency, lots, quotes as quote_store};
+use crate::storage::{
+    idempotency, lots, quotes as quote_store, requests, sessions as session_store,
+};
 
 /// How long idempotency records are kept (at least the 24 hours the contract promises).
 pub const IDEMPOTENCY_RETENTION: chrono::Duration = chrono::Duration::hours(48);
@@ -39,7 +41,10 @@ pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<(), ServiceError> {
     let ctx = system_ctx(now);
     expire_lots(db, &ctx).await?;
     lapse_quotes(db, &ctx).await?;
+    accept_sessions(db, &ctx).await?;
     let mut tx = db.begin_write().await?;
+    requests::mark_breaches(&mut tx, to_micros(now)).await?;
+    session_store::mark_review_breaches(&mut tx, to_micros(now)).await?;
     idempotency::purge_before(&mut tx, to_micros(now - IDEMPOTENCY_RETENTION)).await?;
     tx.commit().await?;
     Ok(())
@@ -53,14 +58,12 @@ async fn expire_lots(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
         if due.is_empty() {
             return Ok(());
         }
-        let mut progressed = false;
         for (lot_id, customer_id) in &due {
             let mut tx = db.begin_write().await?;
             ledger::expire_lot(&mut tx, ctx, lot_id, customer_id).await?;
             tx.commit().await?;
-            progressed = true;
         }
-        if !progressed || (due.len() as i64) < BATCH {
+        if (due.len() as i64) < BATCH {
             return Ok(());
         }
     }
@@ -77,6 +80,22 @@ async fn lapse_quotes(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
         for (id, customer_id, order_due) in &due {
             let mut tx = db.begin_write().await?;
             quotes::lapse(&mut tx, ctx, id, customer_id, from_micros(*order_due)?).await?;
+            tx.commit().await?;
+        }
+        if (due.len() as i64) < BATCH {
+            return Ok(());
+        }
+    }
+}
+
+async fn accept_sessions(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
+    loop {
+        let mut tx = db.begin_read().await?;
+        let due = session_store::due_for_acceptance(&mut tx, to_micros(ctx.now), BATCH).await?;
+        tx.commit().await?;
+        for (id, _customer) in &due {
+            let mut tx = db.begin_write().await?;
+            sessions::auto_accept(&mut tx, ctx, id).await?;
             tx.commit().await?;
         }
         if (due.len() as i64) < BATCH {

@@ -13,5 +13,6 @@ pub mod ids;
 pub mod ledger;
 pub mod pricing;
 pub mod session;
+pub mod sla;
 pub mod sow;
 pub mod units;

@@ -8,6 +8,7 @@ pub mod calendars;
 pub mod customers;
 pub mod ledger;
 pub mod quotes;
+pub mod work;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;

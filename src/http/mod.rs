@@ -28,7 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::clock::Clock;
 use crate::domain::access::Principal;
 use crate::http::error::{ApiError, PROBLEM_JSON};
-use crate::http::routes::{accounts, calendars, customers, finance, ops};
+use crate::http::routes::{accounts, calendars, customers, finance, ops, work};
 use crate::service::Ctx;
 use crate::storage::db::Db;
 
@@ -79,6 +79,31 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(finance::ledger))
         .routes(routes!(finance::events))
         .routes(routes!(finance::expiring))
+        .routes(routes!(work::create_request, work::list_requests))
+        .routes(routes!(work::get_request))
+        .routes(routes!(work::respond_request))
+        .routes(routes!(work::decline_request))
+        .routes(routes!(work::redirect_request))
+        .routes(routes!(work::create_sow, work::list_sows))
+        .routes(routes!(work::get_sow, work::patch_sow))
+        .routes(routes!(work::submit_sow))
+        .routes(routes!(work::approve_sow))
+        .routes(routes!(work::reject_sow))
+        .routes(routes!(work::cancel_sow))
+        .routes(routes!(work::complete_sow))
+        .routes(routes!(work::supersede_sow))
+        .routes(routes!(work::schedule_session, work::list_sessions))
+        .routes(routes!(work::get_session))
+        .routes(routes!(work::session_statement))
+        .routes(routes!(work::reschedule_session))
+        .routes(routes!(work::cancel_session))
+        .routes(routes!(work::no_show_session))
+        .routes(routes!(work::deliver_session))
+        .routes(routes!(work::accept_session))
+        .routes(routes!(work::complain_session))
+        .routes(routes!(work::decide_complaint))
+        .routes(routes!(work::evaluate_session))
+        .routes(routes!(work::sla_report))
         .routes(routes!(ops::get_test_clock, ops::set_test_clock))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))

@@ -82,6 +82,9 @@ pub struct Unprocessable(#[allow(dead_code)] Problem);
     tags(
         (name = "calendars", description = "Business calendars and public holidays"),
         (name = "customers", description = "Customers and their SecureCall contract"),
+        (name = "requests", description = "SecureHands requests and their SLA clocks"),
+        (name = "sows", description = "Statements of work: drafting, approval, provisioning"),
+        (name = "sessions", description = "Scheduling, delivery, acceptance, complaints"),
         (name = "ledger", description = "Packs, balances and monthly statements"),
         (name = "quotes", description = "Top-up quotes"),
         (name = "finance", description = "Ledger export, events feed, reports"),

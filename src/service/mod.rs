@@ -14,6 +14,10 @@ pub mod ids;
 pub mod ledger;
 pub mod packs;
 pub mod quotes;
+pub mod reports;
+pub mod requests;
+pub mod sessions;
+pub mod sows;
 pub mod verify;
 
 use std::collections::BTreeMap;

@@ -12,4 +12,6 @@ pub mod idempotency;
 pub mod ledger;
 pub mod lots;
 pub mod quotes;
+pub mod requests;
+pub mod sessions;
 pub mod sows;

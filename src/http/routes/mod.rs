@@ -5,6 +5,7 @@ pub mod calendars;
 pub mod customers;
 pub mod finance;
 pub mod ops;
+pub mod work;
 
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;

@@ -1,0 +1,735 @@
+//! Sessions (SPEC §5): scheduling against the SoW's reservation, rescheduling,
+//! cancellations (free or late), no-shows, delivery with its completion statement,
+//! acceptance (explicit or automatic), evaluation, complaints and decisions.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::book::Book;
+use super::ledger::{Charge, ChargeOutcome, Shortfall};
+use super::{Ctx, Problems, ServiceError, calendars, ids, ledger, sows};
+use crate::domain::access::{Action, Role};
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::deadline::{business_days_after, late_cancellation_threshold};
+use crate::domain::ledger::EntryKind;
+use crate::domain::pricing::price_session;
+use crate::domain::session::{CancelOutcome, CancelReason, SessionStatus, SessionTransitionError};
+use crate::domain::sla::{SlaState, outcome};
+use crate::domain::sow::SowAction;
+use crate::domain::units::Units;
+use crate::dto::validate;
+use crate::dto::work::{
+    CancelInput, Complaint, ComplaintInput, CompletionStatement, DecisionInput, DeliverInput,
+    Evaluation, EvaluationInput, RescheduleInput, ScheduleInput, Session,
+};
+use crate::storage::db::{Tx, from_micros, to_micros};
+use crate::storage::sessions::{self as store, SessionRow};
+use crate::storage::sows::{self as sow_store, SowRow};
+
+/// Business days to schedule a requested session.
+pub const SCHEDULING_DAYS: u32 = 3;
+/// Business days before a delivered session is accepted automatically.
+pub const ACCEPTANCE_DAYS: u32 = 2;
+/// Business days to review a complaint.
+pub const REVIEW_DAYS: u32 = 5;
+/// Longest session accepted (a month of continuous work).
+pub const MAX_SESSION: Duration = Duration::days(31);
+
+fn refused(e: SessionTransitionError) -> ServiceError {
+    ServiceError::conflict(e.code, e.to_string())
+}
+
+fn status_of(row: &SessionRow) -> Result<SessionStatus, ServiceError> {
+    SessionStatus::parse(&row.status).ok_or_else(|| {
+        ServiceError::Store(crate::storage::db::StoreError::Corrupt(format!(
+            "session status {}",
+            row.status
+        )))
+    })
+}
+
+fn check_interval(
+    problems: &mut Problems,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    end_field: &str,
+) {
+    if end <= start {
+        problems.add(end_field, "must be after the start");
+    } else if end - start > MAX_SESSION {
+        problems.add(end_field, "a session lasts at most 31 days");
+    }
+}
+
+/// Units a session costs on its planned times.
+fn estimate(
+    cal: &BusinessCalendar,
+    sow: &SowRow,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Units, ServiceError> {
+    let terms = sows::terms(sow)?;
+    price_session(cal, &terms, start, end)
+        .map(|p| p.units)
+        .map_err(|e| ServiceError::invalid("ends_at", e.to_string()))
+}
+
+/// Checks that the SoW's unused reservation covers `estimate` (not counting `except`)
+/// and that the planned session count is not exceeded.
+async fn check_capacity(
+    tx: &mut Tx,
+    sow: &SowRow,
+    estimate: Units,
+    except: Option<&str>,
+) -> Result<(), ServiceError> {
+    let others: Vec<SessionRow> = store::of_sow(tx, &sow.id)
+        .await?
+        .into_iter()
+        .filter(|s| Some(s.id.as_str()) != except)
+        .collect();
+    if except.is_none() {
+        let used = others
+            .iter()
+            .filter(|s| {
+                SessionStatus::parse(&s.status).is_some_and(SessionStatus::uses_a_planned_slot)
+            })
+            .count() as i64;
+        if used >= sow.planned_sessions {
+            return Err(ServiceError::conflict(
+                "planned_sessions_exceeded",
+                format!(
+                    "the SoW plans {} session(s) and all are used",
+                    sow.planned_sessions
+                ),
+            ));
+        }
+    }
+    let held: Units = others
+        .iter()
+        .filter(|s| SessionStatus::parse(&s.status).is_some_and(SessionStatus::holds_estimate))
+        .map(|s| Units::from_hundredths(s.estimated_units))
+        .sum();
+    let unused = Units::from_hundredths(sow.reserved) - held;
+    if estimate > unused {
+        return Err(ServiceError::conflict(
+            "insufficient_cover",
+            format!(
+                "the session is estimated at {estimate} units but the SoW's unused reservation is {unused}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /v1/sows/{id}/sessions`.
+pub async fn schedule(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    sow_id: &str,
+    input: ScheduleInput,
+) -> Result<Session, ServiceError> {
+    ctx.require(Action::RunWork)?;
+    let requested_at = input
+        .requested_at
+        .map(crate::clock::truncate_to_micros)
+        .unwrap_or(ctx.now);
+    let starts_at = crate::clock::truncate_to_micros(input.starts_at);
+    let ends_at = crate::clock::truncate_to_micros(input.ends_at);
+    let mut problems = Problems::default();
+    check_interval(&mut problems, starts_at, ends_at, "ends_at");
+    if requested_at > ctx.now {
+        problems.add("requested_at", "must not be in the future");
+    }
+    problems.finish()?;
+    let (mut book, sow) = sows::lock(tx, ctx, sow_id).await?;
+    sows::transition(&sow.status, SowAction::Schedule)?;
+    let cal = calendars::for_customer(tx, &sow.customer_id).await?;
+    let estimated = estimate(&cal, &sow, starts_at, ends_at)?;
+    check_capacity(tx, &sow, estimated, None).await?;
+    let due = business_days_after(&cal, requested_at, SCHEDULING_DAYS);
+    let now = to_micros(ctx.now);
+    let row = SessionRow {
+        id: ids::session().into_string(),
+        sow_id: sow.id.clone(),
+        customer_id: sow.customer_id.clone(),
+        status: SessionStatus::Scheduled.as_str().into(),
+        starts_at: to_micros(starts_at),
+        ends_at: to_micros(ends_at),
+        requested_at: to_micros(requested_at),
+        scheduled_at: now,
+        scheduling_due: to_micros(due),
+        scheduling_sla: outcome(due, ctx.now).as_str().into(),
+        estimated_units: estimated.hundredths(),
+        cancel_reason: None,
+        cancelled_at: None,
+        actual_start: None,
+        actual_end: None,
+        notes: None,
+        duration_minutes: None,
+        billable_hours: None,
+        units_debited: None,
+        delivered_at: None,
+        acceptance_due: None,
+        accepted_at: None,
+        acceptance: None,
+        rating: None,
+        evaluation_comment: None,
+        evaluated_at: None,
+        complaint_reason: None,
+        complaint_at: None,
+        review_due: None,
+        review_sla: None,
+        decision_units: None,
+        decision_reason: None,
+        decided_at: None,
+        decided_by: None,
+        created_by: ctx.actor(),
+        updated_at: now,
+    };
+    store::insert(tx, &row).await?;
+    book.emit(
+        "session_scheduled",
+        &row.id,
+        ctx.now,
+        json!({"session_id": row.id, "sow_id": sow.id, "starts_at": starts_at, "ends_at": ends_at, "estimated_units": estimated}),
+    );
+    book.close(tx).await?;
+    view(row, &cal)
+}
+
+/// `GET /v1/sessions/{id}`.
+pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Session, ServiceError> {
+    ctx.require(Action::ReadWork)?;
+    let row = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("session"))?;
+    ctx.require_customer(&row.customer_id, "session")?;
+    let cal = calendars::for_customer(tx, &row.customer_id).await?;
+    view(row, &cal)
+}
+
+/// `GET /v1/sows/{id}/sessions`.
+pub async fn of_sow(tx: &mut Tx, ctx: &Ctx, sow_id: &str) -> Result<Vec<Session>, ServiceError> {
+    ctx.require(Action::ReadWork)?;
+    let sow = sow_store::get(tx, sow_id)
+        .await?
+        .ok_or(ServiceError::NotFound("SoW"))?;
+    ctx.require_customer(&sow.customer_id, "SoW")?;
+    let cal = calendars::for_customer(tx, &sow.customer_id).await?;
+    store::of_sow(tx, sow_id)
+        .await?
+        .into_iter()
+        .map(|r| view(r, &cal))
+        .collect()
+}
+
+/// A session, its SoW and the customer's book and calendar, loaded after the account
+/// lock so concurrent actions on one session are serialized.
+struct Locked {
+    book: Book,
+    session: SessionRow,
+    sow: SowRow,
+    cal: BusinessCalendar,
+}
+
+async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Locked, ServiceError> {
+    let found = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("session"))?;
+    ctx.require_customer(&found.customer_id, "session")?;
+    let book = Book::open(tx, ctx, &found.customer_id).await?;
+    let session = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("session"))?;
+    let sow = sow_store::get(tx, &session.sow_id)
+        .await?
+        .ok_or(ServiceError::NotFound("SoW"))?;
+    let cal = calendars::for_customer(tx, &session.customer_id).await?;
+    Ok(Locked {
+        book,
+        session,
+        sow,
+        cal,
+    })
+}
+
+async fn finish(tx: &mut Tx, l: Locked) -> Result<Session, ServiceError> {
+    store::update(tx, &l.session).await?;
+    sow_store::update(tx, &l.sow).await?;
+    l.book.close(tx).await?;
+    view(l.session, &l.cal)
+}
+
+/// `POST /v1/sessions/{id}/reschedule`.
+pub async fn reschedule(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    input: RescheduleInput,
+) -> Result<Session, ServiceError> {
+    ctx.require(Action::RunWork)?;
+    let starts_at = crate::clock::truncate_to_micros(input.starts_at);
+    let ends_at = crate::clock::truncate_to_micros(input.ends_at);
+    let mut problems = Problems::default();
+    check_interval(&mut problems, starts_at, ends_at, "ends_at");
+    problems.finish()?;
+    let mut l = lock(tx, ctx, id).await?;
+    let next = status_of(&l.session)?.reschedule().map_err(refused)?;
+    sows::transition(&l.sow.status, SowAction::Schedule)?;
+    let estimated = estimate(&l.cal, &l.sow, starts_at, ends_at)?;
+    check_capacity(tx, &l.sow, estimated, Some(id)).await?;
+    l.session.status = next.as_str().into();
+    l.session.starts_at = to_micros(starts_at);
+    l.session.ends_at = to_micros(ends_at);
+    l.session.estimated_units = estimated.hundredths();
+    l.session.cancel_reason = None;
+    l.session.cancelled_at = None;
+    l.session.updated_at = to_micros(ctx.now);
+    l.book.emit(
+        "session_rescheduled",
+        id,
+        ctx.now,
+        json!({"session_id": id, "starts_at": starts_at, "ends_at": ends_at, "estimated_units": estimated}),
+    );
+    finish(tx, l).await
+}
+
+async fn charge_scheduled(
+    tx: &mut Tx,
+    l: &mut Locked,
+    effective_at: DateTime<Utc>,
+) -> Result<ChargeOutcome, ServiceError> {
+    let starts = from_micros(l.session.starts_at)?;
+    let ends = from_micros(l.session.ends_at)?;
+    let units = estimate(&l.cal, &l.sow, starts, ends)?;
+    let out = ledger::charge(
+        tx,
+        &mut l.book,
+        &mut l.sow,
+        Charge {
+            kind: EntryKind::CancellationDebit,
+            units,
+            effective_at,
+            session_id: &l.session.id,
+            shortfall: Shortfall::RecordDeficit,
+        },
+    )
+    .await?;
+    l.session.units_debited = Some(units.hundredths());
+    Ok(out)
+}
+
+/// `POST /v1/sessions/{id}/cancel`: a customer's cancellation before the late
+/// threshold is free, at or after it is charged on the scheduled times; force majeure
+/// or the SOC send the session back to be rescheduled, free of charge.
+pub async fn cancel(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    input: CancelInput,
+) -> Result<Session, ServiceError> {
+    ctx.require(Action::CancelSession)?;
+    let reason = CancelReason::parse(&input.reason).ok_or_else(|| {
+        ServiceError::invalid("reason", "must be customer_request, force_majeure or soc")
+    })?;
+    if reason == CancelReason::Soc && ctx.principal.is_customer_only() {
+        return Err(ServiceError::invalid(
+            "reason",
+            "only the SOC cancels with reason soc",
+        ));
+    }
+    let mut l = lock(tx, ctx, id).await?;
+    let starts = from_micros(l.session.starts_at)?;
+    let late = ctx.now >= late_cancellation_threshold(&l.cal, starts);
+    let (next, charge) = status_of(&l.session)?
+        .cancel(reason, late)
+        .map_err(refused)?;
+    l.session.status = next.as_str().into();
+    l.session.cancel_reason = Some(reason.as_str().into());
+    l.session.cancelled_at = Some(to_micros(ctx.now));
+    l.session.updated_at = to_micros(ctx.now);
+    let mut data =
+        json!({"session_id": id, "reason": reason.as_str(), "late": charge == CancelOutcome::Late});
+    if charge == CancelOutcome::Late {
+        let out = charge_scheduled(tx, &mut l, ctx.now).await?;
+        data["units_debited"] = json!(out.drawn + out.deficit);
+    }
+    l.book.emit("session_cancelled", id, ctx.now, data);
+    let _ = input.note;
+    finish(tx, l).await
+}
+
+/// `POST /v1/sessions/{id}/no-show`: the customer was absent; charged on the scheduled
+/// times, effective at the scheduled start.
+pub async fn no_show(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Session, ServiceError> {
+    ctx.require(Action::RunWork)?;
+    let mut l = lock(tx, ctx, id).await?;
+    let starts = from_micros(l.session.starts_at)?;
+    let next = status_of(&l.session)?
+        .no_show(starts, ctx.now)
+        .map_err(refused)?;
+    l.session.status = next.as_str().into();
+    l.session.updated_at = to_micros(ctx.now);
+    let out = charge_scheduled(tx, &mut l, starts).await?;
+    l.book.emit(
+        "session_no_show",
+        id,
+        ctx.now,
+        json!({"session_id": id, "units_debited": out.drawn + out.deficit}),
+    );
+    finish(tx, l).await
+}
+
+/// `POST /v1/sessions/{id}/deliver`: records the actual times, prices them (§3),
+/// charges the customer (the SoW's reservation first) and issues the completion
+/// statement.
+pub async fn deliver(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    public_url: &str,
+    input: DeliverInput,
+) -> Result<CompletionStatement, ServiceError> {
+    ctx.require(Action::RunWork)?;
+    let started = crate::clock::truncate_to_micros(input.started_at);
+    let ended = crate::clock::truncate_to_micros(input.ended_at);
+    let mut problems = Problems::default();
+    problems.absorb(validate(&input));
+    check_interval(&mut problems, started, ended, "ended_at");
+    if ended > ctx.now {
+        problems.add("ended_at", "must not be in the future");
+    }
+    problems.finish()?;
+    let mut l = lock(tx, ctx, id).await?;
+    let next = status_of(&l.session)?.deliver().map_err(refused)?;
+    let terms = sows::terms(&l.sow)?;
+    let price = price_session(&l.cal, &terms, started, ended)
+        .map_err(|e| ServiceError::invalid("ended_at", e.to_string()))?;
+    let out = ledger::charge(
+        tx,
+        &mut l.book,
+        &mut l.sow,
+        Charge {
+            kind: EntryKind::Debit,
+            units: price.units,
+            effective_at: ended,
+            session_id: id,
+            shortfall: Shortfall::RecordDeficit,
+        },
+    )
+    .await?;
+    let acceptance_due = business_days_after(&l.cal, ctx.now, ACCEPTANCE_DAYS);
+    let s = &mut l.session;
+    s.status = next.as_str().into();
+    s.actual_start = Some(to_micros(started));
+    s.actual_end = Some(to_micros(ended));
+    s.notes = input.notes;
+    s.duration_minutes = Some(price.duration_minutes);
+    s.billable_hours = Some(price.billable_hours);
+    s.units_debited = Some(price.units.hundredths());
+    s.delivered_at = Some(to_micros(ctx.now));
+    s.acceptance_due = Some(to_micros(acceptance_due));
+    s.updated_at = to_micros(ctx.now);
+    let statement = CompletionStatement {
+        session_id: id.to_string(),
+        sow_id: l.sow.id.clone(),
+        customer_id: l.session.customer_id.clone(),
+        started_at: started,
+        ended_at: ended,
+        duration_minutes: price.duration_minutes,
+        billable_hours: price.billable_hours,
+        units: price.units,
+        units_from_reservation: out.from_reservation,
+        deficit_units: out.deficit,
+        balance_after: l.book.total(),
+        available_after: l.book.available(),
+        issued_at: ctx.now,
+        acceptance_due,
+        evaluation_url: format!("{public_url}/v1/sessions/{id}/evaluation"),
+    };
+    l.book.emit(
+        "session_delivered",
+        id,
+        ended,
+        json!({"session_id": id, "units": price.units, "billable_hours": price.billable_hours, "acceptance_due": acceptance_due}),
+    );
+    finish(tx, l).await?;
+    Ok(statement)
+}
+
+/// `GET /v1/sessions/{id}/statement`: the completion statement again.
+pub async fn statement(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    public_url: &str,
+) -> Result<CompletionStatement, ServiceError> {
+    ctx.require(Action::ReadWork)?;
+    let s = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("session"))?;
+    ctx.require_customer(&s.customer_id, "session")?;
+    let (Some(start), Some(end), Some(issued), Some(due)) = (
+        s.actual_start,
+        s.actual_end,
+        s.delivered_at,
+        s.acceptance_due,
+    ) else {
+        return Err(ServiceError::conflict(
+            "session_not_delivered",
+            "the session has not been delivered",
+        ));
+    };
+    let charges = crate::storage::ledger::session_charges(tx, id).await?;
+    let last = charges.iter().map(|c| c.seq).max().unwrap_or(0);
+    let entry = crate::storage::ledger::get(tx, last).await?;
+    let deficit: i64 = charges
+        .iter()
+        .filter(|c| c.kind == "deficit")
+        .map(|c| -c.units)
+        .sum();
+    Ok(CompletionStatement {
+        session_id: s.id.clone(),
+        sow_id: s.sow_id.clone(),
+        customer_id: s.customer_id.clone(),
+        started_at: from_micros(start)?,
+        ended_at: from_micros(end)?,
+        duration_minutes: s.duration_minutes.unwrap_or(0),
+        billable_hours: s.billable_hours.unwrap_or(0),
+        units: Units::from_hundredths(s.units_debited.unwrap_or(0)),
+        units_from_reservation: Units::ZERO,
+        deficit_units: Units::from_hundredths(deficit),
+        balance_after: Units::from_hundredths(entry.map(|e| e.balance_after).unwrap_or(0)),
+        available_after: Units::ZERO,
+        issued_at: from_micros(issued)?,
+        acceptance_due: from_micros(due)?,
+        evaluation_url: format!("{public_url}/v1/sessions/{}/evaluation", s.id),
+    })
+}
+
+fn acceptance_due(s: &SessionRow) -> Result<DateTime<Utc>, ServiceError> {
+    s.acceptance_due
+        .map(from_micros)
+        .transpose()?
+        .ok_or_else(|| {
+            ServiceError::conflict(
+                "session_not_delivered",
+                "the session has not been delivered",
+            )
+        })
+}
+
+/// `POST /v1/sessions/{id}/accept`: the customer accepts before the deadline.
+pub async fn accept(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Session, ServiceError> {
+    ctx.require(Action::CustomerDecision)?;
+    let mut l = lock(tx, ctx, id).await?;
+    let status = status_of(&l.session)?;
+    let due = if status == SessionStatus::Delivered {
+        acceptance_due(&l.session)?
+    } else {
+        ctx.now
+    };
+    let next = status.accept(ctx.now, due).map_err(refused)?;
+    l.session.status = next.as_str().into();
+    l.session.accepted_at = Some(to_micros(ctx.now));
+    l.session.acceptance = Some("explicit".into());
+    l.session.updated_at = to_micros(ctx.now);
+    l.book.emit(
+        "session_accepted",
+        id,
+        ctx.now,
+        json!({"session_id": id, "acceptance": "explicit"}),
+    );
+    finish(tx, l).await
+}
+
+/// Accepts a delivered session automatically, effective at its deadline (idempotent).
+pub async fn auto_accept(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<bool, ServiceError> {
+    let mut l = lock(tx, ctx, id).await?;
+    if status_of(&l.session)? != SessionStatus::Delivered {
+        return Ok(false);
+    }
+    let due = acceptance_due(&l.session)?;
+    if due > ctx.now {
+        return Ok(false);
+    }
+    l.session.status = SessionStatus::Accepted.as_str().into();
+    l.session.accepted_at = Some(to_micros(due));
+    l.session.acceptance = Some("automatic".into());
+    l.session.updated_at = to_micros(ctx.now);
+    l.book.emit(
+        "session_accepted",
+        id,
+        due,
+        json!({"session_id": id, "acceptance": "automatic"}),
+    );
+    finish(tx, l).await?;
+    Ok(true)
+}
+
+/// `POST /v1/sessions/{id}/complaints`: before the acceptance deadline; a review is
+/// due 5 business days after receipt.
+pub async fn complain(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    input: ComplaintInput,
+) -> Result<Session, ServiceError> {
+    ctx.require(Action::CustomerDecision)?;
+    validate(&input)?;
+    let mut l = lock(tx, ctx, id).await?;
+    let status = status_of(&l.session)?;
+    let due = if status == SessionStatus::Delivered {
+        acceptance_due(&l.session)?
+    } else {
+        ctx.now
+    };
+    let next = status.complain(ctx.now, due).map_err(refused)?;
+    let review_due = business_days_after(&l.cal, ctx.now, REVIEW_DAYS);
+    l.session.status = next.as_str().into();
+    l.session.complaint_reason = Some(input.reason.trim().to_string());
+    l.session.complaint_at = Some(to_micros(ctx.now));
+    l.session.review_due = Some(to_micros(review_due));
+    l.session.review_sla = Some(SlaState::Pending.as_str().into());
+    l.session.updated_at = to_micros(ctx.now);
+    l.book.emit(
+        "complaint_received",
+        id,
+        ctx.now,
+        json!({"session_id": id, "review_due": review_due}),
+    );
+    finish(tx, l).await
+}
+
+/// `POST /v1/sessions/{id}/complaints/decision`: the SOC manager reverses all, part or
+/// none of the charged units; the session is resolved.
+pub async fn decide(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    input: DecisionInput,
+) -> Result<Session, ServiceError> {
+    ctx.require(Action::DecideComplaint)?;
+    validate(&input)?;
+    let mut l = lock(tx, ctx, id).await?;
+    let next = status_of(&l.session)?.decide().map_err(refused)?;
+    let amount = input.reverse_units.0;
+    let charged = Units::from_hundredths(l.session.units_debited.unwrap_or(0));
+    if amount > charged {
+        return Err(ServiceError::invalid(
+            "reverse_units",
+            format!("at most the {charged} units the session was charged can be reversed"),
+        ));
+    }
+    let sow_id = l.sow.id.clone();
+    ledger::reverse_session(tx, &mut l.book, id, &sow_id, amount, "reverse_units").await?;
+    let s = &mut l.session;
+    s.status = next.as_str().into();
+    s.decision_units = Some(amount.hundredths());
+    s.decision_reason = Some(input.reason.trim().to_string());
+    s.decided_at = Some(to_micros(ctx.now));
+    s.decided_by = Some(ctx.actor());
+    if let Some(due) = s.review_due {
+        if s.review_sla.as_deref() == Some(SlaState::Pending.as_str()) {
+            s.review_sla = Some(outcome(from_micros(due)?, ctx.now).as_str().into());
+        }
+    }
+    s.updated_at = to_micros(ctx.now);
+    l.book.emit(
+        "complaint_decided",
+        id,
+        ctx.now,
+        json!({"session_id": id, "reversed_units": amount, "reason": l.session.decision_reason}),
+    );
+    finish(tx, l).await
+}
+
+/// `POST /v1/sessions/{id}/evaluation`: rating 1–5 and a comment, once.
+pub async fn evaluate(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    input: EvaluationInput,
+) -> Result<Session, ServiceError> {
+    ctx.require(Action::CustomerDecision)?;
+    validate(&input)?;
+    let mut l = lock(tx, ctx, id).await?;
+    status_of(&l.session)?.can_be_evaluated().map_err(refused)?;
+    if l.session.rating.is_some() {
+        return Err(ServiceError::conflict(
+            "already_evaluated",
+            "the session was already evaluated",
+        ));
+    }
+    l.session.rating = Some(input.rating);
+    l.session.evaluation_comment = input.comment;
+    l.session.evaluated_at = Some(to_micros(ctx.now));
+    l.session.updated_at = to_micros(ctx.now);
+    l.book.emit(
+        "session_evaluated",
+        id,
+        ctx.now,
+        json!({"session_id": id, "rating": input.rating}),
+    );
+    finish(tx, l).await
+}
+
+/// The wire view of a stored session.
+pub fn view(row: SessionRow, cal: &BusinessCalendar) -> Result<Session, ServiceError> {
+    let opt = |v: Option<i64>| v.map(from_micros).transpose();
+    let starts_at = from_micros(row.starts_at)?;
+    let evaluation = match (row.rating, row.evaluated_at) {
+        (Some(rating), Some(at)) => Some(Evaluation {
+            rating,
+            comment: row.evaluation_comment.clone(),
+            submitted_at: from_micros(at)?,
+        }),
+        _ => None,
+    };
+    let complaint = match (&row.complaint_reason, row.complaint_at, row.review_due) {
+        (Some(reason), Some(at), Some(due)) => Some(Complaint {
+            reason: reason.clone(),
+            received_at: from_micros(at)?,
+            review_due: from_micros(due)?,
+            review_sla: row.review_sla.clone().unwrap_or_else(|| "pending".into()),
+            reversed_units: row.decision_units.map(Units::from_hundredths),
+            decision_reason: row.decision_reason.clone(),
+            decided_at: opt(row.decided_at)?,
+            decided_by: row.decided_by.clone(),
+        }),
+        _ => None,
+    };
+    Ok(Session {
+        late_cancellation_threshold: late_cancellation_threshold(cal, starts_at),
+        id: row.id,
+        sow_id: row.sow_id,
+        customer_id: row.customer_id,
+        status: row.status,
+        starts_at,
+        ends_at: from_micros(row.ends_at)?,
+        requested_at: from_micros(row.requested_at)?,
+        scheduling_due: from_micros(row.scheduling_due)?,
+        scheduling_sla: row.scheduling_sla,
+        estimated_units: Units::from_hundredths(row.estimated_units),
+        units_debited: row.units_debited.map(Units::from_hundredths),
+        actual_start: opt(row.actual_start)?,
+        actual_end: opt(row.actual_end)?,
+        notes: row.notes,
+        duration_minutes: row.duration_minutes,
+        billable_hours: row.billable_hours,
+        delivered_at: opt(row.delivered_at)?,
+        acceptance_due: opt(row.acceptance_due)?,
+        accepted_at: opt(row.accepted_at)?,
+        acceptance: row.acceptance,
+        cancel_reason: row.cancel_reason,
+        cancelled_at: opt(row.cancelled_at)?,
+        evaluation,
+        complaint,
+        updated_at: from_micros(row.updated_at)?,
+    })
+}
+
+/// True when the caller is only a customer (used to limit cancellation reasons).
+pub fn is_customer(ctx: &Ctx) -> bool {
+    ctx.principal.roles.contains(&Role::Customer) && ctx.principal.is_customer_only()
+}

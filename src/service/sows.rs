@@ -1,0 +1,561 @@
+//! Statements of work (SPEC §5): drafting with revisions bound by ETags, submission,
+//! approval with provisioning (or a shortfall quote), rejection, cancellation,
+//! completion and supersession.
+
+use serde_json::json;
+
+use super::book::Book;
+use super::{Ctx, Problems, ServiceError, coverage, ids, ledger, quotes, requests};
+use crate::domain::access::Action;
+use crate::domain::pricing::{PricingTerms, RateCard as DomainRateCard};
+use crate::domain::sow::{
+    IfMatchRevision, SowAction, SowStatus, etag, parse_language, revision_in_if_match,
+};
+use crate::domain::units::Units;
+use crate::dto::work::{RateCard, RateCardInput, RejectInput, Sow, SowInput, SowPatch, WorkQuery};
+use crate::dto::{Page, PageQuery, validate};
+use crate::storage::db::{Tx, from_micros, to_micros};
+use crate::storage::sessions;
+use crate::storage::sows::{self as store, SowRow};
+
+/// Turns a refused lifecycle transition into a 409 with its code.
+pub fn transition(status: &str, action: SowAction) -> Result<SowStatus, ServiceError> {
+    let current = parse_status(status)?;
+    current
+        .apply(action)
+        .map_err(|e| ServiceError::conflict(e.code, e.to_string()))
+}
+
+/// Parses a stored status.
+pub fn parse_status(status: &str) -> Result<SowStatus, ServiceError> {
+    SowStatus::parse(status).ok_or_else(|| {
+        ServiceError::Store(crate::storage::db::StoreError::Corrupt(format!(
+            "SoW status {status}"
+        )))
+    })
+}
+
+/// The pricing terms a SoW's sessions are charged with.
+pub fn terms(row: &SowRow) -> Result<PricingTerms, ServiceError> {
+    let card = DomainRateCard::new(
+        Units::from_hundredths(row.rate_out_of_hours),
+        Units::from_hundredths(row.rate_weekend),
+        Units::from_hundredths(row.rate_holiday),
+    )
+    .map_err(|e| ServiceError::Store(crate::storage::db::StoreError::Corrupt(e.to_string())))?;
+    Ok(PricingTerms {
+        rate_card: card,
+        units_per_session: row.units_per_session.map(Units::from_hundredths),
+        minimum_billable_hours: u32::try_from(row.minimum_billable_hours).unwrap_or(1),
+    })
+}
+
+fn apply_rate_card(problems: &mut Problems, row: &mut SowRow, input: Option<&RateCardInput>) {
+    let Some(card) = input else { return };
+    let ooh = card
+        .out_of_hours
+        .map(|u| u.0)
+        .unwrap_or(Units::from_hundredths(row.rate_out_of_hours));
+    let weekend = card
+        .weekend
+        .map(|u| u.0)
+        .unwrap_or(Units::from_hundredths(row.rate_weekend));
+    let holiday = card
+        .holiday
+        .map(|u| u.0)
+        .unwrap_or(Units::from_hundredths(row.rate_holiday));
+    match DomainRateCard::new(ooh, weekend, holiday) {
+        Ok(_) => {
+            row.rate_out_of_hours = ooh.hundredths();
+            row.rate_weekend = weekend.hundredths();
+            row.rate_holiday = holiday.hundredths();
+        }
+        Err(e) => problems.add("rate_card", e.to_string()),
+    }
+}
+
+/// `POST /v1/sows`.
+pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, ServiceError> {
+    ctx.require(Action::RunWork)?;
+    let mut problems = Problems::default();
+    problems.absorb(validate(&input));
+    let language = problems.check(
+        "language",
+        parse_language(input.language.as_deref().unwrap_or("en")),
+    );
+    let defaults = DomainRateCard::default();
+    let mut row = SowRow {
+        id: ids::sow().into_string(),
+        customer_id: input.customer_id.clone(),
+        request_id: input.request_id.clone(),
+        status: SowStatus::Draft.as_str().into(),
+        revision: 1,
+        title: input.title.trim().to_string(),
+        activities: input.activities.clone(),
+        planned_sessions: input.planned_sessions,
+        planned_units: input.planned_units.0.hundredths(),
+        units_per_session: input.units_per_session.map(|u| u.0.hundredths()),
+        minimum_billable_hours: input.minimum_billable_hours.unwrap_or(1),
+        rate_out_of_hours: defaults.out_of_hours().hundredths(),
+        rate_weekend: defaults.weekend().hundredths(),
+        rate_holiday: defaults.holiday().hundredths(),
+        acceptance_criteria: input.acceptance_criteria.clone(),
+        language: language.unwrap_or("en").to_string(),
+        service_hours_note: input.service_hours_note.clone(),
+        contingency_plan: input.contingency_plan.clone(),
+        technical_contact: input.technical_contact.clone(),
+        supersedes_id: None,
+        superseded_by_id: None,
+        rejection_comment: None,
+        approved_revision: None,
+        approved_at: None,
+        approval_order: None,
+        reserved: 0,
+        consumed: 0,
+        submitted_at: None,
+        closed_at: None,
+        created_by: ctx.actor(),
+        created_at: to_micros(ctx.now),
+        updated_at: to_micros(ctx.now),
+    };
+    apply_rate_card(&mut problems, &mut row, input.rate_card.as_ref());
+    let customer = crate::storage::customers::get(tx, &input.customer_id).await?;
+    if customer.is_none() {
+        problems.add("customer_id", "no such customer");
+    }
+    if let Some(request_id) = &input.request_id {
+        match crate::storage::requests::get(tx, request_id).await? {
+            Some(r) if r.customer_id == input.customer_id => {
+                if r.status == "declined" || r.status == "redirected" {
+                    problems.add("request_id", format!("the request was {}", r.status));
+                }
+            }
+            _ => problems.add("request_id", "no such request for this customer"),
+        }
+    }
+    problems.finish()?;
+    let mut book = Book::open(tx, ctx, &input.customer_id).await?;
+    store::insert(tx, &row).await?;
+    snapshot(tx, ctx, &row).await?;
+    book.emit(
+        "sow_drafted",
+        &row.id,
+        ctx.now,
+        json!({"sow_id": row.id, "revision": 1}),
+    );
+    book.close(tx).await?;
+    view(row)
+}
+
+async fn snapshot(tx: &mut Tx, ctx: &Ctx, row: &SowRow) -> Result<(), ServiceError> {
+    let doc = serde_json::to_string(&view(row.clone())?).unwrap_or_default();
+    store::insert_revision(
+        tx,
+        &row.id,
+        row.revision,
+        &doc,
+        &ctx.actor(),
+        to_micros(ctx.now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `GET /v1/sows/{id}`.
+pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceError> {
+    ctx.require(Action::ReadWork)?;
+    let row = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("SoW"))?;
+    ctx.require_customer(&row.customer_id, "SoW")?;
+    view(row)
+}
+
+/// `GET /v1/sows`.
+pub async fn list(tx: &mut Tx, ctx: &Ctx, q: WorkQuery) -> Result<Page<Sow>, ServiceError> {
+    ctx.require(Action::ReadWork)?;
+    let customer = requests::scoped_customer(ctx, q.customer_id.as_deref())?;
+    let page = PageQuery {
+        limit: q.limit,
+        after: q.after,
+    };
+    let limit = page.limit()?;
+    let rows = store::list(
+        tx,
+        customer.as_deref(),
+        page.after.as_deref(),
+        i64::from(limit) + 1,
+    )
+    .await?;
+    super::paginate(rows, limit, |r| r.id.clone(), view)
+}
+
+/// Loads a SoW for a change after locking its customer's account, so concurrent
+/// changes of one SoW (or of the customer's units) are serialized.
+pub async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<(Book, SowRow), ServiceError> {
+    let found = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("SoW"))?;
+    ctx.require_customer(&found.customer_id, "SoW")?;
+    let book = Book::open(tx, ctx, &found.customer_id).await?;
+    let row = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("SoW"))?;
+    Ok((book, row))
+}
+
+fn check_if_match(row: &SowRow, if_match: Option<&str>) -> Result<(), ServiceError> {
+    let value = if_match.ok_or(ServiceError::PreconditionRequired)?;
+    match revision_in_if_match(value, &row.id) {
+        Some(IfMatchRevision::Any) => Ok(()),
+        Some(IfMatchRevision::Revision(r)) if r == row.revision => Ok(()),
+        _ => Err(ServiceError::PreconditionFailed(format!(
+            "the current revision is {} ({})",
+            row.revision,
+            etag(&row.id, row.revision)
+        ))),
+    }
+}
+
+/// `PATCH /v1/sows/{id}`: edits a draft; each edit is a new revision.
+pub async fn patch(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    if_match: Option<&str>,
+    patch: SowPatch,
+) -> Result<Sow, ServiceError> {
+    ctx.require(Action::RunWork)?;
+    let (mut book, mut row) = lock(tx, ctx, id).await?;
+    check_if_match(&row, if_match)?;
+    transition(&row.status, SowAction::Edit)?;
+    let mut problems = Problems::default();
+    problems.absorb(validate(&patch));
+    if let Some(l) = &patch.language {
+        if let Some(lang) = problems.check("language", parse_language(l)) {
+            row.language = lang.into();
+        }
+    }
+    apply_rate_card(&mut problems, &mut row, patch.rate_card.as_ref());
+    problems.finish()?;
+    if let Some(v) = patch.title {
+        row.title = v.trim().to_string();
+    }
+    if let Some(v) = patch.activities {
+        row.activities = v;
+    }
+    if let Some(v) = patch.planned_sessions {
+        row.planned_sessions = v;
+    }
+    if let Some(v) = patch.planned_units {
+        row.planned_units = v.0.hundredths();
+    }
+    if let Some(v) = patch.units_per_session {
+        row.units_per_session = v.map(|u| u.0.hundredths());
+    }
+    if let Some(v) = patch.minimum_billable_hours {
+        row.minimum_billable_hours = v;
+    }
+    if let Some(v) = patch.acceptance_criteria {
+        row.acceptance_criteria = v;
+    }
+    if let Some(v) = patch.service_hours_note {
+        row.service_hours_note = Some(v);
+    }
+    if let Some(v) = patch.contingency_plan {
+        row.contingency_plan = Some(v);
+    }
+    if let Some(v) = patch.technical_contact {
+        row.technical_contact = Some(v);
+    }
+    row.revision += 1;
+    row.updated_at = to_micros(ctx.now);
+    store::update(tx, &row).await?;
+    snapshot(tx, ctx, &row).await?;
+    book.emit(
+        "sow_revised",
+        id,
+        ctx.now,
+        json!({"sow_id": id, "revision": row.revision}),
+    );
+    book.close(tx).await?;
+    view(row)
+}
+
+/// `POST /v1/sows/{id}/submit`: the SOC signs and sends the SoW.
+pub async fn submit(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceError> {
+    ctx.require(Action::RunWork)?;
+    let (mut book, mut row) = lock(tx, ctx, id).await?;
+    let next = transition(&row.status, SowAction::Submit)?;
+    row.status = next.as_str().into();
+    row.submitted_at = Some(to_micros(ctx.now));
+    row.updated_at = to_micros(ctx.now);
+    store::update(tx, &row).await?;
+    if let Some(request_id) = &row.request_id {
+        requests::sow_delivered(tx, ctx, request_id).await?;
+    }
+    book.emit(
+        "sow_submitted",
+        id,
+        ctx.now,
+        json!({"sow_id": id, "revision": row.revision}),
+    );
+    book.close(tx).await?;
+    view(row)
+}
+
+/// `POST /v1/sows/{id}/approve`: the customer approves the revision named by
+/// `If-Match`; its planned units are provisioned, or it waits for units with a
+/// top-up quote for the shortfall.
+pub async fn approve(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    if_match: Option<&str>,
+) -> Result<Sow, ServiceError> {
+    ctx.require(Action::CustomerDecision)?;
+    let (mut book, mut row) = lock(tx, ctx, id).await?;
+    check_if_match(&row, if_match)?;
+    transition(&row.status, SowAction::Approve)?;
+    let now = to_micros(ctx.now);
+    if let Some(old_id) = row.supersedes_id.clone() {
+        retire_superseded(tx, &mut book, &old_id, id, now).await?;
+    }
+    row.approved_revision = Some(row.revision);
+    row.approved_at = Some(now);
+    row.approval_order = Some(store::next_approval_order(tx).await?);
+    row.rejection_comment = None;
+    row.updated_at = now;
+    let needed = coverage::units_needed(&row);
+    book.emit(
+        "sow_approved",
+        id,
+        ctx.now,
+        json!({"sow_id": id, "revision": row.revision}),
+    );
+    if needed <= book.available() {
+        ledger::reserve(&mut book, &mut row, needed);
+        row.status = SowStatus::Active.as_str().into();
+        book.emit(
+            "sow_activated",
+            id,
+            ctx.now,
+            json!({"sow_id": id, "reserved_units": needed}),
+        );
+        store::update(tx, &row).await?;
+    } else {
+        row.status = SowStatus::AwaitingUnits.as_str().into();
+        store::update(tx, &row).await?;
+        let missing = coverage::shortfall(needed, book.available());
+        let quote = quotes::raise(
+            tx,
+            &mut book,
+            missing,
+            &format!("SoW {id} needs {needed} units; {missing} are missing"),
+            "sow_shortfall",
+            Some(id),
+        )
+        .await?;
+        book.emit(
+            "sow_awaiting_units",
+            id,
+            ctx.now,
+            json!({"sow_id": id, "missing_units": missing, "quote_id": quote}),
+        );
+    }
+    book.close(tx).await?;
+    let row = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("SoW"))?;
+    view(row)
+}
+
+async fn retire_superseded(
+    tx: &mut Tx,
+    book: &mut Book,
+    old_id: &str,
+    new_id: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
+    let Some(mut old) = store::get(tx, old_id).await? else {
+        return Ok(());
+    };
+    let status = parse_status(&old.status)?;
+    if status.is_closed() {
+        return Ok(());
+    }
+    ledger::release(book, &mut old, "superseded");
+    old.status = SowStatus::Superseded.as_str().into();
+    old.superseded_by_id = Some(new_id.to_string());
+    old.closed_at = Some(now);
+    old.updated_at = now;
+    store::update(tx, &old).await?;
+    let at = from_micros(now)?;
+    book.emit(
+        "sow_superseded",
+        old_id,
+        at,
+        json!({"sow_id": old_id, "superseded_by": new_id}),
+    );
+    Ok(())
+}
+
+/// `POST /v1/sows/{id}/reject`: back to draft with the customer's comment.
+pub async fn reject(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    input: RejectInput,
+) -> Result<Sow, ServiceError> {
+    ctx.require(Action::CustomerDecision)?;
+    validate(&input)?;
+    let (mut book, mut row) = lock(tx, ctx, id).await?;
+    let next = transition(&row.status, SowAction::Reject)?;
+    row.status = next.as_str().into();
+    row.rejection_comment = Some(input.comment.trim().to_string());
+    row.updated_at = to_micros(ctx.now);
+    store::update(tx, &row).await?;
+    book.emit(
+        "sow_rejected",
+        id,
+        ctx.now,
+        json!({"sow_id": id, "comment": row.rejection_comment}),
+    );
+    book.close(tx).await?;
+    view(row)
+}
+
+async fn refuse_open_sessions(tx: &mut Tx, id: &str) -> Result<(), ServiceError> {
+    let open = sessions::of_sow(tx, id)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "scheduled" || s.status == "to_reschedule")
+        .count();
+    if open > 0 {
+        return Err(ServiceError::conflict(
+            "sessions_pending",
+            format!(
+                "{open} session(s) are still scheduled or waiting to be rescheduled; cancel them first"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /v1/sows/{id}/cancel` and `/complete`: close the SoW and give back what is
+/// left of its reservation.
+pub async fn close(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &str,
+    action: SowAction,
+) -> Result<Sow, ServiceError> {
+    ctx.require(Action::RunWork)?;
+    let (mut book, mut row) = lock(tx, ctx, id).await?;
+    let next = transition(&row.status, action)?;
+    refuse_open_sessions(tx, id).await?;
+    let released = ledger::release(
+        &mut book,
+        &mut row,
+        if action == SowAction::Complete {
+            "completed"
+        } else {
+            "cancelled"
+        },
+    );
+    row.status = next.as_str().into();
+    row.closed_at = Some(to_micros(ctx.now));
+    row.updated_at = to_micros(ctx.now);
+    store::update(tx, &row).await?;
+    let kind = if action == SowAction::Complete {
+        "sow_completed"
+    } else {
+        "sow_cancelled"
+    };
+    book.emit(
+        kind,
+        id,
+        ctx.now,
+        json!({"sow_id": id, "released_units": released}),
+    );
+    book.close(tx).await?;
+    view(row)
+}
+
+/// `POST /v1/sows/{id}/supersede`: drafts a replacement (a copy, edited like any
+/// draft); the old SoW becomes `superseded` when the replacement is approved.
+pub async fn supersede(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceError> {
+    ctx.require(Action::RunWork)?;
+    let (mut book, old) = lock(tx, ctx, id).await?;
+    transition(&old.status, SowAction::Supersede)?;
+    let now = to_micros(ctx.now);
+    let row = SowRow {
+        id: ids::sow().into_string(),
+        status: SowStatus::Draft.as_str().into(),
+        revision: 1,
+        supersedes_id: Some(old.id.clone()),
+        superseded_by_id: None,
+        rejection_comment: None,
+        approved_revision: None,
+        approved_at: None,
+        approval_order: None,
+        reserved: 0,
+        consumed: 0,
+        submitted_at: None,
+        closed_at: None,
+        created_by: ctx.actor(),
+        created_at: now,
+        updated_at: now,
+        ..old.clone()
+    };
+    store::insert(tx, &row).await?;
+    snapshot(tx, ctx, &row).await?;
+    book.emit(
+        "sow_drafted",
+        &row.id,
+        ctx.now,
+        json!({"sow_id": row.id, "supersedes": old.id}),
+    );
+    book.close(tx).await?;
+    view(row)
+}
+
+/// The wire view of a stored SoW.
+pub fn view(row: SowRow) -> Result<Sow, ServiceError> {
+    Ok(Sow {
+        etag: etag(&row.id, row.revision),
+        rate_card: RateCard {
+            standard: Units::ONE,
+            out_of_hours: Units::from_hundredths(row.rate_out_of_hours),
+            weekend: Units::from_hundredths(row.rate_weekend),
+            holiday: Units::from_hundredths(row.rate_holiday),
+        },
+        id: row.id,
+        customer_id: row.customer_id,
+        request_id: row.request_id,
+        status: row.status,
+        revision: row.revision,
+        title: row.title,
+        activities: row.activities,
+        planned_sessions: row.planned_sessions,
+        planned_units: Units::from_hundredths(row.planned_units),
+        units_per_session: row.units_per_session.map(Units::from_hundredths),
+        minimum_billable_hours: row.minimum_billable_hours,
+        acceptance_criteria: row.acceptance_criteria,
+        language: row.language,
+        service_hours_note: row.service_hours_note,
+        contingency_plan: row.contingency_plan,
+        technical_contact: row.technical_contact,
+        supersedes_id: row.supersedes_id,
+        superseded_by_id: row.superseded_by_id,
+        rejection_comment: row.rejection_comment,
+        approved_revision: row.approved_revision,
+        approved_at: row.approved_at.map(from_micros).transpose()?,
+        reserved_units: Units::from_hundredths(row.reserved),
+        consumed_units: Units::from_hundredths(row.consumed),
+        submitted_at: row.submitted_at.map(from_micros).transpose()?,
+        closed_at: row.closed_at.map(from_micros).transpose()?,
+        created_at: from_micros(row.created_at)?,
+        updated_at: from_micros(row.updated_at)?,
+    })
+}
