@@ -8,7 +8,7 @@ use serde_json::json;
 use super::book::Book;
 use super::ledger::{Charge, ChargeOutcome, Shortfall};
 use super::{Ctx, Problems, ServiceError, calendars, ids, ledger, sows};
-use crate::domain::access::{Action, Role};
+use crate::domain::access::Action;
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::deadline::{business_days_after, late_cancellation_threshold};
 use crate::domain::ledger::EntryKind;
@@ -629,10 +629,10 @@ pub async fn decide(
     s.decision_reason = Some(input.reason.trim().to_string());
     s.decided_at = Some(to_micros(ctx.now));
     s.decided_by = Some(ctx.actor());
-    if let Some(due) = s.review_due {
-        if s.review_sla.as_deref() == Some(SlaState::Pending.as_str()) {
-            s.review_sla = Some(outcome(from_micros(due)?, ctx.now).as_str().into());
-        }
+    if let Some(due) = s.review_due
+        && s.review_sla.as_deref() == Some(SlaState::Pending.as_str())
+    {
+        s.review_sla = Some(outcome(from_micros(due)?, ctx.now).as_str().into());
     }
     s.updated_at = to_micros(ctx.now);
     l.book.emit(
@@ -727,9 +727,4 @@ pub fn view(row: SessionRow, cal: &BusinessCalendar) -> Result<Session, ServiceE
         complaint,
         updated_at: from_micros(row.updated_at)?,
     })
-}
-
-/// True when the caller is only a customer (used to limit cancellation reasons).
-pub fn is_customer(ctx: &Ctx) -> bool {
-    ctx.principal.roles.contains(&Role::Customer) && ctx.principal.is_customer_only()
 }

@@ -231,10 +231,12 @@ pub async fn patch(
     transition(&row.status, SowAction::Edit)?;
     let mut problems = Problems::default();
     problems.absorb(validate(&patch));
-    if let Some(l) = &patch.language {
-        if let Some(lang) = problems.check("language", parse_language(l)) {
-            row.language = lang.into();
-        }
+    if let Some(lang) = patch
+        .language
+        .as_deref()
+        .and_then(|l| problems.check("language", parse_language(l)))
+    {
+        row.language = lang.into();
     }
     apply_rate_card(&mut problems, &mut row, patch.rate_card.as_ref());
     problems.finish()?;
