@@ -10,3 +10,4 @@ mod idempotency;
 mod ledger;
 mod ledger_ops;
 mod openapi;
+mod workflow;
