@@ -11,3 +11,4 @@ mod ledger;
 mod ledger_ops;
 mod openapi;
 mod workflow;
+mod workflow_access;

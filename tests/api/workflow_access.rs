@@ -1,0 +1,498 @@
+//! The permission table of SPEC §7 for every workflow endpoint, and the races where
+//! exactly one request may win.
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use securehands::domain::access::Role;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+use crate::ledger::{assert_verified, balance, entries, sell};
+use crate::workflow::{active_sow, approve, deliver, schedule};
+
+/// Sends `method path body` as every role and checks who is allowed: allowed roles
+/// must not get 401/403/404, others must get 403 (or 404 for another customer).
+async fn check(
+    app: &TestApp,
+    customer: &str,
+    method: Method,
+    path: &str,
+    body: Value,
+    allowed: &[Role],
+) {
+    for role in Role::ALL {
+        let token = app.token(&[role], (role == Role::Customer).then_some(customer));
+        let r = app
+            .send(
+                method.clone(),
+                path,
+                Some(&token),
+                Some(body.clone()),
+                &[("if-match", "*")],
+            )
+            .await;
+        let status = r.status.as_u16();
+        if allowed.contains(&role) {
+            assert!(
+                !matches!(status, 401 | 403 | 404),
+                "{role} {method} {path} should be allowed, got {status}: {}",
+                r.text
+            );
+        } else {
+            assert_eq!(
+                status, 403,
+                "{role} {method} {path} should be forbidden: {}",
+                r.text
+            );
+            assert_eq!(r.body["code"], "forbidden");
+        }
+    }
+}
+
+both_backends!(
+    the_permission_table_holds_for_every_workflow_endpoint,
+    |app| {
+        use Role::*;
+        let c = app.customer_paris().await;
+        let other = app.customer_paris().await;
+        sell(&app, &c, "50.00", None).await;
+        let sow = active_sow(&app, &c, "20.00", 10, json!({})).await;
+        let ses = schedule(&app, &sow, "2026-12-08T09:00:00Z", "2026-12-08T10:00:00Z")
+            .await
+            .expect(201)
+            .str("id");
+        let req = app
+        .post("/v1/requests", &app.lead(), json!({"customer_id": c, "kind": "custom", "channel": "email", "summary": "s", "identity_verified": true}))
+        .await
+        .expect(201)
+        .str("id");
+        let draft = app
+        .post("/v1/sows", &app.lead(), json!({"customer_id": c, "title": "t", "activities": "a", "planned_sessions": 1, "planned_units": "1.00", "acceptance_criteria": "c"}))
+        .await
+        .expect(201)
+        .str("id");
+        let staff_and_customer = [
+            Admin,
+            AccountManager,
+            SocLead,
+            SocManager,
+            Finance,
+            Customer,
+        ];
+        let soc = [SocLead, SocManager];
+        // Reads.
+        check(
+            &app,
+            &c,
+            Method::GET,
+            &format!("/v1/requests/{req}"),
+            json!({}),
+            &staff_and_customer,
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::GET,
+            &format!("/v1/sows/{sow}"),
+            json!({}),
+            &staff_and_customer,
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::GET,
+            &format!("/v1/sessions/{ses}"),
+            json!({}),
+            &staff_and_customer,
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::GET,
+            &format!("/v1/sows/{sow}/sessions"),
+            json!({}),
+            &staff_and_customer,
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::GET,
+            "/v1/reports/sla?from=2026-11-01T00:00:00Z&to=2027-01-01T00:00:00Z",
+            json!({}),
+            &[Admin, AccountManager, SocLead, SocManager, Finance],
+        )
+        .await;
+        // Requests: logged by the SOC or the customer; handled by the SOC.
+        let new_request = json!({"customer_id": c, "kind": "custom", "channel": "email", "summary": "s", "identity_verified": true});
+        check(
+            &app,
+            &c,
+            Method::POST,
+            "/v1/requests",
+            new_request,
+            &[SocLead, SocManager, Customer],
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/requests/{req}/respond"),
+            json!({}),
+            &soc,
+        )
+        .await;
+        // SoW drafting and running: SOC only.
+        let new_sow = json!({"customer_id": c, "title": "t", "activities": "a", "planned_sessions": 1, "planned_units": "1.00", "acceptance_criteria": "c"});
+        check(&app, &c, Method::POST, "/v1/sows", new_sow, &soc).await;
+        check(
+            &app,
+            &c,
+            Method::PATCH,
+            &format!("/v1/sows/{draft}"),
+            json!({"title": "u"}),
+            &soc,
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sessions/{ses}/reschedule"),
+            json!({"starts_at": "2026-12-08T09:00:00Z", "ends_at": "2026-12-08T10:00:00Z"}),
+            &soc,
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sows/{sow}/sessions"),
+            json!({"starts_at": "2026-12-09T09:00:00Z", "ends_at": "2026-12-09T10:00:00Z"}),
+            &soc,
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sows/{sow}/supersede"),
+            json!({}),
+            &soc,
+        )
+        .await;
+        // Customer decisions: the customer only.
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sows/{draft}/reject"),
+            json!({"comment": "no"}),
+            &[Customer],
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sows/{draft}/approve"),
+            json!({}),
+            &[Customer],
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sessions/{ses}/accept"),
+            json!({}),
+            &[Customer],
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sessions/{ses}/complaints"),
+            json!({"reason": "r"}),
+            &[Customer],
+        )
+        .await;
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sessions/{ses}/evaluation"),
+            json!({"rating": 3}),
+            &[Customer],
+        )
+        .await;
+        // Decisions: SOC manager only.
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sessions/{ses}/complaints/decision"),
+            json!({"reverse_units": "0.00", "reason": "r"}),
+            &[SocManager],
+        )
+        .await;
+        // Delivery and no-show: SOC only (checked before the state, so no state changes here).
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sessions/{ses}/no-show"),
+            json!({}),
+            &soc,
+        )
+        .await;
+        // Cancel: SOC and the customer.
+        check(
+            &app,
+            &c,
+            Method::POST,
+            &format!("/v1/sessions/{ses}/cancel"),
+            json!({"reason": "bogus"}),
+            &[SocLead, SocManager, Customer],
+        )
+        .await;
+        // Another customer sees nothing of this one: 404 everywhere.
+        let stranger = app.customer(&other);
+        for (method, path, body) in [
+            (Method::GET, format!("/v1/sows/{sow}"), json!({})),
+            (Method::GET, format!("/v1/sessions/{ses}"), json!({})),
+            (Method::GET, format!("/v1/requests/{req}"), json!({})),
+            (Method::GET, format!("/v1/sows/{sow}/sessions"), json!({})),
+            (Method::POST, format!("/v1/sows/{draft}/approve"), json!({})),
+            (
+                Method::POST,
+                format!("/v1/sows/{draft}/reject"),
+                json!({"comment": "x"}),
+            ),
+            (
+                Method::POST,
+                format!("/v1/sessions/{ses}/cancel"),
+                json!({"reason": "customer_request"}),
+            ),
+            (
+                Method::POST,
+                format!("/v1/sessions/{ses}/accept"),
+                json!({}),
+            ),
+            (
+                Method::POST,
+                format!("/v1/sessions/{ses}/complaints"),
+                json!({"reason": "x"}),
+            ),
+            (
+                Method::POST,
+                format!("/v1/sessions/{ses}/evaluation"),
+                json!({"rating": 1}),
+            ),
+        ] {
+            app.send(
+                method.clone(),
+                &path,
+                Some(&stranger),
+                Some(body),
+                &[("if-match", "*")],
+            )
+            .await
+            .expect_problem(404, "not_found");
+        }
+        // Nothing a refused request touched changed the books.
+        let b = balance(&app, &c).await;
+        assert_eq!(b["total"], "50.00");
+        assert!(entries(&app, "kind=debit").await.is_empty());
+        assert_verified(&app).await;
+    }
+);
+
+async fn race<F, Fut>(n: usize, f: F) -> Vec<(u16, Value)>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = crate::helpers::Resp> + Send + 'static,
+{
+    let handles: Vec<_> = (0..n).map(|_| tokio::spawn(f())).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        let r = h.await.expect("join");
+        out.push((r.status.as_u16(), r.body));
+    }
+    out
+}
+
+both_backends!(two_approvals_of_one_sow_one_wins, |app| {
+    let c = app.customer_paris().await;
+    sell(&app, &c, "10.00", None).await;
+    let id = app
+        .post("/v1/sows", &app.lead(), json!({"customer_id": c, "title": "t", "activities": "a", "planned_sessions": 1, "planned_units": "6.00", "acceptance_criteria": "c"}))
+        .await
+        .expect(201)
+        .str("id");
+    let tag = app
+        .post(&format!("/v1/sows/{id}/submit"), &app.lead(), json!({}))
+        .await
+        .expect(200)
+        .header("etag")
+        .unwrap_or_default()
+        .to_string();
+    let app = Arc::new(app);
+    let results = race(2, || {
+        let (app, c, id, tag) = (app.clone(), c.clone(), id.clone(), tag.clone());
+        async move { approve(&app, &c, &id, &tag).await }
+    })
+    .await;
+    let wins = results.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(wins, 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .any(|(s, b)| *s == 409 && b["code"] == "sow_not_submitted"),
+        "{results:?}"
+    );
+    assert_eq!(balance(&app, &c).await["reserved"], "6.00");
+    assert_verified(&app).await;
+});
+
+both_backends!(deliver_and_cancel_of_one_session_one_wins, |app| {
+    let c = app.customer_paris().await;
+    sell(&app, &c, "10.00", None).await;
+    let sow = active_sow(&app, &c, "6.00", 2, json!({})).await;
+    let ses = schedule(&app, &sow, "2026-12-01T08:00:00Z", "2026-12-01T09:00:00Z")
+        .await
+        .expect(201)
+        .str("id");
+    app.set_clock("2026-12-01T09:30:00Z").await;
+    let app = Arc::new(app);
+    let d = {
+        let (app, ses) = (app.clone(), ses.clone());
+        tokio::spawn(async move {
+            deliver(&app, &ses, "2026-12-01T08:00:00Z", "2026-12-01T09:00:00Z").await
+        })
+    };
+    let x = {
+        let (app, ses, c) = (app.clone(), ses.clone(), c.clone());
+        tokio::spawn(async move {
+            app.post(
+                &format!("/v1/sessions/{ses}/cancel"),
+                &app.customer(&c),
+                json!({"reason": "customer_request"}),
+            )
+            .await
+        })
+    };
+    let (d, x) = (d.await.expect("join"), x.await.expect("join"));
+    let statuses = [d.status.as_u16(), x.status.as_u16()];
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{} / {}",
+        d.text,
+        x.text
+    );
+    assert!(statuses.contains(&409));
+    // Either way the session was charged exactly once.
+    let charges: Vec<Value> = entries(&app, &format!("session_id={ses}")).await;
+    assert_eq!(charges.len(), 1, "{charges:?}");
+    assert_verified(&app).await;
+});
+
+both_backends!(two_decisions_on_one_complaint_one_wins, |app| {
+    let c = app.customer_paris().await;
+    sell(&app, &c, "10.00", None).await;
+    let sow = active_sow(&app, &c, "6.00", 2, json!({})).await;
+    let ses = schedule(&app, &sow, "2026-12-01T08:00:00Z", "2026-12-01T10:00:00Z")
+        .await
+        .expect(201)
+        .str("id");
+    app.set_clock("2026-12-01T10:30:00Z").await;
+    deliver(&app, &ses, "2026-12-01T08:00:00Z", "2026-12-01T10:00:00Z")
+        .await
+        .expect(200);
+    app.post(
+        &format!("/v1/sessions/{ses}/complaints"),
+        &app.customer(&c),
+        json!({"reason": "bad"}),
+    )
+    .await
+    .expect(200);
+    let app = Arc::new(app);
+    let results = race(2, || {
+        let (app, ses) = (app.clone(), ses.clone());
+        async move {
+            app.post(
+                &format!("/v1/sessions/{ses}/complaints/decision"),
+                &app.manager(),
+                json!({"reverse_units": "2.00", "reason": "refund"}),
+            )
+            .await
+        }
+    })
+    .await;
+    assert_eq!(
+        results.iter().filter(|(s, _)| *s == 200).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|(s, b)| *s == 409 && b["code"] == "already_decided"),
+        "{results:?}"
+    );
+    assert_eq!(entries(&app, "kind=reversal").await.len(), 1);
+    assert_eq!(balance(&app, &c).await["total"], "10.00");
+    assert_verified(&app).await;
+});
+
+both_backends!(
+    approvals_racing_for_the_same_units_never_overcommit,
+    |app| {
+        let c = app.customer_paris().await;
+        sell(&app, &c, "10.00", None).await;
+        let mut ids = Vec::new();
+        for _ in 0..6 {
+            let id = app
+            .post("/v1/sows", &app.lead(), json!({"customer_id": c, "title": "t", "activities": "a", "planned_sessions": 1, "planned_units": "3.00", "acceptance_criteria": "c"}))
+            .await
+            .expect(201)
+            .str("id");
+            app.post(&format!("/v1/sows/{id}/submit"), &app.lead(), json!({}))
+                .await
+                .expect(200);
+            ids.push(id);
+        }
+        let app = Arc::new(app);
+        let handles: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                let (app, c, id) = (app.clone(), c.clone(), id.clone());
+                tokio::spawn(async move { approve(&app, &c, &id, "*").await })
+            })
+            .collect();
+        let mut active = 0;
+        for h in handles {
+            let r = h.await.expect("join").expect(200);
+            if r.body["status"] == "active" {
+                active += 1;
+            } else {
+                assert_eq!(r.body["status"], "awaiting_units");
+            }
+        }
+        assert_eq!(active, 3);
+        let b = balance(&app, &c).await;
+        assert_eq!(
+            (b["reserved"].as_str(), b["available"].as_str()),
+            (Some("9.00"), Some("1.00"))
+        );
+        assert_verified(&app).await;
+    }
+);
