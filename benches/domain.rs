@@ -5,6 +5,7 @@ use std::hint::black_box;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use securehands::domain::allocation::{LotState, plan_debit};
 use securehands::domain::{calendar::*, deadline::*, pricing::*, units::Units};
 
 /// The SPEC's worked-example calendar: Paris, holidays 2026-12-25 and 2027-01-01.
@@ -71,5 +72,39 @@ fn deadlines(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, pricing, deadlines);
+/// 1,000 lots, as storage returns them (consumption order) and shuffled; the debit
+/// needs about half of them.
+fn allocation(c: &mut Criterion) {
+    let base = utc(2026, 1, 1, 0, 0);
+    let mut lots: Vec<LotState> = (0..1000i64)
+        .map(|i| LotState {
+            id: format!("lot_{i:04}"),
+            received_on: (base + chrono::Duration::days(i % 300)).date_naive(),
+            expires_at: base + chrono::Duration::days(365 + i % 300) + chrono::Duration::minutes(i),
+            remaining: Units::from_hundredths(1_000),
+        })
+        .collect();
+    lots.sort_by(|a, b| {
+        (a.expires_at, a.received_on, &a.id).cmp(&(b.expires_at, b.received_on, &b.id))
+    });
+    let at = utc(2026, 12, 8, 12, 0);
+    let amount = Units::from_hundredths(500_000);
+    c.bench_function("plan_debit over 1000 sorted lots", |b| {
+        b.iter(|| plan_debit(black_box(&lots), black_box(amount), black_box(at)))
+    });
+    // A deterministic Fisher–Yates shuffle (xorshift), so runs are comparable.
+    let mut shuffled = lots.clone();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in (1..shuffled.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        shuffled.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
+    c.bench_function("plan_debit over 1000 shuffled lots", |b| {
+        b.iter(|| plan_debit(black_box(&shuffled), black_box(amount), black_box(at)))
+    });
+}
+
+criterion_group!(benches, pricing, deadlines, allocation);
 criterion_main!(benches);

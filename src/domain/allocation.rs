@@ -26,36 +26,41 @@ impl LotState {
     }
 }
 
-/// Units taken from (or returned to) one lot.
+/// Units taken from one lot (borrowing the lot's id: planning allocates nothing per
+/// lot, so a debit over thousands of lots stays in microseconds).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Draw {
+pub struct Draw<'a> {
     /// The lot.
-    pub lot_id: String,
+    pub lot_id: &'a str,
     /// How many units.
     pub units: Units,
 }
 
 /// How a debit is covered.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DebitPlan {
+pub struct DebitPlan<'a> {
     /// Lots drawn from, in consumption order.
-    pub draws: Vec<Draw>,
+    pub draws: Vec<Draw<'a>>,
     /// What no lot could cover.
     pub deficit: Units,
 }
 
+fn consumption_order(a: &LotState, b: &LotState) -> std::cmp::Ordering {
+    (a.expires_at, a.received_on, &a.id).cmp(&(b.expires_at, b.received_on, &b.id))
+}
+
 /// Plans a debit of `amount` effective at `at`: lots not expired at `at` with units
 /// left, earliest expiry first, then earliest `received_on`, then id; the uncovered
-/// remainder is a deficit. Runs in O(n) when lots arrive sorted (as storage returns
-/// them) and O(n log n) otherwise.
-pub fn plan_debit(lots: &[LotState], amount: Units, at: DateTime<Utc>) -> DebitPlan {
+/// remainder is a deficit. Lots arriving in consumption order (as storage returns them)
+/// are not sorted again; planning allocates nothing per lot.
+pub fn plan_debit(lots: &[LotState], amount: Units, at: DateTime<Utc>) -> DebitPlan<'_> {
     let mut usable: Vec<&LotState> = lots
         .iter()
         .filter(|l| l.is_usable_at(at) && l.remaining.is_positive())
         .collect();
-    usable.sort_by(|a, b| {
-        (a.expires_at, a.received_on, &a.id).cmp(&(b.expires_at, b.received_on, &b.id))
-    });
+    if !usable.is_sorted_by(|a, b| consumption_order(a, b).is_le()) {
+        usable.sort_by(|a, b| consumption_order(a, b));
+    }
     let mut left = amount.clamp_non_negative();
     let mut draws = Vec::new();
     for lot in usable {
@@ -64,7 +69,7 @@ pub fn plan_debit(lots: &[LotState], amount: Units, at: DateTime<Utc>) -> DebitP
         }
         let take = lot.remaining.min(left);
         draws.push(Draw {
-            lot_id: lot.id.clone(),
+            lot_id: &lot.id,
             units: take,
         });
         left -= take;

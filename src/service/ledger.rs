@@ -104,12 +104,12 @@ pub async fn charge(
         ..Refs::default()
     };
     for draw in &plan.draws {
-        lots::adjust(tx, &draw.lot_id, -draw.units.hundredths()).await?;
+        lots::adjust(tx, draw.lot_id, -draw.units.hundredths()).await?;
         book.post(
             c.kind,
             -draw.units,
             c.effective_at,
-            refs(Some(draw.lot_id.clone())),
+            refs(Some(draw.lot_id.to_string())),
         );
         outcome.drawn += draw.units;
     }

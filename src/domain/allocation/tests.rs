@@ -59,7 +59,7 @@ fn ties_break_on_received_on_then_id() {
         lot("x", 0, 100, 1),
     ];
     let plan = plan_debit(&lots, Units::whole(3), t(0));
-    let order: Vec<&str> = plan.draws.iter().map(|d| d.lot_id.as_str()).collect();
+    let order: Vec<&str> = plan.draws.iter().map(|d| d.lot_id).collect();
     assert_eq!(order, ["x", "y", "z"]);
 }
 
@@ -278,8 +278,8 @@ proptest! {
     }
 }
 
-impl Draw {
+impl Draw<'_> {
     fn id_ref(&self) -> &str {
-        &self.lot_id
+        self.lot_id
     }
 }
