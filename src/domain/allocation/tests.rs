@@ -35,15 +35,15 @@ fn fifo_across_three_lots_with_different_expiries() {
         plan.draws,
         vec![
             Draw {
-                lot_id: "a".into(),
+                lot_id: "a",
                 units: Units::whole(3)
             },
             Draw {
-                lot_id: "b".into(),
+                lot_id: "b",
                 units: Units::whole(4)
             },
             Draw {
-                lot_id: "c".into(),
+                lot_id: "c",
                 units: Units::whole(2)
             },
         ]
@@ -71,7 +71,7 @@ fn expired_lots_are_skipped_and_the_rest_is_a_deficit() {
     assert_eq!(
         plan.draws,
         vec![Draw {
-            lot_id: "new".into(),
+            lot_id: "new",
             units: Units::whole(2)
         }]
     );
