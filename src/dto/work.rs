@@ -456,18 +456,18 @@ pub struct CompletionStatement {
     /// Units consumed.
     #[schema(value_type = String, example = "2.50")]
     pub units: Units,
-    /// Of which drawn from the SoW's reservation.
-    #[schema(value_type = String)]
-    pub units_from_reservation: Units,
+    /// Of which drawn from the SoW's reservation (in the response to the delivery).
+    #[schema(value_type = Option<String>)]
+    pub units_from_reservation: Option<Units>,
     /// Of which no lot could cover (a top-up quote was raised).
     #[schema(value_type = String)]
     pub deficit_units: Units,
     /// The customer's posted balance after the debit.
     #[schema(value_type = String, example = "17.50")]
     pub balance_after: Units,
-    /// Available units after the debit.
-    #[schema(value_type = String)]
-    pub available_after: Units,
+    /// Available units after the debit (in the response to the delivery).
+    #[schema(value_type = Option<String>)]
+    pub available_after: Option<Units>,
     /// When the statement was issued.
     pub issued_at: DateTime<Utc>,
     /// Accepted automatically at this instant unless accepted or disputed before.
