@@ -50,6 +50,13 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// Deserializes `bytes` as `T`, mapping syntax errors to 400 and shape errors to 422
 /// on the JSON path of the offending field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // PostgreSQL cannot store NUL in text; no field of the API has a use for it.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(ApiError::invalid_field(
+            "body",
+            "text must not contain NUL characters",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),

@@ -156,6 +156,12 @@ pub fn router(state: AppState) -> Router {
 /// Rewrites error responses produced outside our handlers (405, axum's own path
 /// rejections, …) into problem documents, so every error has the same shape.
 async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    let has_nul = |text: &str| text.to_ascii_lowercase().contains("%00");
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return ApiError::bad_request("bad_request", "the URL must not contain NUL characters")
+            .into_response();
+    }
     let response = next.run(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {

@@ -162,6 +162,28 @@ impl Sql {
     }
 }
 
+/// `INSERT INTO table (columns) VALUES ($1, …, $n)` for a comma-separated column list.
+pub fn insert_statement(table: &str, columns: &str) -> String {
+    let n = columns.split(',').count();
+    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO {table} ({columns}) VALUES ({})",
+        placeholders.join(", ")
+    )
+}
+
+/// `UPDATE table SET c2 = $2, … WHERE c1 = $1`: writes every column of a row keyed by
+/// its first column, binding in the same order as [`insert_statement`].
+pub fn update_statement(table: &str, columns: &str) -> String {
+    let mut names = columns.split(',').map(str::trim);
+    let key = names.next().unwrap_or("id");
+    let sets: Vec<String> = names
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 2))
+        .collect();
+    format!("UPDATE {table} SET {} WHERE {key} = $1", sets.join(", "))
+}
+
 /// Rows that decode on both engines (derive `sqlx::FromRow` and use only i64, String,
 /// bool and their options).
 pub trait Record:
@@ -398,5 +420,22 @@ impl Tx {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_bind_every_column_in_order() {
+        assert_eq!(
+            insert_statement("t", "id, a, b"),
+            "INSERT INTO t (id, a, b) VALUES ($1, $2, $3)"
+        );
+        assert_eq!(
+            update_statement("t", "id, a, b"),
+            "UPDATE t SET a = $2, b = $3 WHERE id = $1"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! SQL for SecureHands requests.
 
-use super::db::{Sql, StoreResult, Tx};
+use super::db::{Sql, StoreResult, Tx, insert_statement, update_statement};
 
 /// A request row.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -73,28 +73,14 @@ fn bind_all(sql: Sql, r: &RequestRow) -> Sql {
 
 /// Inserts a request.
 pub async fn insert(tx: &mut Tx, r: &RequestRow) -> StoreResult<()> {
-    let placeholders: Vec<String> = (1..=19).map(|n| format!("${n}")).collect();
-    let sql = Sql::new(format!(
-        "INSERT INTO requests ({COLUMNS}) VALUES ({})",
-        placeholders.join(", ")
-    ));
+    let sql = Sql::new(insert_statement("requests", COLUMNS));
     tx.execute(bind_all(sql, r)).await?;
     Ok(())
 }
 
 /// Writes every column back.
 pub async fn update(tx: &mut Tx, r: &RequestRow) -> StoreResult<()> {
-    let sets: Vec<String> = COLUMNS
-        .split(',')
-        .map(str::trim)
-        .enumerate()
-        .skip(1)
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    let sql = Sql::new(format!(
-        "UPDATE requests SET {} WHERE id = $1",
-        sets.join(", ")
-    ));
+    let sql = Sql::new(update_statement("requests", COLUMNS));
     tx.execute(bind_all(sql, r)).await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! SQL for sessions.
 
-use super::db::{Sql, StoreResult, Tx};
+use super::db::{Sql, StoreResult, Tx, insert_statement, update_statement};
 
 /// A session row.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -126,28 +126,14 @@ fn bind_all(sql: Sql, s: &SessionRow) -> Sql {
 
 /// Inserts a session.
 pub async fn insert(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
-    let placeholders: Vec<String> = (1..=36).map(|n| format!("${n}")).collect();
-    let sql = Sql::new(format!(
-        "INSERT INTO sessions ({COLUMNS}) VALUES ({})",
-        placeholders.join(", ")
-    ));
+    let sql = Sql::new(insert_statement("sessions", COLUMNS));
     tx.execute(bind_all(sql, s)).await?;
     Ok(())
 }
 
 /// Writes every column back.
 pub async fn update(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
-    let sets: Vec<String> = COLUMNS
-        .split(',')
-        .map(str::trim)
-        .enumerate()
-        .skip(1)
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    let sql = Sql::new(format!(
-        "UPDATE sessions SET {} WHERE id = $1",
-        sets.join(", ")
-    ));
+    let sql = Sql::new(update_statement("sessions", COLUMNS));
     tx.execute(bind_all(sql, s)).await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! SQL for statements of work and their revisions.
 
-use super::db::{Sql, StoreResult, Tx};
+use super::db::{Sql, StoreResult, Tx, insert_statement, update_statement};
 
 /// A SoW row.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -114,25 +114,14 @@ fn bind_all(sql: Sql, s: &SowRow) -> Sql {
 
 /// Inserts a SoW.
 pub async fn insert(tx: &mut Tx, s: &SowRow) -> StoreResult<()> {
-    let placeholders: Vec<String> = (1..=32).map(|n| format!("${n}")).collect();
-    let sql = Sql::new(format!(
-        "INSERT INTO sows ({COLUMNS}) VALUES ({})",
-        placeholders.join(", ")
-    ));
+    let sql = Sql::new(insert_statement("sows", COLUMNS));
     tx.execute(bind_all(sql, s)).await?;
     Ok(())
 }
 
 /// Writes every column of a SoW back.
 pub async fn update(tx: &mut Tx, s: &SowRow) -> StoreResult<()> {
-    let sets: Vec<String> = COLUMNS
-        .split(',')
-        .map(str::trim)
-        .enumerate()
-        .skip(1)
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    let sql = Sql::new(format!("UPDATE sows SET {} WHERE id = $1", sets.join(", ")));
+    let sql = Sql::new(update_statement("sows", COLUMNS));
     tx.execute(bind_all(sql, s)).await?;
     Ok(())
 }

@@ -237,3 +237,25 @@ async fn a_generated_secret_is_kept_beside_the_database() {
         "the same secret is reused"
     );
 }
+
+both_backends!(nul_characters_are_refused_not_stored, |app| {
+    app.paris_calendar().await;
+    let am = app.am();
+    let r = app
+        .client
+        .post(app.url("/v1/customers"))
+        .bearer_auth(&am)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "A\u0000B", "calendar_id": "fr-paris"}"#)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 422);
+    app.get("/v1/customers/cus_%00", &am)
+        .await
+        .expect_problem(400, "bad_request");
+    app.get("/v1/ledger?customer_id=%00", &app.finance())
+        .await
+        .expect_problem(400, "bad_request");
+    assert_eq!(app.get("/v1/customers", &am).await.body["data"], json!([]));
+});
