@@ -139,15 +139,17 @@ pub async fn load(tx: &mut Tx, id: &str) -> Result<Calendar, ServiceError> {
     })
 }
 
-/// The business calendar a customer's deadlines and prices are computed in.
+/// The business calendar a customer's deadlines and prices are computed in (one query:
+/// it is on the path of every session action).
 pub async fn for_customer(
     tx: &mut Tx,
     customer_id: &str,
 ) -> Result<BusinessCalendar, ServiceError> {
-    let customer = crate::storage::customers::get(tx, customer_id)
-        .await?
-        .ok_or(ServiceError::NotFound("customer"))?;
-    business_calendar(tx, &customer.calendar_id).await
+    let rows = store::for_customer(tx, customer_id).await?;
+    let Some((timezone, _)) = rows.first() else {
+        return Err(ServiceError::NotFound("customer"));
+    };
+    build(timezone, rows.iter().filter_map(|(_, day)| day.as_deref()))
 }
 
 /// Loads a calendar as the domain type.
@@ -158,12 +160,16 @@ pub async fn business_calendar(
     let row = store::get(tx, calendar_id)
         .await?
         .ok_or(ServiceError::NotFound("calendar"))?;
-    let tz = parse_timezone(&row.timezone)
+    let days = store::holidays(tx, calendar_id).await?;
+    build(&row.timezone, days.iter().map(String::as_str))
+}
+
+fn build<'a>(
+    timezone: &str,
+    days: impl Iterator<Item = &'a str>,
+) -> Result<BusinessCalendar, ServiceError> {
+    let tz = parse_timezone(timezone)
         .map_err(|e| ServiceError::Store(crate::storage::db::StoreError::Corrupt(e)))?;
-    let holidays = store::holidays(tx, calendar_id)
-        .await?
-        .iter()
-        .map(|d| parse_date(d))
-        .collect::<Result<Vec<_>, _>>()?;
+    let holidays = days.map(parse_date).collect::<Result<Vec<_>, _>>()?;
     Ok(BusinessCalendar::new(tz, holidays))
 }

@@ -113,3 +113,19 @@ pub async fn lock(tx: &mut Tx, id: &str) -> StoreResult<bool> {
     let row: Option<(String,)> = tx.fetch_optional(Sql::new(sql).bind(id)).await?;
     Ok(row.is_some())
 }
+
+/// A customer's calendar zone with each of its holidays (one row per holiday, or one
+/// row with no holiday): `(timezone, day)`. Empty when the customer does not exist.
+pub async fn for_customer(
+    tx: &mut Tx,
+    customer_id: &str,
+) -> StoreResult<Vec<(String, Option<String>)>> {
+    tx.fetch_all(
+        Sql::new(
+            "SELECT c.timezone, h.day FROM customers cu JOIN calendars c ON c.id = cu.calendar_id \
+             LEFT JOIN calendar_holidays h ON h.calendar_id = c.id WHERE cu.id = $1 ORDER BY h.day",
+        )
+        .bind(customer_id),
+    )
+    .await
+}
