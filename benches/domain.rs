@@ -104,6 +104,14 @@ fn allocation(c: &mut Criterion) {
     c.bench_function("plan_debit over 1000 shuffled lots", |b| {
         b.iter(|| plan_debit(black_box(&shuffled), black_box(amount), black_box(at)))
     });
+    // A typical session charge touches one or two lots.
+    let session = Units::from_hundredths(1_250);
+    c.bench_function("plan_debit 12.50 over 1000 sorted lots", |b| {
+        b.iter(|| plan_debit(black_box(&lots), black_box(session), black_box(at)))
+    });
+    c.bench_function("plan_debit 12.50 over 1000 shuffled lots", |b| {
+        b.iter(|| plan_debit(black_box(&shuffled), black_box(session), black_box(at)))
+    });
 }
 
 criterion_group!(benches, pricing, deadlines, allocation);

@@ -54,29 +54,66 @@ fn consumption_order(a: &LotState, b: &LotState) -> std::cmp::Ordering {
 /// remainder is a deficit. Lots arriving in consumption order (as storage returns them)
 /// are not sorted again; planning allocates nothing per lot.
 pub fn plan_debit(lots: &[LotState], amount: Units, at: DateTime<Utc>) -> DebitPlan<'_> {
-    let mut usable: Vec<&LotState> = lots
+    let usable: Vec<&LotState> = lots
         .iter()
         .filter(|l| l.is_usable_at(at) && l.remaining.is_positive())
         .collect();
-    if !usable.is_sorted_by(|a, b| consumption_order(a, b).is_le()) {
-        usable.sort_by(|a, b| consumption_order(a, b));
-    }
     let mut left = amount.clamp_non_negative();
     let mut draws = Vec::new();
-    for lot in usable {
-        if left.is_zero() {
-            break;
+    if usable.is_sorted_by(|a, b| consumption_order(a, b).is_le()) {
+        for lot in usable {
+            if left.is_zero() {
+                break;
+            }
+            let units = lot.remaining.min(left);
+            draws.push(Draw {
+                lot_id: &lot.id,
+                units,
+            });
+            left -= units;
         }
-        let take = lot.remaining.min(left);
-        draws.push(Draw {
-            lot_id: &lot.id,
-            units: take,
-        });
-        left -= take;
+    } else {
+        // Unsorted input: a heap yields lots in consumption order while only the lots
+        // actually drawn are ordered (O(n + k log n) for k lots drawn).
+        let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<ByConsumption<'_>>> = usable
+            .into_iter()
+            .map(|l| std::cmp::Reverse(ByConsumption(l)))
+            .collect();
+        while !left.is_zero() {
+            let Some(std::cmp::Reverse(ByConsumption(lot))) = heap.pop() else {
+                break;
+            };
+            let units = lot.remaining.min(left);
+            draws.push(Draw {
+                lot_id: &lot.id,
+                units,
+            });
+            left -= units;
+        }
     }
     DebitPlan {
         draws,
         deficit: left,
+    }
+}
+
+/// A lot ordered for consumption (earliest expiry, then received_on, then id).
+struct ByConsumption<'a>(&'a LotState);
+
+impl PartialEq for ByConsumption<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        consumption_order(self.0, other.0).is_eq()
+    }
+}
+impl Eq for ByConsumption<'_> {}
+impl PartialOrd for ByConsumption<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ByConsumption<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        consumption_order(self.0, other.0)
     }
 }
 
