@@ -16,7 +16,7 @@ use crate::http::AppState;
 use crate::service::{Ctx, ServiceError, ledger, quotes, sessions};
 use crate::storage::db::{Db, from_micros, to_micros};
 use crate::storage::{
-    idempotency, lots, quotes as quote_store, requests, sessions as session_store,
+    accounts, idempotency, lots, quotes as quote_store, requests, sessions as session_store,
 };
 
 /// How long idempotency records are kept (at least the 24 hours the contract promises).
@@ -42,9 +42,8 @@ pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<(), ServiceError> {
     expire_lots(db, &ctx).await?;
     lapse_quotes(db, &ctx).await?;
     accept_sessions(db, &ctx).await?;
+    mark_breaches(db, &ctx).await?;
     let mut tx = db.begin_write().await?;
-    requests::mark_breaches(&mut tx, to_micros(now)).await?;
-    session_store::mark_review_breaches(&mut tx, to_micros(now)).await?;
     idempotency::purge_before(&mut tx, to_micros(now - IDEMPOTENCY_RETENTION)).await?;
     tx.commit().await?;
     Ok(())
@@ -86,6 +85,26 @@ async fn lapse_quotes(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
             return Ok(());
         }
     }
+}
+
+/// Marks SLA targets whose deadline passed, customer by customer under the account
+/// lock, so a concurrent response or decision (which rewrites the row) never undoes it.
+async fn mark_breaches(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
+    let now = to_micros(ctx.now);
+    let mut tx = db.begin_read().await?;
+    let mut customers = requests::customers_with_breaches(&mut tx, now).await?;
+    customers.extend(session_store::customers_with_review_breaches(&mut tx, now).await?);
+    tx.commit().await?;
+    customers.sort_unstable();
+    customers.dedup();
+    for customer_id in customers {
+        let mut tx = db.begin_write().await?;
+        accounts::lock(&mut tx, &customer_id).await?;
+        requests::mark_breaches(&mut tx, &customer_id, now).await?;
+        session_store::mark_review_breaches(&mut tx, &customer_id, now).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 async fn accept_sessions(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {

@@ -284,7 +284,8 @@ pub fn plan_coverage_loss(active: &[Provision], total: Units, reserved: Units) -
     if reserved <= cover {
         return Vec::new();
     }
-    let mut ordered: Vec<&Provision> = active.iter().collect();
+    // A SoW holding nothing frees nothing: it keeps its status.
+    let mut ordered: Vec<&Provision> = active.iter().filter(|p| p.units.is_positive()).collect();
     ordered.sort_by_key(|p| std::cmp::Reverse(p.approval_order));
     let mut still = reserved;
     let mut lost = Vec::new();

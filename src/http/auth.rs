@@ -166,6 +166,11 @@ impl Auth {
             return Err(ApiError::unauthorized("the token carries no known role"));
         }
         let customer_id = claims.customer_id.filter(|c| !c.is_empty());
+        if roles.contains(&Role::Customer) && roles.iter().any(|r| r.is_staff()) {
+            return Err(ApiError::unauthorized(
+                "a customer token cannot also carry staff roles",
+            ));
+        }
         if roles.contains(&Role::Customer) && customer_id.is_none() {
             return Err(ApiError::unauthorized(
                 "a customer token must carry customer_id",
@@ -238,4 +243,72 @@ impl FromRequestParts<AppState> for Principal {
             .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <token>`"))?;
         state.auth.verify(token)
     }
+}
+
+/// A permission checked from the token alone, before the body is read: a caller whose
+/// roles do not allow an action gets 403 whatever it sends.
+pub trait Permission: Send + Sync + 'static {
+    /// The action of the access table this permission stands for.
+    const ACTION: crate::domain::access::Action;
+}
+
+/// An authenticated caller whose roles allow `P` (403 otherwise).
+pub struct Authorized<P>(pub Principal, pub std::marker::PhantomData<P>);
+
+impl<P: Permission> FromRequestParts<AppState> for Authorized<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        if !principal.may(P::ACTION) {
+            return Err(crate::service::ServiceError::Forbidden.into());
+        }
+        Ok(Authorized(principal, std::marker::PhantomData))
+    }
+}
+
+/// Marker types naming each action of the access table.
+pub mod can {
+    use super::Permission;
+    use crate::domain::access::Action;
+
+    macro_rules! permissions {
+        ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+            $(#[$doc])*
+            pub struct $name;
+            impl Permission for $name {
+                const ACTION: Action = Action::$name;
+            }
+        )*};
+    }
+
+    permissions!(
+        /// Calendars, holidays, customers.
+        ManageReferenceData,
+        /// Packs and quotes.
+        ManageCommercial,
+        /// Balances, packs, quotes, statements, the JSON ledger.
+        ReadAccount,
+        /// Exports, events, portfolio reports.
+        ExportFinance,
+        /// Logging a request.
+        LogRequest,
+        /// Responding to, declining or redirecting a request.
+        HandleRequest,
+        /// Reading requests, SoWs and sessions.
+        ReadWork,
+        /// SoW drafting and session operations.
+        RunWork,
+        /// The customer's approvals, acceptances, complaints and evaluations.
+        CustomerDecision,
+        /// Cancelling a session.
+        CancelSession,
+        /// Deciding a complaint.
+        DecideComplaint,
+        /// The SLA report.
+        ReadSla,
+    );
 }

@@ -70,16 +70,25 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     format!("the body is not valid JSON: {inner}"),
                 )),
                 Category::Data => {
-                    let field = if path == "." {
-                        "body".to_string()
-                    } else {
-                        path
-                    };
                     let message = strip_position(&inner.to_string());
-                    Err(ApiError::invalid_field(&field, message))
+                    Err(ApiError::invalid_field(&field_of(&path, &message), message))
                 }
             }
         }
+    }
+}
+
+/// The JSON path a shape error is about: serde reports a missing field on its parent,
+/// so the field's own name is taken from the message.
+fn field_of(path: &str, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (path, missing) {
+        (".", Some(name)) => name.to_string(),
+        (".", None) => "body".to_string(),
+        (parent, Some(name)) => format!("{parent}.{name}"),
+        (field, None) => field.to_string(),
     }
 }
 
@@ -205,5 +214,21 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 .and_then(|v| v.to_str().ok())
                 .map(|s| s.trim().to_string()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn missing_fields_are_reported_under_their_own_name() {
+        assert_eq!(field_of(".", "missing field `title`"), "title");
+        assert_eq!(
+            field_of("securecall", "missing field `ends_on`"),
+            "securecall.ends_on"
+        );
+        assert_eq!(field_of("units", "must be a decimal string"), "units");
+        assert_eq!(field_of(".", "invalid type: string"), "body");
     }
 }

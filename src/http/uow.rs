@@ -222,16 +222,11 @@ impl UnitOfWork {
                         headers: "{}".into(),
                         body: serde_json::to_string(&api.problem()).unwrap_or_default(),
                     };
-                    let mut tx = state.db.begin_write().await?;
-                    idempotency::insert(
-                        &mut tx,
-                        &ctx.principal.subject,
-                        k,
-                        &record,
-                        to_micros(ctx.now),
-                    )
-                    .await?;
-                    tx.commit().await?;
+                    // Another replica may have stored the same refusal first; either
+                    // way the client gets the refusal, never a storage error instead.
+                    if let Err(e) = remember_refusal(&state, &ctx, k, &record).await {
+                        tracing::warn!(code = e.code(), "could not remember a refused request");
+                    }
                 }
                 Err(api)
             }
@@ -255,6 +250,29 @@ macro_rules! write_request {
             }
         }
     }};
+}
+
+async fn remember_refusal(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    record: &IdempotencyRecord,
+) -> Result<(), ApiError> {
+    let mut tx = state.db.begin_write().await?;
+    match idempotency::insert(
+        &mut tx,
+        &ctx.principal.subject,
+        key,
+        record,
+        to_micros(ctx.now),
+    )
+    .await
+    {
+        Ok(()) => tx.commit().await?,
+        Err(crate::storage::db::StoreError::UniqueViolation(_)) => tx.rollback().await?,
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
 }
 
 fn in_flight() -> ApiError {

@@ -47,9 +47,10 @@ async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError>
             units: Units::from_hundredths(s.reserved),
         })
         .collect();
-    let lost = plan_coverage_loss(&provisions, book.total(), book.reserved());
+    let lost_ids = plan_coverage_loss(&provisions, book.total(), book.reserved());
     let now = book.now();
-    for id in lost {
+    let mut lost: Vec<(SowRow, Units)> = Vec::new();
+    for id in lost_ids {
         let Some(mut sow) = active.iter().find(|s| s.id == id).cloned() else {
             continue;
         };
@@ -59,7 +60,16 @@ async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError>
         sow.status = SowStatus::AwaitingUnits.as_str().to_string();
         sow.updated_at = to_micros(now);
         sows::update(tx, &sow).await?;
-        let missing = shortfall(units_needed(&sow), book.available());
+        lost.push((sow, released));
+    }
+    // Quote what each one misses, in the order they will be covered again (approval
+    // order), so the quotes add up to what is really missing.
+    lost.sort_by_key(|(s, _)| s.approval_order);
+    let mut left = book.available().clamp_non_negative();
+    for (sow, released) in lost {
+        let needed = units_needed(&sow);
+        let missing = shortfall(needed, left);
+        left -= needed.min(left);
         let quote = quotes::raise(
             tx,
             book,
@@ -79,12 +89,14 @@ async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError>
     Ok(())
 }
 
-async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError> {
+/// Covers waiting SoWs in approval order with what is available; returns the SoWs
+/// activated.
+pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<String>, ServiceError> {
     let customer_id = book.customer_id().to_string();
     let waiting =
         sows::approved_in_status(tx, &customer_id, SowStatus::AwaitingUnits.as_str()).await?;
     if waiting.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let provisions: Vec<Provision> = waiting
         .iter()
@@ -95,8 +107,9 @@ async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceErr
         })
         .collect();
     let now = book.now();
-    for id in plan_activation(&provisions, book.available()) {
-        let Some(mut sow) = waiting.iter().find(|s| s.id == id).cloned() else {
+    let activated = plan_activation(&provisions, book.available());
+    for id in &activated {
+        let Some(mut sow) = waiting.iter().find(|s| &s.id == id).cloned() else {
             continue;
         };
         let needed = units_needed(&sow);
@@ -112,5 +125,20 @@ async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceErr
             json!({"sow_id": sow.id, "reserved_units": needed}),
         );
     }
-    Ok(())
+    Ok(activated)
+}
+
+/// Units the SoWs waiting ahead of `sow` (approved earlier) still need.
+pub async fn needed_ahead(
+    tx: &mut Tx,
+    customer_id: &str,
+    sow: &SowRow,
+) -> Result<Units, ServiceError> {
+    let waiting =
+        sows::approved_in_status(tx, customer_id, SowStatus::AwaitingUnits.as_str()).await?;
+    Ok(waiting
+        .iter()
+        .filter(|s| s.id != sow.id && s.approval_order < sow.approval_order)
+        .map(units_needed)
+        .sum())
 }

@@ -156,6 +156,12 @@ impl Problems {
         }
     }
 
+    /// Refuses now with everything recorded so far (when later checks need what the
+    /// earlier ones established), leaving the collector empty.
+    pub fn stop_if_any(&mut self) -> Result<(), ServiceError> {
+        std::mem::take(self).finish()
+    }
+
     /// `Ok` when nothing was recorded, otherwise a 422 with everything.
     pub fn finish(self) -> Result<(), ServiceError> {
         if self.0.is_empty() {

@@ -209,18 +209,27 @@ pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Session, ServiceErr
 }
 
 /// `GET /v1/sows/{id}/sessions`.
-pub async fn of_sow(tx: &mut Tx, ctx: &Ctx, sow_id: &str) -> Result<Vec<Session>, ServiceError> {
+pub async fn of_sow(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    sow_id: &str,
+) -> Result<crate::dto::Page<Session>, ServiceError> {
     ctx.require(Action::ReadWork)?;
     let sow = sow_store::get(tx, sow_id)
         .await?
         .ok_or(ServiceError::NotFound("SoW"))?;
     ctx.require_customer(&sow.customer_id, "SoW")?;
     let cal = calendars::for_customer(tx, &sow.customer_id).await?;
-    store::of_sow(tx, sow_id)
+    let data = store::of_sow(tx, sow_id)
         .await?
         .into_iter()
         .map(|r| view(r, &cal))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // A SoW has at most 1,000 planned sessions: one page holds them all.
+    Ok(crate::dto::Page {
+        data,
+        next_cursor: None,
+    })
 }
 
 /// A session, its SoW and the customer's book and calendar, loaded after the account

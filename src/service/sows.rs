@@ -122,7 +122,11 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
     let customer = crate::storage::customers::get(tx, &input.customer_id).await?;
     if customer.is_none() {
         problems.add("customer_id", "no such customer");
+        problems.stop_if_any()?;
     }
+    // The request is checked under the customer's lock, so a concurrent decline cannot
+    // slip between the check and the draft.
+    let mut book = Book::open(tx, ctx, &input.customer_id).await?;
     if let Some(request_id) = &input.request_id {
         match crate::storage::requests::get(tx, request_id).await? {
             Some(r) if r.customer_id == input.customer_id => {
@@ -134,7 +138,6 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         }
     }
     problems.finish()?;
-    let mut book = Book::open(tx, ctx, &input.customer_id).await?;
     store::insert(tx, &row).await?;
     snapshot(tx, ctx, &row).await?;
     book.emit(
@@ -321,6 +324,7 @@ pub async fn approve(
     transition(&row.status, SowAction::Approve)?;
     let now = to_micros(ctx.now);
     if let Some(old_id) = row.supersedes_id.clone() {
+        refuse_open_sessions(tx, &old_id).await?;
         retire_superseded(tx, &mut book, &old_id, id, now).await?;
     }
     row.approved_revision = Some(row.revision);
@@ -335,20 +339,15 @@ pub async fn approve(
         ctx.now,
         json!({"sow_id": id, "revision": row.revision}),
     );
-    if needed <= book.available() {
-        ledger::reserve(&mut book, &mut row, needed);
-        row.status = SowStatus::Active.as_str().into();
-        book.emit(
-            "sow_activated",
-            id,
-            ctx.now,
-            json!({"sow_id": id, "reserved_units": needed}),
-        );
-        store::update(tx, &row).await?;
-    } else {
-        row.status = SowStatus::AwaitingUnits.as_str().into();
-        store::update(tx, &row).await?;
-        let missing = coverage::shortfall(needed, book.available());
+    // The SoW joins the queue of approved SoWs waiting for units, which is then served
+    // in approval order: it is provisioned at once unless units are short or SoWs
+    // approved earlier are still waiting.
+    row.status = SowStatus::AwaitingUnits.as_str().into();
+    store::update(tx, &row).await?;
+    let activated = coverage::activate_waiting(tx, &mut book).await?;
+    if !activated.iter().any(|a| a == id) {
+        let ahead = coverage::needed_ahead(tx, &row.customer_id, &row).await?;
+        let missing = coverage::shortfall(needed, book.available() - ahead);
         let quote = quotes::raise(
             tx,
             &mut book,

@@ -36,16 +36,26 @@ pub struct EventRow {
     pub data: String,
 }
 
-/// Appends events with consecutive seqs starting at `first_seq`, in one statement.
+/// Appends events with consecutive seqs starting at `first_seq`, in as few statements
+/// as SQLite's parameter limit allows.
 pub async fn insert(
     tx: &mut Tx,
     first_seq: i64,
     recorded_at: i64,
     events: &[NewEvent],
 ) -> StoreResult<()> {
-    if events.is_empty() {
-        return Ok(());
+    for (i, chunk) in events.chunks(500).enumerate() {
+        insert_chunk(tx, first_seq + (i * 500) as i64, recorded_at, chunk).await?;
     }
+    Ok(())
+}
+
+async fn insert_chunk(
+    tx: &mut Tx,
+    first_seq: i64,
+    recorded_at: i64,
+    events: &[NewEvent],
+) -> StoreResult<()> {
     let mut sql = Sql::new(
         "INSERT INTO events (seq, kind, customer_id, subject_id, occurred_at, recorded_at, data) VALUES ",
     );

@@ -94,9 +94,32 @@ pub async fn insert_entries(
     recorded_at: i64,
     entries: &[NewEntry],
 ) -> StoreResult<()> {
-    if entries.is_empty() {
-        return Ok(());
+    // Chunks keep every statement under SQLite's limit on bound parameters.
+    for (i, chunk) in entries.chunks(CHUNK).enumerate() {
+        insert_chunk(
+            tx,
+            first_seq + (i * CHUNK) as i64,
+            customer_id,
+            actor,
+            recorded_at,
+            chunk,
+        )
+        .await?;
     }
+    Ok(())
+}
+
+/// Rows per multi-row INSERT (15 parameters each, far below SQLite's 32,766).
+const CHUNK: usize = 500;
+
+async fn insert_chunk(
+    tx: &mut Tx,
+    first_seq: i64,
+    customer_id: &str,
+    actor: &str,
+    recorded_at: i64,
+    entries: &[NewEntry],
+) -> StoreResult<()> {
     let mut sql = Sql::new(format!(
         "INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES "
     ));

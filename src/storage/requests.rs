@@ -110,19 +110,42 @@ pub async fn list(
     .await
 }
 
-/// Marks SLA breaches whose deadline passed before `now`; returns how many changed.
-pub async fn mark_breaches(tx: &mut Tx, now: i64) -> StoreResult<u64> {
-    let a = tx
-        .execute(
+/// Customers with a request whose SLA deadline passed before `now` without its event.
+pub async fn customers_with_breaches(tx: &mut Tx, now: i64) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = tx
+        .fetch_all(
             Sql::new(
-                "UPDATE requests SET initial_response_sla = 'breached' \
-                 WHERE initial_response_sla = 'pending' AND initial_response_due < $1",
+                "SELECT DISTINCT customer_id FROM requests WHERE \
+                 (initial_response_sla = 'pending' AND initial_response_due < $1) \
+                 OR (sow_sla = 'pending' AND sow_due < $1)",
             )
             .bind(now),
         )
         .await?;
+    Ok(rows.into_iter().map(|(c,)| c).collect())
+}
+
+/// Marks one customer's SLA breaches whose deadline passed before `now`.
+pub async fn mark_breaches(tx: &mut Tx, customer_id: &str, now: i64) -> StoreResult<u64> {
+    let a = tx
+        .execute(
+            Sql::new(
+                "UPDATE requests SET initial_response_sla = 'breached' WHERE customer_id = $1 \
+                 AND initial_response_sla = 'pending' AND initial_response_due < $2",
+            )
+            .bind(customer_id)
+            .bind(now),
+        )
+        .await?;
     let b = tx
-        .execute(Sql::new("UPDATE requests SET sow_sla = 'breached' WHERE sow_sla = 'pending' AND sow_due < $1").bind(now))
+        .execute(
+            Sql::new(
+                "UPDATE requests SET sow_sla = 'breached' WHERE customer_id = $1 \
+                 AND sow_sla = 'pending' AND sow_due < $2",
+            )
+            .bind(customer_id)
+            .bind(now),
+        )
         .await?;
     Ok(a + b)
 }

@@ -172,10 +172,26 @@ pub async fn due_for_acceptance(
     .await
 }
 
-/// Marks complaint reviews overdue before `now` as breached.
-pub async fn mark_review_breaches(tx: &mut Tx, now: i64) -> StoreResult<u64> {
+/// Customers with a complaint review overdue before `now` and not yet marked.
+pub async fn customers_with_review_breaches(tx: &mut Tx, now: i64) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = tx
+        .fetch_all(
+            Sql::new("SELECT DISTINCT customer_id FROM sessions WHERE review_sla = 'pending' AND review_due < $1")
+                .bind(now),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(c,)| c).collect())
+}
+
+/// Marks one customer's complaint reviews overdue before `now` as breached.
+pub async fn mark_review_breaches(tx: &mut Tx, customer_id: &str, now: i64) -> StoreResult<u64> {
     tx.execute(
-        Sql::new("UPDATE sessions SET review_sla = 'breached' WHERE review_sla = 'pending' AND review_due < $1").bind(now),
+        Sql::new(
+            "UPDATE sessions SET review_sla = 'breached' WHERE customer_id = $1 \
+             AND review_sla = 'pending' AND review_due < $2",
+        )
+        .bind(customer_id)
+        .bind(now),
     )
     .await
 }

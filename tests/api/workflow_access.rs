@@ -496,3 +496,92 @@ both_backends!(
         assert_verified(&app).await;
     }
 );
+
+both_backends!(
+    roles_are_checked_before_the_body_and_missing_fields_are_named,
+    |app| {
+        let c = app.customer_paris().await;
+        // A wrong role gets 403 whatever it sends, even an invalid body.
+        app.post("/v1/sows", &app.customer(&c), json!({}))
+            .await
+            .expect_problem(403, "forbidden");
+        app.post("/v1/sessions/ses_x/deliver", &app.customer(&c), json!({}))
+            .await
+            .expect_problem(403, "forbidden");
+        app.post(
+            &format!("/v1/customers/{c}/packs"),
+            &app.lead(),
+            json!({"units": 5}),
+        )
+        .await
+        .expect_problem(403, "forbidden");
+        // A missing field is reported under its own name.
+        let r = app
+            .post("/v1/sows", &app.lead(), json!({"customer_id": c}))
+            .await
+            .expect_problem(422, "validation_failed");
+        assert!(r.body["errors"]["title"].is_array(), "{}", r.text);
+        let r = app
+        .post("/v1/customers", &app.am(), json!({"name": "x", "calendar_id": "fr-paris", "securecall": {"reference": "r", "starts_on": "2026-01-01"}}))
+        .await
+        .expect_problem(422, "validation_failed");
+        assert!(
+            r.body["errors"]["securecall.ends_on"].is_array(),
+            "{}",
+            r.text
+        );
+        // A token mixing the customer role with a staff role is refused.
+        let mixed = app.token(&[Role::Customer, Role::Finance], Some(&c));
+        app.get(&format!("/v1/customers/{c}/balance"), &mixed)
+            .await
+            .expect_problem(401, "unauthorized");
+    }
+);
+
+both_backends!(
+    a_replacement_cannot_be_approved_while_the_old_sow_has_open_sessions,
+    |app| {
+        let c = app.customer_paris().await;
+        sell(&app, &c, "20.00", None).await;
+        let old = active_sow(&app, &c, "6.00", 2, json!({})).await;
+        let ses = schedule(&app, &old, "2026-12-08T09:00:00Z", "2026-12-08T10:00:00Z")
+            .await
+            .expect(201)
+            .str("id");
+        let new = app
+            .post(&format!("/v1/sows/{old}/supersede"), &app.lead(), json!({}))
+            .await
+            .expect(200)
+            .str("id");
+        let tag = app
+            .post(&format!("/v1/sows/{new}/submit"), &app.lead(), json!({}))
+            .await
+            .expect(200)
+            .header("etag")
+            .unwrap_or_default()
+            .to_string();
+        approve(&app, &c, &new, &tag)
+            .await
+            .expect_problem(409, "sessions_pending");
+        app.post(
+            &format!("/v1/sessions/{ses}/cancel"),
+            &app.lead(),
+            json!({"reason": "soc"}),
+        )
+        .await
+        .expect(200);
+        app.post(
+            &format!("/v1/sessions/{ses}/cancel"),
+            &app.lead(),
+            json!({"reason": "soc"}),
+        )
+        .await
+        .expect(200);
+        let r = approve(&app, &c, &new, &tag).await.expect(200);
+        assert_eq!(r.body["status"], "active");
+        let o = app.get(&format!("/v1/sows/{old}"), &app.lead()).await.body;
+        assert_eq!(o["status"], "superseded");
+        assert_eq!(balance(&app, &c).await["reserved"], "6.00");
+        assert_verified(&app).await;
+    }
+);

@@ -3,11 +3,11 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use crate::domain::access::Principal;
 use crate::dto::ledger::{Balance, BalanceQuery, Pack, PackInput, Statement};
 use crate::dto::quotes::{Quote, QuoteInput};
 use crate::dto::{Page, PageQuery};
 use crate::http::AppState;
+use crate::http::auth::{Authorized, can};
 use crate::http::extract::{IdempotencyKey, JsonBody, QueryParams};
 use crate::http::routes::read;
 use crate::http::uow::Reply;
@@ -37,7 +37,7 @@ use crate::write_request;
 )]
 pub async fn sell_pack(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageCommercial>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<PackInput>,
@@ -64,7 +64,7 @@ pub async fn sell_pack(
 )]
 pub async fn list_packs(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadAccount>,
     Path(id): Path<String>,
     QueryParams(page): QueryParams<PageQuery>,
 ) -> Response {
@@ -90,7 +90,7 @@ pub async fn list_packs(
 )]
 pub async fn balance(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadAccount>,
     Path(id): Path<String>,
     QueryParams(q): QueryParams<BalanceQuery>,
 ) -> Response {
@@ -115,7 +115,7 @@ pub async fn balance(
 )]
 pub async fn statement(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadAccount>,
     Path((id, month)): Path<(String, String)>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -142,7 +142,7 @@ pub async fn statement(
 )]
 pub async fn create_quote(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageCommercial>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<QuoteInput>,
@@ -169,7 +169,7 @@ pub async fn create_quote(
 )]
 pub async fn list_quotes(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadAccount>,
     Path(id): Path<String>,
     QueryParams(page): QueryParams<PageQuery>,
 ) -> Response {
@@ -193,7 +193,7 @@ pub async fn list_quotes(
 )]
 pub async fn get_quote(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadAccount>,
     Path(id): Path<String>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -218,7 +218,7 @@ pub async fn get_quote(
 )]
 pub async fn cancel_quote(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageCommercial>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<serde_json::Value>,

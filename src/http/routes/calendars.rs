@@ -4,9 +4,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::domain::access::Principal;
 use crate::dto::calendars::{Calendar, CalendarInput};
 use crate::http::AppState;
+use crate::http::auth::{Authorized, can};
 use crate::http::extract::{IdempotencyKey, JsonBody};
 use crate::http::routes::read;
 use crate::http::uow::Reply;
@@ -30,7 +30,7 @@ use crate::write_request;
 )]
 pub async fn put_calendar(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageReferenceData>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<CalendarInput>,
@@ -58,7 +58,7 @@ pub async fn put_calendar(
 )]
 pub async fn get_calendar(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageReferenceData>,
     Path(id): Path<String>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -82,7 +82,7 @@ pub async fn get_calendar(
 )]
 pub async fn put_holiday(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageReferenceData>,
     key: IdempotencyKey,
     Path((id, date)): Path<(String, String)>,
     body: JsonBody<serde_json::Value>,
@@ -109,7 +109,7 @@ pub async fn put_holiday(
 )]
 pub async fn delete_holiday(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageReferenceData>,
     key: IdempotencyKey,
     Path((id, date)): Path<(String, String)>,
     body: JsonBody<serde_json::Value>,

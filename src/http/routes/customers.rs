@@ -3,10 +3,10 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use crate::domain::access::Principal;
 use crate::dto::customers::{Customer, CustomerInput, CustomerPatch};
 use crate::dto::{Page, PageQuery};
 use crate::http::AppState;
+use crate::http::auth::{Authorized, can};
 use crate::http::extract::{IdempotencyKey, JsonBody, QueryParams};
 use crate::http::routes::read;
 use crate::http::uow::Reply;
@@ -30,7 +30,7 @@ use crate::write_request;
 )]
 pub async fn create_customer(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageReferenceData>,
     key: IdempotencyKey,
     body: JsonBody<CustomerInput>,
 ) -> Response {
@@ -55,7 +55,7 @@ pub async fn create_customer(
 )]
 pub async fn list_customers(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageReferenceData>,
     QueryParams(page): QueryParams<PageQuery>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -78,7 +78,7 @@ pub async fn list_customers(
 )]
 pub async fn get_customer(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageReferenceData>,
     Path(id): Path<String>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -104,7 +104,7 @@ pub async fn get_customer(
 )]
 pub async fn patch_customer(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ManageReferenceData>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<CustomerPatch>,

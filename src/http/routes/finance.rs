@@ -5,11 +5,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::access::{Action, Principal};
+use crate::domain::access::Action;
 use crate::dto::ledger::{
     EntryPage, EventPage, EventQuery, ExpiringQuery, ExpiringReport, LedgerQuery,
 };
 use crate::http::AppState;
+use crate::http::auth::{Authorized, can};
 use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
 use crate::http::routes::read;
@@ -65,7 +66,7 @@ fn negotiate(headers: &HeaderMap) -> Format {
 )]
 pub async fn ledger(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadAccount>,
     headers: HeaderMap,
     QueryParams(query): QueryParams<LedgerQuery>,
 ) -> Response {
@@ -224,7 +225,7 @@ fn write_row(out: &mut Vec<u8>, e: &crate::dto::ledger::Entry, format: Format) {
 )]
 pub async fn events(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ExportFinance>,
     QueryParams(q): QueryParams<EventQuery>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -247,7 +248,7 @@ pub async fn events(
 )]
 pub async fn expiring(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ExportFinance>,
     QueryParams(q): QueryParams<ExpiringQuery>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {

@@ -1,6 +1,7 @@
 //! Health, readiness, metrics and the test clock.
 
-use axum::extract::State;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -62,6 +63,19 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// Authenticates an administrator for the test clock, after checking the clock is
+/// enabled: a disabled test clock is a 404 whoever asks and whatever is sent.
+async fn clock_admin(state: &AppState, parts: &mut Parts) -> Result<(), ApiError> {
+    if !state.clock.is_test() {
+        return Err(ApiError::not_found("no such route"));
+    }
+    let principal = Principal::from_request_parts(parts, state).await?;
+    if !principal.may(Action::MoveTestClock) {
+        return Err(crate::service::ServiceError::Forbidden.into());
+    }
+    Ok(())
+}
+
 /// Reads the test clock (only when enabled; otherwise 404).
 #[utoipa::path(get, path = "/v1/test-clock", tag = "operations",
     responses(
@@ -71,12 +85,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         (status = 404, response = crate::http::openapi::NotFound),
     ),
     security(("bearer" = [])))]
-pub async fn get_test_clock(State(state): State<AppState>, principal: Principal) -> Response {
-    if !state.clock.is_test() {
-        return ApiError::not_found("no such route").into_response();
-    }
-    if !principal.may(Action::MoveTestClock) {
-        return ApiError::from(crate::service::ServiceError::Forbidden).into_response();
+pub async fn get_test_clock(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    if let Err(e) = clock_admin(&state, &mut parts).await {
+        return e.into_response();
     }
     axum::Json(TestClock {
         now: state.clock.now(),
@@ -85,7 +97,8 @@ pub async fn get_test_clock(State(state): State<AppState>, principal: Principal)
 }
 
 /// Moves the test clock forward and runs every time-driven rule due up to the new
-/// instant before answering (only when enabled; otherwise 404).
+/// instant before answering (only when enabled; otherwise 404). If a rule fails, the
+/// clock does not move, so the same call can be retried.
 #[utoipa::path(post, path = "/v1/test-clock", tag = "operations",
     request_body = TestClock,
     responses(
@@ -97,25 +110,32 @@ pub async fn get_test_clock(State(state): State<AppState>, principal: Principal)
         (status = 422, response = crate::http::openapi::Unprocessable),
     ),
     security(("bearer" = [])))]
-pub async fn set_test_clock(
-    State(state): State<AppState>,
-    principal: Principal,
-    body: JsonBody<TestClock>,
-) -> Response {
-    if !state.clock.is_test() {
-        return ApiError::not_found("no such route").into_response();
+pub async fn set_test_clock(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    if let Err(e) = clock_admin(&state, &mut parts).await {
+        return e.into_response();
     }
-    if !principal.may(Action::MoveTestClock) {
-        return ApiError::from(crate::service::ServiceError::Forbidden).into_response();
-    }
+    let request = Request::from_parts(parts, body);
+    let body = match JsonBody::<TestClock>::from_request(request, &state).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
     let _serial = state.jobs_lock.lock().await;
-    match state.clock.set(body.value.now) {
-        Ok(now) => {
-            if let Err(e) = crate::jobs::run_due(&state.db, now).await {
-                return ApiError::from(e).into_response();
-            }
-            axum::Json(TestClock { now }).into_response()
-        }
+    let target = crate::clock::truncate_to_micros(body.value.now);
+    let current = state.clock.now();
+    if target < current {
+        return ApiError::new(
+            StatusCode::CONFLICT,
+            "clock_backwards",
+            format!("the test clock only moves forward (now {current}, asked {target})"),
+        )
+        .into_response();
+    }
+    if let Err(e) = crate::jobs::run_due(&state.db, target).await {
+        return ApiError::from(e).into_response();
+    }
+    match state.clock.set(target) {
+        Ok(now) => axum::Json(TestClock { now }).into_response(),
         Err(e) => {
             ApiError::new(StatusCode::CONFLICT, "clock_backwards", e.to_string()).into_response()
         }

@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::access::Principal;
 use crate::domain::sow::SowAction;
 use crate::dto::Page;
 use crate::dto::work::{
@@ -13,6 +12,7 @@ use crate::dto::work::{
     Session, SlaQuery, SlaReport, Sow, SowInput, SowPatch, WorkQuery,
 };
 use crate::http::AppState;
+use crate::http::auth::{Authorized, can};
 use crate::http::error::ApiError;
 use crate::http::extract::{IdempotencyKey, IfMatch, JsonBody, QueryParams};
 use crate::http::routes::read;
@@ -42,7 +42,7 @@ fn sow_reply(
     security(("bearer" = [])))]
 pub async fn create_request(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::LogRequest>,
     key: IdempotencyKey,
     body: JsonBody<RequestInput>,
 ) -> Response {
@@ -61,7 +61,7 @@ pub async fn create_request(
     security(("bearer" = [])))]
 pub async fn list_requests(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadWork>,
     QueryParams(q): QueryParams<WorkQuery>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -78,7 +78,7 @@ pub async fn list_requests(
     security(("bearer" = [])))]
 pub async fn get_request(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadWork>,
     Path(id): Path<String>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -97,7 +97,7 @@ pub async fn get_request(
     security(("bearer" = [])))]
 pub async fn respond_request(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::HandleRequest>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<RespondInput>,
@@ -119,7 +119,7 @@ pub async fn respond_request(
     security(("bearer" = [])))]
 pub async fn decline_request(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::HandleRequest>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<ReasonInput>,
@@ -141,7 +141,7 @@ pub async fn decline_request(
     security(("bearer" = [])))]
 pub async fn redirect_request(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::HandleRequest>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<ReasonInput>,
@@ -163,7 +163,7 @@ pub async fn redirect_request(
     security(("bearer" = [])))]
 pub async fn create_sow(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::RunWork>,
     key: IdempotencyKey,
     body: JsonBody<SowInput>,
 ) -> Response {
@@ -183,7 +183,7 @@ pub async fn create_sow(
     security(("bearer" = [])))]
 pub async fn list_sows(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadWork>,
     QueryParams(q): QueryParams<WorkQuery>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -200,7 +200,7 @@ pub async fn list_sows(
     security(("bearer" = [])))]
 pub async fn get_sow(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadWork>,
     Path(id): Path<String>,
 ) -> Response {
     let ctx = state.ctx(principal);
@@ -232,7 +232,7 @@ pub async fn get_sow(
     security(("bearer" = [])))]
 pub async fn patch_sow(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::RunWork>,
     key: IdempotencyKey,
     if_match: IfMatch,
     Path(id): Path<String>,
@@ -247,14 +247,14 @@ pub async fn patch_sow(
 }
 
 macro_rules! sow_action {
-    ($name:ident, $path:literal, $doc:literal, $call:expr) => {
+    ($name:ident, $path:literal, $doc:literal, $perm:ident, $call:expr) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "sows", params(("id" = String, Path, description = "SoW id")),
             responses((status = 200, description = "The SoW after the action", body = Sow, headers(("ETag" = String, description = "Revision tag"))),
                 (status = 401, response = crate::http::openapi::Unauthorized), (status = 403, response = crate::http::openapi::Forbidden),
                 (status = 404, response = crate::http::openapi::NotFound), (status = 409, response = crate::http::openapi::Conflict)),
             security(("bearer" = [])))]
-        pub async fn $name(State(state): State<AppState>, principal: Principal, key: IdempotencyKey, Path(id): Path<String>, body: JsonBody<Empty>) -> Response {
+        pub async fn $name(State(state): State<AppState>, Authorized(principal, _): Authorized<can::$perm>, key: IdempotencyKey, Path(id): Path<String>, body: JsonBody<Empty>) -> Response {
             write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
                 sow_reply(axum::http::StatusCode::OK, $call(tx, ctx, &id).await)
             })
@@ -266,37 +266,40 @@ sow_action!(
     submit_sow,
     "/v1/sows/{id}/submit",
     "Submits a draft (the SOC signs it).",
+    RunWork,
     sows::submit
 );
 sow_action!(
     cancel_sow,
     "/v1/sows/{id}/cancel",
     "Cancels a SoW; what is left of its reservation is released.",
+    RunWork,
     |tx, ctx, id| sows::close(tx, ctx, id, SowAction::Cancel)
 );
 sow_action!(
     complete_sow,
     "/v1/sows/{id}/complete",
     "Completes a SoW; what is left of its reservation is released.",
+    RunWork,
     |tx, ctx, id| sows::close(tx, ctx, id, SowAction::Complete)
 );
 
 /// Drafts a replacement SoW that supersedes this one once approved.
 #[utoipa::path(post, path = "/v1/sows/{id}/supersede", tag = "sows", params(("id" = String, Path, description = "SoW id")),
-    responses((status = 201, description = "The new draft", body = Sow, headers(("ETag" = String, description = "Revision tag"))),
+    responses((status = 200, description = "The new draft", body = Sow, headers(("ETag" = String, description = "Revision tag"))),
         (status = 401, response = crate::http::openapi::Unauthorized), (status = 403, response = crate::http::openapi::Forbidden),
         (status = 404, response = crate::http::openapi::NotFound), (status = 409, response = crate::http::openapi::Conflict)),
     security(("bearer" = [])))]
 pub async fn supersede_sow(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::RunWork>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<Empty>,
 ) -> Response {
     write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
         sow_reply(
-            axum::http::StatusCode::CREATED,
+            axum::http::StatusCode::OK,
             sows::supersede(tx, ctx, &id).await,
         )
     })
@@ -313,7 +316,7 @@ pub async fn supersede_sow(
     security(("bearer" = [])))]
 pub async fn approve_sow(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::CustomerDecision>,
     key: IdempotencyKey,
     if_match: IfMatch,
     Path(id): Path<String>,
@@ -337,7 +340,7 @@ pub async fn approve_sow(
     security(("bearer" = [])))]
 pub async fn reject_sow(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::CustomerDecision>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<RejectInput>,
@@ -360,7 +363,7 @@ pub async fn reject_sow(
     security(("bearer" = [])))]
 pub async fn schedule_session(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::RunWork>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<ScheduleInput>,
@@ -374,13 +377,13 @@ pub async fn schedule_session(
 
 /// Lists the sessions of a SoW.
 #[utoipa::path(get, path = "/v1/sows/{id}/sessions", tag = "sessions", params(("id" = String, Path, description = "SoW id")),
-    responses((status = 200, description = "Sessions", body = Vec<Session>),
+    responses((status = 200, description = "Sessions, in scheduling order (one page)", body = Page<Session>),
         (status = 401, response = crate::http::openapi::Unauthorized), (status = 403, response = crate::http::openapi::Forbidden),
         (status = 404, response = crate::http::openapi::NotFound)),
     security(("bearer" = [])))]
 pub async fn list_sessions(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadWork>,
     Path(id): Path<String>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -397,7 +400,7 @@ pub async fn list_sessions(
     security(("bearer" = [])))]
 pub async fn get_session(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadWork>,
     Path(id): Path<String>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -414,7 +417,7 @@ pub async fn get_session(
     security(("bearer" = [])))]
 pub async fn session_statement(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadWork>,
     Path(id): Path<String>,
 ) -> Response {
     let url = state.public_url.clone();
@@ -425,7 +428,7 @@ pub async fn session_statement(
 }
 
 macro_rules! session_action {
-    ($name:ident, $path:literal, $doc:literal, $input:ty, $call:expr) => {
+    ($name:ident, $path:literal, $doc:literal, $perm:ident, $input:ty, $call:expr) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "sessions", params(("id" = String, Path, description = "Session id")),
             request_body = $input,
@@ -434,7 +437,7 @@ macro_rules! session_action {
                 (status = 403, response = crate::http::openapi::Forbidden), (status = 404, response = crate::http::openapi::NotFound),
                 (status = 409, response = crate::http::openapi::Conflict), (status = 422, response = crate::http::openapi::Unprocessable)),
             security(("bearer" = [])))]
-        pub async fn $name(State(state): State<AppState>, principal: Principal, key: IdempotencyKey, Path(id): Path<String>, body: JsonBody<$input>) -> Response {
+        pub async fn $name(State(state): State<AppState>, Authorized(principal, _): Authorized<can::$perm>, key: IdempotencyKey, Path(id): Path<String>, body: JsonBody<$input>) -> Response {
             write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
                 $call(tx, ctx, &id, body.value).await.and_then(|s: Session| Reply::ok(&s))
             })
@@ -446,6 +449,7 @@ session_action!(
     reschedule_session,
     "/v1/sessions/{id}/reschedule",
     "New times for a scheduled session or one waiting to be rescheduled.",
+    RunWork,
     RescheduleInput,
     sessions::reschedule
 );
@@ -453,6 +457,7 @@ session_action!(
     cancel_session,
     "/v1/sessions/{id}/cancel",
     "Cancels a session: free before the late threshold, charged at or after it (customer request); force majeure or SOC: to be rescheduled.",
+    CancelSession,
     CancelInput,
     sessions::cancel
 );
@@ -460,6 +465,7 @@ session_action!(
     no_show_session,
     "/v1/sessions/{id}/no-show",
     "The customer was absent: the scheduled units are charged.",
+    RunWork,
     Empty,
     |tx, ctx, id, _b: Empty| sessions::no_show(tx, ctx, id)
 );
@@ -467,6 +473,7 @@ session_action!(
     accept_session,
     "/v1/sessions/{id}/accept",
     "The customer accepts a delivered session before the deadline.",
+    CustomerDecision,
     Empty,
     |tx, ctx, id, _b: Empty| sessions::accept(tx, ctx, id)
 );
@@ -474,6 +481,7 @@ session_action!(
     complain_session,
     "/v1/sessions/{id}/complaints",
     "The customer complains before the acceptance deadline; review due in 5 business days.",
+    CustomerDecision,
     ComplaintInput,
     sessions::complain
 );
@@ -481,6 +489,7 @@ session_action!(
     decide_complaint,
     "/v1/sessions/{id}/complaints/decision",
     "The SOC manager reverses all, part or none of the charged units.",
+    DecideComplaint,
     DecisionInput,
     sessions::decide
 );
@@ -488,6 +497,7 @@ session_action!(
     evaluate_session,
     "/v1/sessions/{id}/evaluation",
     "The customer's evaluation (rating 1–5, comment), once.",
+    CustomerDecision,
     EvaluationInput,
     sessions::evaluate
 );
@@ -503,7 +513,7 @@ session_action!(
     security(("bearer" = [])))]
 pub async fn deliver_session(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::RunWork>,
     key: IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<DeliverInput>,
@@ -524,7 +534,7 @@ pub async fn deliver_session(
     security(("bearer" = [])))]
 pub async fn sla_report(
     State(state): State<AppState>,
-    principal: Principal,
+    Authorized(principal, _): Authorized<can::ReadSla>,
     QueryParams(q): QueryParams<SlaQuery>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
