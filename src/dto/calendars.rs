@@ -15,6 +15,9 @@ pub struct CalendarInput {
     /// IANA time zone name; DST is handled from the tz database.
     #[schema(example = "Europe/Paris")]
     pub timezone: String,
+    /// When present, replaces the calendar's public holidays (local dates).
+    #[schema(value_type = Option<Vec<String>>, example = json!(["2026-12-25", "2027-01-01"]))]
+    pub holidays: Option<Vec<NaiveDate>>,
 }
 
 /// A business calendar.

@@ -30,7 +30,7 @@ pub struct Page<T> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// Page size, 1–500 (default 50).
+    /// Page size, 1–1000 (default 50).
     pub limit: Option<u32>,
     /// Cursor returned as `next_cursor` by the previous page.
     pub after: Option<String>,
@@ -41,8 +41,8 @@ impl PageQuery {
     pub fn limit(&self) -> Result<u32, ServiceError> {
         match self.limit {
             None => Ok(50),
-            Some(n) if (1..=500).contains(&n) => Ok(n),
-            Some(_) => Err(ServiceError::invalid("limit", "must be between 1 and 500")),
+            Some(n) if (1..=1000).contains(&n) => Ok(n),
+            Some(_) => Err(ServiceError::invalid("limit", "must be between 1 and 1000")),
         }
     }
 }

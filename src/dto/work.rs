@@ -528,7 +528,7 @@ pub struct SlaQuery {
 pub struct WorkQuery {
     /// Only this customer.
     pub customer_id: Option<String>,
-    /// Page size, 1–500 (default 50).
+    /// Page size, 1–1000 (default 50).
     pub limit: Option<u32>,
     /// Cursor.
     pub after: Option<String>,

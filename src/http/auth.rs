@@ -21,10 +21,11 @@ use crate::http::error::ApiError;
 /// The claims the service reads and mints.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
-    /// Subject: who the caller is (recorded as the actor).
-    pub sub: String,
-    /// Role names; unknown ones are ignored.
+    /// Subject: who the caller is (recorded as the actor; keys idempotency records).
     #[serde(default)]
+    pub sub: String,
+    /// Role names; unknown ones are ignored. A single string is read as one role.
+    #[serde(default, deserialize_with = "one_or_many")]
     pub roles: Vec<String>,
     /// The customer a `customer` token speaks for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,6 +41,19 @@ pub struct Claims {
     /// Audience.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(r) => vec![r],
+        OneOrMany::Many(rs) => rs,
+    })
 }
 
 /// Why the token configuration could not be built (reported at start, before serving).
@@ -176,8 +190,17 @@ impl Auth {
                 "a customer token must carry customer_id",
             ));
         }
+        // A token without `sub` still needs a stable actor and idempotency scope.
+        let subject = if claims.sub.is_empty() {
+            match &customer_id {
+                Some(c) => format!("customer:{c}"),
+                None => format!("roles:{}", claims.roles.join("+")),
+            }
+        } else {
+            claims.sub
+        };
         Ok(Principal {
-            subject: claims.sub,
+            subject,
             roles,
             customer_id,
         })

@@ -51,6 +51,9 @@ pub async fn put(
         to_micros(ctx.now),
     )
     .await?;
+    if let Some(days) = &input.holidays {
+        store::replace_holidays(tx, id.as_str(), days).await?;
+    }
     let calendar = load(tx, id.as_str()).await?;
     Ok((created, calendar))
 }

@@ -129,3 +129,22 @@ pub async fn for_customer(
     )
     .await
 }
+
+/// Replaces every holiday of a calendar.
+pub async fn replace_holidays(
+    tx: &mut Tx,
+    id: &str,
+    days: &[chrono::NaiveDate],
+) -> StoreResult<()> {
+    tx.execute(Sql::new("DELETE FROM calendar_holidays WHERE calendar_id = $1").bind(id))
+        .await?;
+    for day in days {
+        tx.execute(
+            Sql::new("INSERT INTO calendar_holidays (calendar_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(*day),
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -109,6 +109,17 @@ both_backends!(bad_tokens_are_refused, |app| {
         )),
     )
     .await;
+    // Lenient on shape: a single role as a string, no `sub`.
+    app.get(
+        "/v1/customers",
+        &sign(
+            Algorithm::HS256,
+            SECRET,
+            json!({"roles": "admin", "exp": now_secs() + 3600}),
+        ),
+    )
+    .await
+    .expect(200);
     // And the good one works.
     app.get(
         "/v1/customers",

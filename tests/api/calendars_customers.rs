@@ -156,3 +156,38 @@ both_backends!(customers_are_created_listed_and_patched, |app| {
         .expect(200);
     assert_eq!(r.body["calendar_id"], "fr-paris");
 });
+
+both_backends!(a_calendar_put_may_carry_its_holidays, |app| {
+    let admin = app.admin();
+    let r = app
+        .put("/v1/calendars/ny", &admin, json!({"name": "NY", "timezone": "America/New_York", "holidays": ["2026-12-25", "2026-11-26"]}))
+        .await
+        .expect(201);
+    assert_eq!(r.body["holidays"], json!(["2026-11-26", "2026-12-25"]));
+    // Without holidays, a replacement keeps them; with them, it replaces them.
+    let r = app
+        .put(
+            "/v1/calendars/ny",
+            &admin,
+            json!({"name": "New York", "timezone": "America/New_York"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(r.body["holidays"], json!(["2026-11-26", "2026-12-25"]));
+    let r = app
+        .put(
+            "/v1/calendars/ny",
+            &admin,
+            json!({"name": "New York", "timezone": "America/New_York", "holidays": []}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(r.body["holidays"], json!([]));
+    app.put(
+        "/v1/calendars/ny",
+        &admin,
+        json!({"name": "x", "timezone": "UTC", "holidays": ["2026-02-30"]}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+});
