@@ -5,18 +5,21 @@
 use serde_json::json;
 
 use super::book::Book;
-use super::{Ctx, Problems, ServiceError, coverage, ids, ledger, quotes, requests};
+use super::{Ctx, Problems, ServiceError, ids, requests};
 use crate::domain::access::Action;
 use crate::domain::pricing::{PricingTerms, RateCard as DomainRateCard};
 use crate::domain::sow::{
     IfMatchRevision, SowAction, SowStatus, etag, parse_language, revision_in_if_match,
 };
 use crate::domain::units::Units;
-use crate::dto::work::{RateCard, RateCardInput, RejectInput, Sow, SowInput, SowPatch, WorkQuery};
+use crate::dto::work::{RateCard, RateCardInput, Sow, SowInput, SowPatch, WorkQuery};
 use crate::dto::{Page, PageQuery, validate};
 use crate::storage::db::{Tx, from_micros, to_micros};
-use crate::storage::sessions;
 use crate::storage::sows::{self as store, SowRow};
+
+mod lifecycle;
+
+pub use lifecycle::{approve, close, reject, submit, supersede};
 
 /// Turns a refused lifecycle transition into a 409 with its code.
 pub fn transition(status: &str, action: SowAction) -> Result<SowStatus, ServiceError> {
@@ -282,240 +285,6 @@ pub async fn patch(
         id,
         ctx.now,
         json!({"sow_id": id, "revision": row.revision}),
-    );
-    book.close(tx).await?;
-    view(row)
-}
-
-/// `POST /v1/sows/{id}/submit`: the SOC signs and sends the SoW.
-pub async fn submit(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceError> {
-    ctx.require(Action::RunWork)?;
-    let (mut book, mut row) = lock(tx, ctx, id).await?;
-    let next = transition(&row.status, SowAction::Submit)?;
-    row.status = next.as_str().into();
-    row.submitted_at = Some(to_micros(ctx.now));
-    row.updated_at = to_micros(ctx.now);
-    store::update(tx, &row).await?;
-    if let Some(request_id) = &row.request_id {
-        requests::sow_delivered(tx, ctx, request_id).await?;
-    }
-    book.emit(
-        "sow_submitted",
-        id,
-        ctx.now,
-        json!({"sow_id": id, "revision": row.revision}),
-    );
-    book.close(tx).await?;
-    view(row)
-}
-
-/// `POST /v1/sows/{id}/approve`: the customer approves the revision named by
-/// `If-Match`; its planned units are provisioned, or it waits for units with a
-/// top-up quote for the shortfall.
-pub async fn approve(
-    tx: &mut Tx,
-    ctx: &Ctx,
-    id: &str,
-    if_match: Option<&str>,
-) -> Result<Sow, ServiceError> {
-    ctx.require(Action::CustomerDecision)?;
-    let (mut book, mut row) = lock(tx, ctx, id).await?;
-    check_if_match(&row, if_match)?;
-    transition(&row.status, SowAction::Approve)?;
-    let now = to_micros(ctx.now);
-    if let Some(old_id) = row.supersedes_id.clone() {
-        refuse_open_sessions(tx, &old_id).await?;
-        retire_superseded(tx, &mut book, &old_id, id, now).await?;
-    }
-    row.approved_revision = Some(row.revision);
-    row.approved_at = Some(now);
-    row.approval_order = Some(store::next_approval_order(tx).await?);
-    row.rejection_comment = None;
-    row.updated_at = now;
-    let needed = coverage::units_needed(&row);
-    book.emit(
-        "sow_approved",
-        id,
-        ctx.now,
-        json!({"sow_id": id, "revision": row.revision}),
-    );
-    // The SoW joins the queue of approved SoWs waiting for units, which is then served
-    // in approval order: it is provisioned at once unless units are short or SoWs
-    // approved earlier are still waiting.
-    row.status = SowStatus::AwaitingUnits.as_str().into();
-    store::update(tx, &row).await?;
-    let activated = coverage::activate_waiting(tx, &mut book).await?;
-    if !activated.iter().any(|a| a == id) {
-        let ahead = coverage::needed_ahead(tx, &row.customer_id, &row).await?;
-        let missing = coverage::shortfall(needed, book.available() - ahead);
-        let quote = quotes::raise(
-            tx,
-            &mut book,
-            missing,
-            &format!("SoW {id} needs {needed} units; {missing} are missing"),
-            "sow_shortfall",
-            Some(id),
-        )
-        .await?;
-        book.emit(
-            "sow_awaiting_units",
-            id,
-            ctx.now,
-            json!({"sow_id": id, "missing_units": missing, "quote_id": quote}),
-        );
-    }
-    book.close(tx).await?;
-    let row = store::get(tx, id)
-        .await?
-        .ok_or(ServiceError::NotFound("SoW"))?;
-    view(row)
-}
-
-async fn retire_superseded(
-    tx: &mut Tx,
-    book: &mut Book,
-    old_id: &str,
-    new_id: &str,
-    now: i64,
-) -> Result<(), ServiceError> {
-    let Some(mut old) = store::get(tx, old_id).await? else {
-        return Ok(());
-    };
-    let status = parse_status(&old.status)?;
-    if status.is_closed() {
-        return Ok(());
-    }
-    ledger::release(book, &mut old, "superseded");
-    old.status = SowStatus::Superseded.as_str().into();
-    old.superseded_by_id = Some(new_id.to_string());
-    old.closed_at = Some(now);
-    old.updated_at = now;
-    store::update(tx, &old).await?;
-    let at = from_micros(now)?;
-    book.emit(
-        "sow_superseded",
-        old_id,
-        at,
-        json!({"sow_id": old_id, "superseded_by": new_id}),
-    );
-    Ok(())
-}
-
-/// `POST /v1/sows/{id}/reject`: back to draft with the customer's comment.
-pub async fn reject(
-    tx: &mut Tx,
-    ctx: &Ctx,
-    id: &str,
-    input: RejectInput,
-) -> Result<Sow, ServiceError> {
-    ctx.require(Action::CustomerDecision)?;
-    validate(&input)?;
-    let (mut book, mut row) = lock(tx, ctx, id).await?;
-    let next = transition(&row.status, SowAction::Reject)?;
-    row.status = next.as_str().into();
-    row.rejection_comment = Some(input.comment.trim().to_string());
-    row.updated_at = to_micros(ctx.now);
-    store::update(tx, &row).await?;
-    book.emit(
-        "sow_rejected",
-        id,
-        ctx.now,
-        json!({"sow_id": id, "comment": row.rejection_comment}),
-    );
-    book.close(tx).await?;
-    view(row)
-}
-
-async fn refuse_open_sessions(tx: &mut Tx, id: &str) -> Result<(), ServiceError> {
-    let open = sessions::of_sow(tx, id)
-        .await?
-        .into_iter()
-        .filter(|s| s.status == "scheduled" || s.status == "to_reschedule")
-        .count();
-    if open > 0 {
-        return Err(ServiceError::conflict(
-            "sessions_pending",
-            format!(
-                "{open} session(s) are still scheduled or waiting to be rescheduled; cancel them first"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// `POST /v1/sows/{id}/cancel` and `/complete`: close the SoW and give back what is
-/// left of its reservation.
-pub async fn close(
-    tx: &mut Tx,
-    ctx: &Ctx,
-    id: &str,
-    action: SowAction,
-) -> Result<Sow, ServiceError> {
-    ctx.require(Action::RunWork)?;
-    let (mut book, mut row) = lock(tx, ctx, id).await?;
-    let next = transition(&row.status, action)?;
-    refuse_open_sessions(tx, id).await?;
-    let released = ledger::release(
-        &mut book,
-        &mut row,
-        if action == SowAction::Complete {
-            "completed"
-        } else {
-            "cancelled"
-        },
-    );
-    row.status = next.as_str().into();
-    row.closed_at = Some(to_micros(ctx.now));
-    row.updated_at = to_micros(ctx.now);
-    store::update(tx, &row).await?;
-    let kind = if action == SowAction::Complete {
-        "sow_completed"
-    } else {
-        "sow_cancelled"
-    };
-    book.emit(
-        kind,
-        id,
-        ctx.now,
-        json!({"sow_id": id, "released_units": released}),
-    );
-    book.close(tx).await?;
-    view(row)
-}
-
-/// `POST /v1/sows/{id}/supersede`: drafts a replacement (a copy, edited like any
-/// draft); the old SoW becomes `superseded` when the replacement is approved.
-pub async fn supersede(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceError> {
-    ctx.require(Action::RunWork)?;
-    let (mut book, old) = lock(tx, ctx, id).await?;
-    transition(&old.status, SowAction::Supersede)?;
-    let now = to_micros(ctx.now);
-    let row = SowRow {
-        id: ids::sow().into_string(),
-        status: SowStatus::Draft.as_str().into(),
-        revision: 1,
-        supersedes_id: Some(old.id.clone()),
-        superseded_by_id: None,
-        rejection_comment: None,
-        approved_revision: None,
-        approved_at: None,
-        approval_order: None,
-        reserved: 0,
-        consumed: 0,
-        submitted_at: None,
-        closed_at: None,
-        created_by: ctx.actor(),
-        created_at: now,
-        updated_at: now,
-        ..old.clone()
-    };
-    store::insert(tx, &row).await?;
-    snapshot(tx, ctx, &row).await?;
-    book.emit(
-        "sow_drafted",
-        &row.id,
-        ctx.now,
-        json!({"sow_id": row.id, "supersedes": old.id}),
     );
     book.close(tx).await?;
     view(row)

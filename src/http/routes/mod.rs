@@ -5,6 +5,9 @@ pub mod calendars;
 pub mod customers;
 pub mod finance;
 pub mod ops;
+pub mod requests;
+pub mod sessions;
+pub mod sows;
 pub mod work;
 
 use axum::response::{IntoResponse, Response};

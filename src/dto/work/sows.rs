@@ -1,0 +1,213 @@
+//! Statements of work on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::domain::units::Units;
+use crate::dto::PositiveUnits;
+
+/// Units per hour per band; `standard` is always 1.00.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct RateCardInput {
+    /// A business day outside 09:00–17:00 (default 1.50).
+    #[schema(value_type = Option<String>, example = "1.50")]
+    pub out_of_hours: Option<PositiveUnits>,
+    /// Saturday and Sunday (default 2.00).
+    #[schema(value_type = Option<String>, example = "2.00")]
+    pub weekend: Option<PositiveUnits>,
+    /// Public holidays (default 2.00).
+    #[schema(value_type = Option<String>, example = "2.00")]
+    pub holiday: Option<PositiveUnits>,
+}
+
+/// A rate card as shown.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RateCard {
+    /// Always 1.00.
+    #[schema(value_type = String, example = "1.00")]
+    pub standard: Units,
+    /// Out of hours.
+    #[schema(value_type = String, example = "1.50")]
+    pub out_of_hours: Units,
+    /// Weekend.
+    #[schema(value_type = String, example = "2.00")]
+    pub weekend: Units,
+    /// Holiday.
+    #[schema(value_type = String, example = "2.00")]
+    pub holiday: Units,
+}
+
+/// `POST /v1/sows` body.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct SowInput {
+    /// Customer.
+    pub customer_id: String,
+    /// Request it answers (same customer).
+    pub request_id: Option<String>,
+    /// Title.
+    #[validate(length(min = 1, max = 200), custom(function = "crate::dto::not_blank"))]
+    pub title: String,
+    /// What the experts will do.
+    #[validate(
+        length(min = 1, max = 20000),
+        custom(function = "crate::dto::not_blank")
+    )]
+    pub activities: String,
+    /// Number of sessions planned (1–1000).
+    #[validate(range(min = 1, max = 1000))]
+    pub planned_sessions: i64,
+    /// Units to provision on approval.
+    #[schema(value_type = String, example = "12.00")]
+    pub planned_units: PositiveUnits,
+    /// Fixed units per session, whatever its duration.
+    #[schema(value_type = Option<String>, example = "3.00")]
+    pub units_per_session: Option<PositiveUnits>,
+    /// Minimum billable hours per session (0–24, default 1).
+    #[validate(range(min = 0, max = 24))]
+    pub minimum_billable_hours: Option<i64>,
+    /// Rates per band (defaults 1.50 / 2.00 / 2.00).
+    pub rate_card: Option<RateCardInput>,
+    /// Acceptance criteria.
+    #[validate(
+        length(min = 1, max = 20000),
+        custom(function = "crate::dto::not_blank")
+    )]
+    pub acceptance_criteria: String,
+    /// `en` (default), `fr` or `de`.
+    pub language: Option<String>,
+    /// Service hours note.
+    #[validate(length(max = 5000))]
+    pub service_hours_note: Option<String>,
+    /// Contingency plan.
+    #[validate(length(max = 5000))]
+    pub contingency_plan: Option<String>,
+    /// Customer technical contact.
+    #[validate(length(max = 500))]
+    pub technical_contact: Option<String>,
+}
+
+/// `PATCH /v1/sows/{id}` body (merge patch of a draft; send `If-Match`).
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+pub struct SowPatch {
+    /// Title.
+    #[validate(length(min = 1, max = 200), custom(function = "crate::dto::not_blank"))]
+    pub title: Option<String>,
+    /// Activities.
+    #[validate(
+        length(min = 1, max = 20000),
+        custom(function = "crate::dto::not_blank")
+    )]
+    pub activities: Option<String>,
+    /// Planned sessions.
+    #[validate(range(min = 1, max = 1000))]
+    pub planned_sessions: Option<i64>,
+    /// Planned units.
+    #[schema(value_type = Option<String>)]
+    pub planned_units: Option<PositiveUnits>,
+    /// Fixed units per session (`null` removes it).
+    #[serde(default, deserialize_with = "crate::dto::patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub units_per_session: Option<Option<PositiveUnits>>,
+    /// Minimum billable hours.
+    #[validate(range(min = 0, max = 24))]
+    pub minimum_billable_hours: Option<i64>,
+    /// Rates (missing bands keep their value).
+    pub rate_card: Option<RateCardInput>,
+    /// Acceptance criteria.
+    #[validate(
+        length(min = 1, max = 20000),
+        custom(function = "crate::dto::not_blank")
+    )]
+    pub acceptance_criteria: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+    /// Service hours note.
+    #[validate(length(max = 5000))]
+    pub service_hours_note: Option<String>,
+    /// Contingency plan.
+    #[validate(length(max = 5000))]
+    pub contingency_plan: Option<String>,
+    /// Technical contact.
+    #[validate(length(max = 500))]
+    pub technical_contact: Option<String>,
+}
+
+/// `POST /v1/sows/{id}/reject` body.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RejectInput {
+    /// What must change.
+    #[validate(
+        length(min = 1, max = 5000),
+        custom(function = "crate::dto::not_blank")
+    )]
+    pub comment: String,
+}
+
+/// A statement of work.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Sow {
+    /// SoW id.
+    pub id: String,
+    /// Customer.
+    pub customer_id: String,
+    /// Request it answers.
+    pub request_id: Option<String>,
+    /// `draft`, `submitted`, `active`, `awaiting_units`, `completed`, `cancelled` or `superseded`.
+    pub status: String,
+    /// Current revision; the ETag names it.
+    pub revision: i64,
+    /// The ETag of this revision (also in the `ETag` header).
+    pub etag: String,
+    /// Title.
+    pub title: String,
+    /// Activities.
+    pub activities: String,
+    /// Planned sessions.
+    pub planned_sessions: i64,
+    /// Units provisioned on approval.
+    #[schema(value_type = String)]
+    pub planned_units: Units,
+    /// Fixed units per session.
+    #[schema(value_type = Option<String>)]
+    pub units_per_session: Option<Units>,
+    /// Minimum billable hours.
+    pub minimum_billable_hours: i64,
+    /// Rates.
+    pub rate_card: RateCard,
+    /// Acceptance criteria.
+    pub acceptance_criteria: String,
+    /// Language.
+    pub language: String,
+    /// Service hours note.
+    pub service_hours_note: Option<String>,
+    /// Contingency plan.
+    pub contingency_plan: Option<String>,
+    /// Technical contact.
+    pub technical_contact: Option<String>,
+    /// SoW this one supersedes.
+    pub supersedes_id: Option<String>,
+    /// SoW that superseded this one.
+    pub superseded_by_id: Option<String>,
+    /// Last rejection comment.
+    pub rejection_comment: Option<String>,
+    /// Revision the customer approved.
+    pub approved_revision: Option<i64>,
+    /// Approval instant.
+    pub approved_at: Option<DateTime<Utc>>,
+    /// Units currently reserved for it.
+    #[schema(value_type = String)]
+    pub reserved_units: Units,
+    /// Units its sessions consumed so far.
+    #[schema(value_type = String)]
+    pub consumed_units: Units,
+    /// Submission instant.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Completion, cancellation or supersession instant.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
