@@ -48,6 +48,7 @@ struct ReservationChange {
 #[derive(Debug)]
 pub struct Book {
     account: AccountRow,
+    as_read: AccountRow,
     entries: Vec<NewEntry>,
     events: Vec<NewEvent>,
     reservations: Vec<ReservationChange>,
@@ -72,6 +73,32 @@ impl Book {
             .await?
             .ok_or(ServiceError::NotFound("customer"))?;
         Ok(Book {
+            as_read: account.clone(),
+            account,
+            entries: Vec::new(),
+            events: Vec::new(),
+            reservations: Vec::new(),
+            actor: ctx.actor(),
+            now: ctx.now,
+            credited: false,
+        })
+    }
+
+    /// Locks the account of the customer owning a session or SoW (404 `what` when the
+    /// subject does not exist or the caller may not see its customer).
+    pub async fn open_for(
+        tx: &mut Tx,
+        ctx: &Ctx,
+        owner: accounts::Owner,
+        id: &str,
+        what: &'static str,
+    ) -> Result<Book, ServiceError> {
+        let account = accounts::lock_owner(tx, owner, id)
+            .await?
+            .ok_or(ServiceError::NotFound(what))?;
+        ctx.require_customer(&account.customer_id, what)?;
+        Ok(Book {
+            as_read: account.clone(),
             account,
             entries: Vec::new(),
             events: Vec::new(),
@@ -204,7 +231,9 @@ impl Book {
             )
             .await?;
         }
-        accounts::save(tx, &self.account).await?;
+        if self.account != self.as_read {
+            accounts::save(tx, &self.account).await?;
+        }
         if self.entries.is_empty() && self.events.is_empty() {
             return Ok(written);
         }

@@ -20,6 +20,7 @@ use crate::domain::units::Units;
 use crate::dto::work::{
     CancelInput, Complaint, Evaluation, RescheduleInput, ScheduleInput, Session,
 };
+use crate::storage::accounts::Owner;
 use crate::storage::db::{Tx, from_micros, to_micros};
 use crate::storage::sessions::{self as store, SessionRow};
 use crate::storage::sows::{self as sow_store, SowRow};
@@ -240,15 +241,12 @@ struct Locked {
     book: Book,
     session: SessionRow,
     sow: SowRow,
+    sow_as_read: SowRow,
     cal: BusinessCalendar,
 }
 
 async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Locked, ServiceError> {
-    let found = store::get(tx, id)
-        .await?
-        .ok_or(ServiceError::NotFound("session"))?;
-    ctx.require_customer(&found.customer_id, "session")?;
-    let book = Book::open(tx, ctx, &found.customer_id).await?;
+    let book = Book::open_for(tx, ctx, Owner::Session, id, "session").await?;
     let session = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("session"))?;
@@ -259,6 +257,7 @@ async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Locked, ServiceError> 
     Ok(Locked {
         book,
         session,
+        sow_as_read: sow.clone(),
         sow,
         cal,
     })
@@ -266,7 +265,9 @@ async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Locked, ServiceError> 
 
 async fn finish(tx: &mut Tx, l: Locked) -> Result<Session, ServiceError> {
     store::update(tx, &l.session).await?;
-    sow_store::update(tx, &l.sow).await?;
+    if l.sow != l.sow_as_read {
+        sow_store::update(tx, &l.sow).await?;
+    }
     l.book.close(tx).await?;
     view(l.session, &l.cal)
 }

@@ -14,6 +14,7 @@ use crate::domain::sow::{
 use crate::domain::units::Units;
 use crate::dto::work::{RateCard, RateCardInput, Sow, SowInput, SowPatch, WorkQuery};
 use crate::dto::{Page, PageQuery, validate};
+use crate::storage::accounts::Owner;
 use crate::storage::db::{Tx, from_micros, to_micros};
 use crate::storage::sows::{self as store, SowRow};
 
@@ -199,11 +200,7 @@ pub async fn list(tx: &mut Tx, ctx: &Ctx, q: WorkQuery) -> Result<Page<Sow>, Ser
 /// Loads a SoW for a change after locking its customer's account, so concurrent
 /// changes of one SoW (or of the customer's units) are serialized.
 pub async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<(Book, SowRow), ServiceError> {
-    let found = store::get(tx, id)
-        .await?
-        .ok_or(ServiceError::NotFound("SoW"))?;
-    ctx.require_customer(&found.customer_id, "SoW")?;
-    let book = Book::open(tx, ctx, &found.customer_id).await?;
+    let book = Book::open_for(tx, ctx, Owner::Sow, id, "SoW").await?;
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("SoW"))?;

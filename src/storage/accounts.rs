@@ -3,7 +3,7 @@
 use super::db::{Sql, StoreResult, Tx};
 
 /// Maintained figures of one customer (hundredths).
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct AccountRow {
     /// Customer.
     pub customer_id: String,
@@ -58,4 +58,28 @@ pub async fn all(tx: &mut Tx) -> StoreResult<Vec<AccountRow>> {
         "SELECT customer_id, total, reserved, deficit FROM accounts ORDER BY customer_id",
     ))
     .await
+}
+
+/// What an account can be found through.
+#[derive(Clone, Copy, Debug)]
+pub enum Owner {
+    /// The customer owning a session.
+    Session,
+    /// The customer owning a SoW.
+    Sow,
+}
+
+/// Locks the account of the customer owning a session or SoW, in one statement (the
+/// first of every session and SoW action); `None` when the subject does not exist.
+pub async fn lock_owner(tx: &mut Tx, owner: Owner, id: &str) -> StoreResult<Option<AccountRow>> {
+    let table = match owner {
+        Owner::Session => "sessions",
+        Owner::Sow => "sows",
+    };
+    let sql = format!(
+        "SELECT customer_id, total, reserved, deficit FROM accounts \
+         WHERE customer_id = (SELECT customer_id FROM {table} WHERE id = $1){}",
+        tx.for_update()
+    );
+    tx.fetch_optional(Sql::new(sql).bind(id)).await
 }

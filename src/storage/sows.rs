@@ -3,7 +3,7 @@
 use super::db::{Sql, StoreResult, Tx, insert_statement, update_statement};
 
 /// A SoW row.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SowRow {
     /// SoW id.
     pub id: String,
