@@ -21,10 +21,12 @@ fn figures(t: Tally) -> SlaFigures {
 /// requests by receipt, sessions by request, complaints by receipt.
 pub async fn sla(tx: &mut Tx, ctx: &Ctx, q: SlaQuery) -> Result<SlaReport, ServiceError> {
     ctx.require(Action::ReadSla)?;
-    if q.to <= q.from {
+    let to_at = q.to.unwrap_or(ctx.now);
+    let from_at = q.from.unwrap_or(to_at - chrono::Duration::days(30));
+    if to_at <= from_at {
         return Err(ServiceError::invalid("to", "must be after from"));
     }
-    let (from, to) = (to_micros(q.from), to_micros(q.to));
+    let (from, to) = (to_micros(from_at), to_micros(to_at));
     let reqs = requests::sla_window(tx, from, to).await?;
     let mut initial = Vec::with_capacity(reqs.len());
     let mut sow = Vec::with_capacity(reqs.len());
@@ -46,8 +48,8 @@ pub async fn sla(tx: &mut Tx, ctx: &Ctx, q: SlaQuery) -> Result<SlaReport, Servi
         review.push((from_micros(due)?, decided.map(from_micros).transpose()?));
     }
     Ok(SlaReport {
-        from: q.from,
-        to: q.to,
+        from: from_at,
+        to: to_at,
         as_of: ctx.now,
         initial_response: figures(tally(initial, ctx.now)),
         sow_delivery: figures(tally(sow, ctx.now)),

@@ -981,3 +981,26 @@ both_backends!(request_sla_clocks_and_closures, |app| {
     .await
     .expect_problem(403, "forbidden");
 });
+
+both_backends!(the_sla_report_defaults_to_the_last_30_days, |app| {
+    let c = app.customer_paris().await;
+    app.post("/v1/requests", &app.lead(), json!({"customer_id": c, "kind": "custom", "channel": "email", "summary": "s", "identity_verified": true}))
+        .await
+        .expect(201);
+    let r = app
+        .get("/v1/reports/sla", &app.manager())
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(r["to"], crate::helpers::START);
+    assert_eq!(r["from"], "2026-11-01T08:00:00Z");
+    // The request was received at the window's end: outside [from, to).
+    assert_eq!(r["initial_response"]["total"], 0);
+    let r = app
+        .get("/v1/reports/sla?to=2026-12-02T00:00:00Z", &app.manager())
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(r["initial_response"]["total"], 1);
+    assert_eq!(r["initial_response"]["open"], 1);
+});

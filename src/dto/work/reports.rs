@@ -42,12 +42,12 @@ pub struct SlaReport {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SlaQuery {
-    /// Window start (RFC 3339).
-    #[param(value_type = String, format = DateTime)]
-    pub from: DateTime<Utc>,
-    /// Window end (RFC 3339).
-    #[param(value_type = String, format = DateTime)]
-    pub to: DateTime<Utc>,
+    /// Window start (RFC 3339; default: 30 days before `to`).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<DateTime<Utc>>,
+    /// Window end (RFC 3339; default: now).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// Filters of work lists.
