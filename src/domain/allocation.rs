@@ -299,6 +299,12 @@ pub fn plan_coverage_loss(active: &[Provision], total: Units, reserved: Units) -
     lost
 }
 
+/// What is missing to provision `needed` from `available`; a deficit (negative
+/// available) is quoted on its own, so it counts as zero here.
+pub fn shortfall(needed: Units, available: Units) -> Units {
+    (needed - available.clamp_non_negative()).clamp_non_negative()
+}
+
 /// Which waiting SoWs `available` units now cover, strictly in approval order: the
 /// first SoW that does not fit stops the queue, so a later, smaller SoW never jumps
 /// ahead of an earlier one.

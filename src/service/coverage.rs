@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::book::Book;
 use super::{ServiceError, quotes};
-use crate::domain::allocation::{Provision, plan_activation, plan_coverage_loss};
+use crate::domain::allocation::{Provision, plan_activation, plan_coverage_loss, shortfall};
 use crate::domain::sow::SowStatus;
 use crate::domain::units::Units;
 use crate::storage::db::{Tx, to_micros};
@@ -17,12 +17,6 @@ use crate::storage::sows::{self, SowRow};
 /// already consumed.
 pub fn units_needed(sow: &SowRow) -> Units {
     Units::from_hundredths((sow.planned_units - sow.consumed).max(0))
-}
-
-/// What is missing to provision `needed` from `available` (a deficit is quoted
-/// separately, so a negative available counts as zero here).
-pub fn shortfall(needed: Units, available: Units) -> Units {
-    (needed - available.clamp_non_negative()).clamp_non_negative()
 }
 
 /// Restores `reserved ≤ max(total, 0)` and then covers waiting SoWs in approval order.

@@ -10,10 +10,15 @@ use super::ledger::{Charge, ChargeOutcome, Shortfall};
 use super::{Ctx, Problems, ServiceError, calendars, ids, ledger, sows};
 use crate::domain::access::Action;
 use crate::domain::calendar::BusinessCalendar;
-use crate::domain::deadline::{business_days_after, late_cancellation_threshold};
+use crate::domain::deadline::{
+    business_days_after, is_late_cancellation, late_cancellation_threshold,
+};
 use crate::domain::ledger::EntryKind;
 use crate::domain::pricing::price_session;
-use crate::domain::session::{CancelOutcome, CancelReason, SessionStatus, SessionTransitionError};
+use crate::domain::session::{
+    CancelOutcome, CancelReason, SessionStatus, SessionTransitionError,
+    check_capacity as domain_capacity,
+};
 use crate::domain::sla::outcome;
 use crate::domain::sow::SowAction;
 use crate::domain::units::Units;
@@ -85,43 +90,20 @@ async fn check_capacity(
     estimate: Units,
     except: Option<&str>,
 ) -> Result<(), ServiceError> {
-    let others: Vec<SessionRow> = store::of_sow(tx, &sow.id)
+    let others: Vec<(SessionStatus, Units)> = store::of_sow(tx, &sow.id)
         .await?
-        .into_iter()
-        .filter(|s| Some(s.id.as_str()) != except)
-        .collect();
-    if except.is_none() {
-        let used = others
-            .iter()
-            .filter(|s| {
-                SessionStatus::parse(&s.status).is_some_and(SessionStatus::uses_a_planned_slot)
-            })
-            .count() as i64;
-        if used >= sow.planned_sessions {
-            return Err(ServiceError::conflict(
-                "planned_sessions_exceeded",
-                format!(
-                    "the SoW plans {} session(s) and all are used",
-                    sow.planned_sessions
-                ),
-            ));
-        }
-    }
-    let held: Units = others
         .iter()
-        .filter(|s| SessionStatus::parse(&s.status).is_some_and(SessionStatus::holds_estimate))
-        .map(|s| Units::from_hundredths(s.estimated_units))
-        .sum();
-    let unused = Units::from_hundredths(sow.reserved) - held;
-    if estimate > unused {
-        return Err(ServiceError::conflict(
-            "insufficient_cover",
-            format!(
-                "the session is estimated at {estimate} units but the SoW's unused reservation is {unused}"
-            ),
-        ));
-    }
-    Ok(())
+        .filter(|s| Some(s.id.as_str()) != except)
+        .map(|s| Ok((status_of(s)?, Units::from_hundredths(s.estimated_units))))
+        .collect::<Result<_, ServiceError>>()?;
+    domain_capacity(
+        sow.planned_sessions,
+        Units::from_hundredths(sow.reserved),
+        &others,
+        estimate,
+        except.is_none(),
+    )
+    .map_err(|e| ServiceError::conflict(e.code(), e.to_string()))
 }
 
 /// `POST /v1/sows/{id}/sessions`.
@@ -352,7 +334,7 @@ pub async fn cancel(
     }
     let mut l = lock(tx, ctx, id).await?;
     let starts = from_micros(l.session.starts_at)?;
-    let late = ctx.now >= late_cancellation_threshold(&l.cal, starts);
+    let late = is_late_cancellation(&l.cal, starts, ctx.now);
     let (next, charge) = status_of(&l.session)?
         .cancel(reason, late)
         .map_err(refused)?;

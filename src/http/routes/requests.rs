@@ -106,11 +106,7 @@ pub async fn decline_request(
     Path(id): Path<String>,
     body: JsonBody<ReasonInput>,
 ) -> Response {
-    write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        requests::close(tx, ctx, &id, "declined", body.value)
-            .await
-            .and_then(|r| Reply::ok(&r))
-    })
+    close_request(state, principal, key, id, body, "declined").await
 }
 
 /// Redirects a request to professional services.
@@ -128,8 +124,20 @@ pub async fn redirect_request(
     Path(id): Path<String>,
     body: JsonBody<ReasonInput>,
 ) -> Response {
+    close_request(state, principal, key, id, body, "redirected").await
+}
+
+/// Declining and redirecting differ only in the status the request ends in.
+async fn close_request(
+    state: AppState,
+    principal: crate::domain::access::Principal,
+    key: IdempotencyKey,
+    id: String,
+    body: JsonBody<ReasonInput>,
+    status: &'static str,
+) -> Response {
     write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        requests::close(tx, ctx, &id, "redirected", body.value)
+        requests::close(tx, ctx, &id, status, body.value)
             .await
             .and_then(|r| Reply::ok(&r))
     })

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::{check_if_match, lock, parse_status, snapshot, transition, view};
 use crate::domain::access::Action;
+use crate::domain::allocation::shortfall;
 use crate::domain::sow::{SowAction, SowStatus};
 use crate::dto::validate;
 use crate::dto::work::{RejectInput, Sow};
@@ -74,7 +75,7 @@ pub async fn approve(
     let activated = coverage::activate_waiting(tx, &mut book).await?;
     if !activated.iter().any(|a| a == id) {
         let ahead = coverage::needed_ahead(tx, &row.customer_id, &row).await?;
-        let missing = coverage::shortfall(needed, book.available() - ahead);
+        let missing = shortfall(needed, book.available() - ahead);
         let quote = quotes::raise(
             tx,
             &mut book,
