@@ -6,6 +6,7 @@ use std::hint::black_box;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use securehands::domain::allocation::{LotState, plan_debit};
+use securehands::domain::ids::LotId;
 use securehands::domain::{calendar::*, deadline::*, pricing::*, units::Units};
 
 /// The SPEC's worked-example calendar: Paris, holidays 2026-12-25 and 2027-01-01.
@@ -78,7 +79,7 @@ fn allocation(c: &mut Criterion) {
     let base = utc(2026, 1, 1, 0, 0);
     let mut lots: Vec<LotState> = (0..1000i64)
         .map(|i| LotState {
-            id: format!("lot_{i:04}"),
+            id: LotId::from(format!("lot_{i:04}").as_str()),
             received_on: (base + chrono::Duration::days(i % 300)).date_naive(),
             expires_at: base + chrono::Duration::days(365 + i % 300) + chrono::Duration::minutes(i),
             remaining: Units::from_hundredths(1_000),

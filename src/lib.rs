@@ -9,10 +9,10 @@ pub mod config;
 pub mod domain;
 pub mod dto;
 pub mod http;
-pub mod jobs;
 pub mod service;
 pub mod storage;
 pub mod telemetry;
+pub mod validation;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -61,12 +61,12 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         Clock::System
     };
     let state = AppState {
+        jobs: service::jobs::Jobs::new(db.clone(), clock.clone()),
         db,
         clock,
         auth,
         metrics: telemetry::metrics_handle(),
         inflight: Arc::default(),
-        jobs_lock: Arc::default(),
         public_url: Arc::from(settings.public_url.trim_end_matches('/')),
     };
     Ok(App {

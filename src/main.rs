@@ -92,8 +92,7 @@ async fn serve(settings: Settings) -> Result<ExitCode, String> {
     let jobs = if app.state.clock.is_test() {
         None
     } else {
-        Some(tokio::spawn(securehands::jobs::run_loop(
-            app.state.clone(),
+        Some(tokio::spawn(app.state.jobs.clone().run_loop(
             Duration::from_secs(settings.job_interval_secs.max(1)),
             stop_rx,
         )))

@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use super::ids::CustomerId;
+
 /// A role carried in a token's `roles` claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -64,9 +66,43 @@ impl fmt::Display for Role {
     }
 }
 
-/// Something a caller wants to do; each maps to the roles of SPEC §7.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+/// Declares the actions once: the [`Action`] enum and, in [`can`], one marker type per
+/// action, so the HTTP layer checks permissions from the token with the same list the
+/// access table is written against (a new action cannot be forgotten in one of them).
+macro_rules! actions {
+    ($($(#[$doc:meta])* $name:ident),+ $(,)?) => {
+        /// Something a caller wants to do; each maps to the roles of SPEC §7.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Action {
+            $($(#[$doc])* $name),+
+        }
+
+        impl Action {
+            /// Every action, for the access matrix.
+            pub const ALL: &'static [Action] = &[$(Action::$name),+];
+        }
+
+        /// One type per [`Action`], for permissions checked by type (an extractor
+        /// parameter) rather than by value.
+        pub mod can {
+            $(
+                $(#[$doc])*
+                pub struct $name;
+                impl super::ActionMarker for $name {
+                    const ACTION: super::Action = super::Action::$name;
+                }
+            )+
+        }
+    };
+}
+
+/// A type standing for one [`Action`] (see [`can`]).
+pub trait ActionMarker: Send + Sync + 'static {
+    /// The action it stands for.
+    const ACTION: Action;
+}
+
+actions!(
     /// Calendars, holidays, customers (read and write).
     ManageReferenceData,
     /// Sell packs, create and cancel quotes.
@@ -93,7 +129,7 @@ pub enum Action {
     ReadSla,
     /// Move the test clock.
     MoveTestClock,
-}
+);
 
 impl Action {
     /// The roles allowed to perform this action (customers are additionally limited to
@@ -140,8 +176,13 @@ pub struct Principal {
     /// Known roles from the token.
     pub roles: BTreeSet<Role>,
     /// The customer a `customer` token speaks for.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
 }
+
+/// A customer asked for a customer other than itself (answered as "not found").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("customer not found")]
+pub struct OutOfScope;
 
 impl Principal {
     /// True when the caller has at least one role allowed for `action`.
@@ -156,19 +197,30 @@ impl Principal {
 
     /// True when the caller may see resources of `customer_id`: staff see every customer,
     /// a customer only its own. Anything else must look like it does not exist (404).
-    pub fn sees_customer(&self, customer_id: &str) -> bool {
+    pub fn sees_customer(&self, customer_id: &CustomerId) -> bool {
         if self.roles.iter().any(|r| r.is_staff()) {
             return true;
         }
-        self.customer_id.as_deref() == Some(customer_id)
+        self.customer_id.as_ref() == Some(customer_id)
     }
 
-    /// The customer filter to apply on list endpoints: `None` for staff.
-    pub fn customer_scope(&self) -> Option<&str> {
+    /// The customer a customer-only caller is limited to: `None` for staff.
+    pub fn customer_scope(&self) -> Option<&CustomerId> {
         if self.is_customer_only() {
-            self.customer_id.as_deref()
+            self.customer_id.as_ref()
         } else {
             None
+        }
+    }
+
+    /// The customer filter of every list and export: staff get what they asked for
+    /// (all customers when nothing), a customer gets itself — and asking for another
+    /// customer is refused as if it did not exist.
+    pub fn list_scope(&self, asked: Option<&CustomerId>) -> Result<Option<CustomerId>, OutOfScope> {
+        match (self.customer_scope(), asked) {
+            (Some(own), Some(a)) if own != a => Err(OutOfScope),
+            (Some(own), _) => Ok(Some(own.clone())),
+            (None, a) => Ok(a.cloned()),
         }
     }
 
@@ -186,7 +238,7 @@ mod tests {
         Principal {
             subject: "t".into(),
             roles: roles.iter().copied().collect(),
-            customer_id: customer.map(str::to_string),
+            customer_id: customer.map(CustomerId::from_raw),
         }
     }
 
@@ -221,11 +273,17 @@ mod tests {
 
     #[test]
     fn customers_see_only_themselves() {
+        let (a, b) = (CustomerId::from_raw("cus_a"), CustomerId::from_raw("cus_b"));
         let c = principal(&[Role::Customer], Some("cus_a"));
-        assert!(c.sees_customer("cus_a"));
-        assert!(!c.sees_customer("cus_b"));
-        assert_eq!(c.customer_scope(), Some("cus_a"));
-        assert!(principal(&[Role::Finance], None).sees_customer("cus_b"));
+        assert!(c.sees_customer(&a));
+        assert!(!c.sees_customer(&b));
+        assert_eq!(c.customer_scope(), Some(&a));
+        assert_eq!(c.list_scope(None), Ok(Some(a.clone())));
+        assert_eq!(c.list_scope(Some(&b)), Err(OutOfScope));
+        let finance = principal(&[Role::Finance], None);
+        assert!(finance.sees_customer(&b));
+        assert_eq!(finance.list_scope(Some(&b)), Ok(Some(b.clone())));
+        assert_eq!(finance.list_scope(None), Ok(None));
         assert!(!c.may(Action::ExportFinance));
     }
 

@@ -4,13 +4,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::ids::{LotId, SowId};
 use super::units::Units;
 
 /// What the allocator needs to know of a lot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LotState {
     /// Lot id (the final tie-breaker).
-    pub id: String,
+    pub id: LotId,
     /// Date the order was received.
     pub received_on: NaiveDate,
     /// First instant at which the lot's units are no longer usable.
@@ -31,7 +32,7 @@ impl LotState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Draw<'a> {
     /// The lot.
-    pub lot_id: &'a str,
+    pub lot_id: &'a LotId,
     /// How many units.
     pub units: Units,
 }
@@ -134,7 +135,7 @@ pub struct DebitPart {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LotRef {
     /// Lot id.
-    pub id: String,
+    pub id: LotId,
     /// Expiry instant.
     pub expires_at: DateTime<Utc>,
     /// Date received (tie-breaker).
@@ -147,7 +148,7 @@ pub struct ReversalStep {
     /// The entry being (partly) reversed.
     pub entry_seq: i64,
     /// The lot units go back to (`None`: the deficit part).
-    pub lot_id: Option<String>,
+    pub lot_id: Option<LotId>,
     /// Units given back.
     pub units: Units,
     /// The lot has already expired: the units must expire again at once.
@@ -224,7 +225,7 @@ pub fn plan_deficit_part_reversal(
     settlements: &[(LotRef, Units, Units)],
     amount: Units,
     at: DateTime<Utc>,
-) -> (Units, Vec<(String, Units, bool)>) {
+) -> (Units, Vec<(LotId, Units, bool)>) {
     let forgive = outstanding.clamp_non_negative().min(amount);
     let mut left = amount - forgive;
     let mut ordered: Vec<&(LotRef, Units, Units)> = settlements.iter().collect();
@@ -269,7 +270,7 @@ pub fn plan_settlement(open_deficits: &[(i64, Units)], grant: Units) -> Vec<(i64
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Provision {
     /// SoW id.
-    pub sow_id: String,
+    pub sow_id: SowId,
     /// Global approval order (larger = approved later).
     pub approval_order: i64,
     /// Units reserved now (active SoWs) or needed (waiting SoWs).
@@ -279,7 +280,7 @@ pub struct Provision {
 /// When `reserved > max(total, 0)`, the most recently approved SoWs lose their
 /// reservation first until the rest is covered. Returns the SoWs to send back to
 /// `awaiting_units`, most recent first.
-pub fn plan_coverage_loss(active: &[Provision], total: Units, reserved: Units) -> Vec<String> {
+pub fn plan_coverage_loss(active: &[Provision], total: Units, reserved: Units) -> Vec<SowId> {
     let cover = total.clamp_non_negative();
     if reserved <= cover {
         return Vec::new();
@@ -308,7 +309,7 @@ pub fn shortfall(needed: Units, available: Units) -> Units {
 /// Which waiting SoWs `available` units now cover, strictly in approval order: the
 /// first SoW that does not fit stops the queue, so a later, smaller SoW never jumps
 /// ahead of an earlier one.
-pub fn plan_activation(waiting: &[Provision], available: Units) -> Vec<String> {
+pub fn plan_activation(waiting: &[Provision], available: Units) -> Vec<SowId> {
     let mut ordered: Vec<&Provision> = waiting.iter().collect();
     ordered.sort_by_key(|p| p.approval_order);
     let mut left = available;

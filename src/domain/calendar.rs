@@ -30,7 +30,7 @@ pub const STANDARD_CLOSE: NaiveTime = match NaiveTime::from_hms_opt(17, 0, 0) {
 pub enum CalendarError {
     /// The name is not an IANA time zone known to the bundled tz database; DST rules
     /// must be right (SPEC §2), so offsets such as `+01:00` are refused too.
-    #[error("unknown time zone {0:?}: expected an IANA name such as \"Europe/Paris\"")]
+    #[error("{0:?} is not an IANA time zone name")]
     UnknownTimeZone(String),
 }
 

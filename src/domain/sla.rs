@@ -3,25 +3,29 @@
 
 use chrono::{DateTime, Utc};
 
-/// Where a target stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SlaState {
-    /// The event has not happened and the deadline has not passed.
-    Pending,
-    /// The event happened by the deadline.
-    Met,
-    /// The event happened late, or the deadline passed without it.
-    Breached,
+use crate::spelled_enum;
+
+spelled_enum! {
+    /// Where a target stands.
+    pub enum SlaState {
+        /// The event has not happened and the deadline has not passed.
+        Pending = "pending",
+        /// The event happened by the deadline.
+        Met = "met",
+        /// The event happened late, or the deadline passed without it.
+        Breached = "breached",
+        /// Nothing is expected any more (a request declined or redirected before its
+        /// SoW was due).
+        NotApplicable = "not_applicable",
+    }
 }
 
-impl SlaState {
-    /// Storage and wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SlaState::Pending => "pending",
-            SlaState::Met => "met",
-            SlaState::Breached => "breached",
-        }
+/// A pending target whose deadline has passed at `now` is breached (and marked so by
+/// the job loop); any other state is kept.
+pub fn mark_if_overdue(state: SlaState, due: DateTime<Utc>, now: DateTime<Utc>) -> SlaState {
+    match state {
+        SlaState::Pending => state_without_event(due, now),
+        other => other,
     }
 }
 

@@ -9,7 +9,10 @@ use validator::Validate;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct CalendarInput {
     /// Display name.
-    #[validate(length(min = 1, max = 200), custom(function = "super::not_blank"))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::validation::not_blank")
+    )]
     #[schema(example = "France (Paris)")]
     pub name: String,
     /// IANA time zone name; DST is handled from the tz database.

@@ -9,7 +9,10 @@ use validator::Validate;
 #[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct SecureCall {
     /// Contract reference.
-    #[validate(length(min = 1, max = 100), custom(function = "super::not_blank"))]
+    #[validate(
+        length(min = 1, max = 100),
+        custom(function = "crate::validation::not_blank")
+    )]
     #[schema(example = "SC-2026-0042")]
     pub reference: String,
     /// First day of the contract (local date).
@@ -24,7 +27,10 @@ pub struct SecureCall {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct CustomerInput {
     /// Name.
-    #[validate(length(min = 1, max = 200), custom(function = "super::not_blank"))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::validation::not_blank")
+    )]
     #[schema(example = "Acme Industries")]
     pub name: String,
     /// Business calendar id (must exist).
@@ -44,7 +50,10 @@ pub struct CustomerInput {
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 pub struct CustomerPatch {
     /// New name.
-    #[validate(length(min = 1, max = 200), custom(function = "super::not_blank"))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::validation::not_blank")
+    )]
     pub name: Option<String>,
     /// New calendar id.
     pub calendar_id: Option<String>,

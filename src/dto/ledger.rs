@@ -26,7 +26,10 @@ pub struct PackInput {
     #[schema(value_type = String, example = "40.00")]
     pub units: PositiveUnits,
     /// The customer's order reference.
-    #[validate(length(min = 1, max = 100), custom(function = "super::not_blank"))]
+    #[validate(
+        length(min = 1, max = 100),
+        custom(function = "crate::validation::not_blank")
+    )]
     #[schema(example = "PO-2026-118")]
     pub order_reference: String,
     /// Date the order was received (default: today in the customer's calendar).

@@ -12,10 +12,9 @@ pub mod work;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
-use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::domain::units::{Units, UnitsError};
-use crate::service::{FieldErrors, ServiceError};
+use crate::validation::Invalid;
 
 /// A page of a cursor-paginated list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,11 +37,11 @@ pub struct PageQuery {
 
 impl PageQuery {
     /// The validated page size.
-    pub fn limit(&self) -> Result<u32, ServiceError> {
+    pub fn limit(&self) -> Result<u32, Invalid> {
         match self.limit {
             None => Ok(50),
             Some(n) if (1..=1000).contains(&n) => Ok(n),
-            Some(_) => Err(ServiceError::invalid("limit", "must be between 1 and 1000")),
+            Some(_) => Err(Invalid::field("limit", "must be between 1 and 1000")),
         }
     }
 }
@@ -87,85 +86,6 @@ units_input!(
     NonNegativeUnits,
     Units::parse_non_negative
 );
-
-/// Converts `validator` errors into the 422 field map.
-pub fn validation_errors(errors: ValidationErrors) -> FieldErrors {
-    let mut out = FieldErrors::new();
-    collect(&mut out, "", &errors);
-    out
-}
-
-fn collect(out: &mut FieldErrors, prefix: &str, errors: &ValidationErrors) {
-    for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
-        match kind {
-            ValidationErrorsKind::Field(list) => {
-                let messages = out.entry(path).or_default();
-                for e in list {
-                    messages.push(
-                        e.message
-                            .as_ref()
-                            .map(|m| m.to_string())
-                            .unwrap_or_else(|| describe(e)),
-                    );
-                }
-            }
-            ValidationErrorsKind::Struct(inner) => collect(out, &path, inner),
-            ValidationErrorsKind::List(items) => {
-                for (i, inner) in items {
-                    collect(out, &format!("{path}[{i}]"), inner);
-                }
-            }
-        }
-    }
-}
-
-fn describe(e: &validator::ValidationError) -> String {
-    match e.code.as_ref() {
-        "length" => {
-            let min = e.params.get("min").map(|v| v.to_string());
-            let max = e.params.get("max").map(|v| v.to_string());
-            match (min, max) {
-                (Some(a), Some(b)) => format!("length must be between {a} and {b}"),
-                (Some(a), None) => format!("length must be at least {a}"),
-                (None, Some(b)) => format!("length must be at most {b}"),
-                _ => "invalid length".into(),
-            }
-        }
-        "range" => {
-            let min = e.params.get("min").map(|v| v.to_string());
-            let max = e.params.get("max").map(|v| v.to_string());
-            match (min, max) {
-                (Some(a), Some(b)) => format!("must be between {a} and {b}"),
-                (Some(a), None) => format!("must be at least {a}"),
-                (None, Some(b)) => format!("must be at most {b}"),
-                _ => "out of range".into(),
-            }
-        }
-        other => other.replace('_', " "),
-    }
-}
-
-/// Runs `validator` rules and turns failures into a 422.
-pub fn validate(input: &impl Validate) -> Result<(), ServiceError> {
-    input
-        .validate()
-        .map_err(|e| ServiceError::Validation(validation_errors(e)))
-}
-
-/// A `validator` custom rule: text must contain something other than whitespace.
-pub fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
-    if text.trim().is_empty() {
-        let mut e = validator::ValidationError::new("blank");
-        e.message = Some("must not be blank".into());
-        return Err(e);
-    }
-    Ok(())
-}
 
 /// Deserializes a field that distinguishes "absent" (outer `None`) from `null`
 /// (`Some(None)`), for JSON merge-patch bodies.

@@ -15,7 +15,10 @@ pub struct QuoteInput {
     #[schema(value_type = String, example = "20.00")]
     pub units: PositiveUnits,
     /// Why the customer should top up.
-    #[validate(length(min = 1, max = 1000), custom(function = "super::not_blank"))]
+    #[validate(
+        length(min = 1, max = 1000),
+        custom(function = "crate::validation::not_blank")
+    )]
     #[schema(example = "Q1 change window")]
     pub reason: String,
 }

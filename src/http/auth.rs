@@ -14,7 +14,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{JwtAlgorithm, MIN_SECRET_BYTES};
-use crate::domain::access::{Principal, Role};
+use crate::domain::access::{ActionMarker, Principal, Role};
+use crate::domain::ids::CustomerId;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -202,7 +203,7 @@ impl Auth {
         Ok(Principal {
             subject,
             roles,
-            customer_id,
+            customer_id: customer_id.map(CustomerId::from_raw),
         })
     }
 
@@ -268,17 +269,12 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
-/// A permission checked from the token alone, before the body is read: a caller whose
-/// roles do not allow an action gets 403 whatever it sends.
-pub trait Permission: Send + Sync + 'static {
-    /// The action of the access table this permission stands for.
-    const ACTION: crate::domain::access::Action;
-}
-
-/// An authenticated caller whose roles allow `P` (403 otherwise).
+/// An authenticated caller whose roles allow `P` (403 otherwise): checked from the
+/// token alone, before the body is read, so a caller whose roles do not allow an
+/// action gets 403 whatever it sends. `P` is one of [`crate::domain::access::can`].
 pub struct Authorized<P>(pub Principal, pub std::marker::PhantomData<P>);
 
-impl<P: Permission> FromRequestParts<AppState> for Authorized<P> {
+impl<P: ActionMarker> FromRequestParts<AppState> for Authorized<P> {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -291,47 +287,4 @@ impl<P: Permission> FromRequestParts<AppState> for Authorized<P> {
         }
         Ok(Authorized(principal, std::marker::PhantomData))
     }
-}
-
-/// Marker types naming each action of the access table.
-pub mod can {
-    use super::Permission;
-    use crate::domain::access::Action;
-
-    macro_rules! permissions {
-        ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
-            $(#[$doc])*
-            pub struct $name;
-            impl Permission for $name {
-                const ACTION: Action = Action::$name;
-            }
-        )*};
-    }
-
-    permissions!(
-        /// Calendars, holidays, customers.
-        ManageReferenceData,
-        /// Packs and quotes.
-        ManageCommercial,
-        /// Balances, packs, quotes, statements, the JSON ledger.
-        ReadAccount,
-        /// Exports, events, portfolio reports.
-        ExportFinance,
-        /// Logging a request.
-        LogRequest,
-        /// Responding to, declining or redirecting a request.
-        HandleRequest,
-        /// Reading requests, SoWs and sessions.
-        ReadWork,
-        /// SoW drafting and session operations.
-        RunWork,
-        /// The customer's approvals, acceptances, complaints and evaluations.
-        CustomerDecision,
-        /// Cancelling a session.
-        CancelSession,
-        /// Deciding a complaint.
-        DecideComplaint,
-        /// The SLA report.
-        ReadSla,
-    );
 }

@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::service::{FieldErrors, ServiceError};
+use crate::service::ServiceError;
 use crate::storage::db::StoreError;
+use crate::validation::FieldErrors;
 
 /// The problem document.
 #[derive(Clone, Debug, Serialize, ToSchema)]

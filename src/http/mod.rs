@@ -22,14 +22,13 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::clock::Clock;
 use crate::domain::access::Principal;
 use crate::http::error::{ApiError, PROBLEM_JSON};
 use crate::http::routes::{
-    accounts, calendars, customers, finance, ops, requests, sessions, sows, work,
+    accounts, calendars, customers, finance, ops, reports, requests, sessions, sows,
 };
 use crate::service::Ctx;
 use crate::storage::db::Db;
@@ -47,8 +46,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Idempotency keys being processed by this replica.
     pub inflight: Arc<uow::InFlight>,
-    /// Serializes runs of the time-driven rules inside this replica.
-    pub jobs_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The time-driven rules (test-clock moves run them).
+    pub jobs: crate::service::jobs::Jobs,
     /// Base URL for links in responses.
     pub public_url: Arc<str>,
 }
@@ -63,53 +62,18 @@ impl AppState {
     }
 }
 
+/// Every API route, one router per resource, with the document they generate.
 fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(routes!(calendars::put_calendar, calendars::get_calendar))
-        .routes(routes!(calendars::put_holiday, calendars::delete_holiday))
-        .routes(routes!(
-            customers::create_customer,
-            customers::list_customers
-        ))
-        .routes(routes!(customers::get_customer, customers::patch_customer))
-        .routes(routes!(accounts::sell_pack, accounts::list_packs))
-        .routes(routes!(accounts::balance))
-        .routes(routes!(accounts::statement))
-        .routes(routes!(accounts::create_quote, accounts::list_quotes))
-        .routes(routes!(accounts::get_quote))
-        .routes(routes!(accounts::cancel_quote))
-        .routes(routes!(finance::ledger))
-        .routes(routes!(finance::events))
-        .routes(routes!(finance::expiring))
-        .routes(routes!(requests::create_request, requests::list_requests))
-        .routes(routes!(requests::get_request))
-        .routes(routes!(requests::respond_request))
-        .routes(routes!(requests::decline_request))
-        .routes(routes!(requests::redirect_request))
-        .routes(routes!(sows::create_sow, sows::list_sows))
-        .routes(routes!(sows::get_sow, sows::patch_sow))
-        .routes(routes!(sows::submit_sow))
-        .routes(routes!(sows::approve_sow))
-        .routes(routes!(sows::reject_sow))
-        .routes(routes!(sows::cancel_sow))
-        .routes(routes!(sows::complete_sow))
-        .routes(routes!(sows::supersede_sow))
-        .routes(routes!(sessions::schedule_session, sessions::list_sessions))
-        .routes(routes!(sessions::get_session))
-        .routes(routes!(sessions::session_statement))
-        .routes(routes!(sessions::reschedule_session))
-        .routes(routes!(sessions::cancel_session))
-        .routes(routes!(sessions::no_show_session))
-        .routes(routes!(sessions::deliver_session))
-        .routes(routes!(sessions::accept_session))
-        .routes(routes!(sessions::complain_session))
-        .routes(routes!(sessions::decide_complaint))
-        .routes(routes!(sessions::evaluate_session))
-        .routes(routes!(work::sla_report))
-        .routes(routes!(ops::get_test_clock, ops::set_test_clock))
-        .routes(routes!(ops::healthz))
-        .routes(routes!(ops::readyz))
-        .routes(routes!(ops::metrics))
+        .merge(calendars::router())
+        .merge(customers::router())
+        .merge(accounts::router())
+        .merge(finance::router())
+        .merge(requests::router())
+        .merge(sows::router())
+        .merge(sessions::router())
+        .merge(reports::router())
+        .merge(ops::router())
 }
 
 /// The OpenAPI document generated from the handlers (what `/openapi.json` serves and

@@ -2,7 +2,7 @@
 //! Operations are collected from the handlers' `#[utoipa::path]` by the router.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 
 use crate::http::error::Problem;
 
@@ -69,6 +69,60 @@ pub struct PreconditionRequired(#[allow(dead_code)] Problem);
     content_type = "application/problem+json"
 )]
 pub struct Unprocessable(#[allow(dead_code)] Problem);
+
+/// The refusals every read can answer: no or a bad token, a role without the right,
+/// an unknown resource (or another customer's), a query parameter out of range.
+#[derive(IntoResponses)]
+pub enum ReadErrors {
+    /// 401.
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    /// 403.
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    /// 404.
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    /// 422.
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
+}
+
+/// The refusals every state-changing request can answer: those of a read, plus a
+/// malformed body and a refusal in the current state (or a key still in flight).
+#[derive(IntoResponses)]
+pub enum WriteErrors {
+    /// 400.
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    /// 401.
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    /// 403.
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    /// 404.
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    /// 409.
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    /// 422.
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
+}
+
+/// What a change bound to a revision adds to [`WriteErrors`]: `If-Match` missing or
+/// stale.
+#[derive(IntoResponses)]
+pub enum RevisionErrors {
+    /// 412.
+    #[response(status = 412)]
+    PreconditionFailed(#[ref_response] PreconditionFailed),
+    /// 428.
+    #[response(status = 428)]
+    PreconditionRequired(#[ref_response] PreconditionRequired),
+}
 
 /// Document metadata and shared components.
 #[derive(OpenApi)]

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::future::BoxFuture;
 use serde::Serialize;
 
 use crate::domain::access::Principal;
@@ -19,7 +20,7 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, PROBLEM_JSON};
 use crate::http::extract::{Fingerprint, IdempotencyKey};
 use crate::service::{Ctx, ServiceError};
-use crate::storage::db::{Tx, to_micros};
+use crate::storage::db::Tx;
 use crate::storage::idempotency::{self, IdempotencyRecord};
 
 /// Keys currently being processed by this replica.
@@ -191,14 +192,8 @@ impl UnitOfWork {
             Ok(reply) => {
                 if let Some((k, fp)) = &key {
                     let record = record_of(&reply, fp);
-                    idempotency::insert(
-                        &mut tx,
-                        &ctx.principal.subject,
-                        k,
-                        &record,
-                        to_micros(ctx.now),
-                    )
-                    .await?;
+                    idempotency::insert(&mut tx, &ctx.principal.subject, k, &record, ctx.now)
+                        .await?;
                 }
                 tx.commit().await?;
                 Ok(reply.into_response(false))
@@ -234,22 +229,30 @@ impl UnitOfWork {
     }
 }
 
-/// Runs a whole state-changing request: begin (or replay), the use case, finish.
-#[macro_export]
-macro_rules! write_request {
-    ($state:expr, $principal:expr, $key:expr, $fingerprint:expr, |$tx:ident, $ctx:ident| $body:expr) => {{
-        match $crate::http::uow::UnitOfWork::begin(&$state, $principal, $key, $fingerprint).await {
-            Err(e) => axum::response::IntoResponse::into_response(e),
-            Ok($crate::http::uow::Begun::Replay(r)) => r,
-            Ok($crate::http::uow::Begun::Fresh(mut uow)) => {
-                let outcome = {
-                    let ($tx, $ctx) = uow.parts();
-                    $body
-                };
-                uow.finish(outcome).await
-            }
+/// Runs a whole state-changing request: begin (or replay), the use case `work` in the
+/// unit of work's transaction, finish (commit with the idempotency record, or roll
+/// back and remember a deterministic refusal).
+pub async fn write<F>(
+    state: &AppState,
+    principal: Principal,
+    key: IdempotencyKey,
+    fingerprint: Fingerprint,
+    work: F,
+) -> Response
+where
+    F: for<'a> FnOnce(&'a mut Tx, &'a Ctx) -> BoxFuture<'a, Result<Reply, ServiceError>>,
+{
+    match UnitOfWork::begin(state, principal, key, fingerprint).await {
+        Err(e) => e.into_response(),
+        Ok(Begun::Replay(r)) => r,
+        Ok(Begun::Fresh(mut uow)) => {
+            let outcome = {
+                let (tx, ctx) = uow.parts();
+                work(tx, ctx).await
+            };
+            uow.finish(outcome).await
         }
-    }};
+    }
 }
 
 async fn remember_refusal(
@@ -259,15 +262,7 @@ async fn remember_refusal(
     record: &IdempotencyRecord,
 ) -> Result<(), ApiError> {
     let mut tx = state.db.begin_write().await?;
-    match idempotency::insert(
-        &mut tx,
-        &ctx.principal.subject,
-        key,
-        record,
-        to_micros(ctx.now),
-    )
-    .await
-    {
+    match idempotency::insert(&mut tx, &ctx.principal.subject, key, record, ctx.now).await {
         Ok(()) => tx.commit().await?,
         Err(crate::storage::db::StoreError::UniqueViolation(_)) => tx.rollback().await?,
         Err(e) => return Err(e.into()),

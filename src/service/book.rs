@@ -3,17 +3,19 @@
 //! Opening it locks the customer's account row (PostgreSQL; SQLite already holds the
 //! write lock), so every movement of a customer's units is serialized. Entries and
 //! events are collected in memory with their running balance and written at
-//! [`Book::close`] in one statement each, after the coverage rules have run — which
+//! [`Book::close`] in one statement each, after the use case has run the coverage rules — which
 //! keeps the window during which the global feed counter is locked as short as
 //! possible.
 
 use chrono::{DateTime, Utc};
 
-use super::{Ctx, ServiceError, coverage};
+use super::{Ctx, ServiceError};
+use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
 use crate::domain::units::Units;
 use crate::storage::accounts::{self, AccountRow};
-use crate::storage::db::{Tx, to_micros};
+use crate::storage::db::Tx;
+use crate::storage::deficits;
 use crate::storage::events::{self, NewEvent};
 use crate::storage::ledger::{self, NewEntry};
 
@@ -21,13 +23,13 @@ use crate::storage::ledger::{self, NewEntry};
 #[derive(Clone, Debug, Default)]
 pub struct Refs {
     /// Lot moved.
-    pub lot_id: Option<String>,
+    pub lot_id: Option<LotId>,
     /// Session charged or refunded.
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// SoW concerned.
-    pub sow_id: Option<String>,
+    pub sow_id: Option<SowId>,
     /// Quote concerned.
-    pub quote_id: Option<String>,
+    pub quote_id: Option<QuoteId>,
     /// Entry reversed.
     pub reverses_seq: Option<i64>,
     /// Deficit entry settled.
@@ -39,8 +41,8 @@ pub struct Refs {
 /// A pending change of reserved units, logged for `as_of` balances.
 #[derive(Clone, Debug)]
 struct ReservationChange {
-    sow_id: String,
-    delta: i64,
+    sow_id: SowId,
+    delta: Units,
     reason: &'static str,
 }
 
@@ -68,7 +70,11 @@ pub struct Written {
 
 impl Book {
     /// Locks and loads the customer's account; 404 when the customer does not exist.
-    pub async fn open(tx: &mut Tx, ctx: &Ctx, customer_id: &str) -> Result<Book, ServiceError> {
+    pub async fn open(
+        tx: &mut Tx,
+        ctx: &Ctx,
+        customer_id: &CustomerId,
+    ) -> Result<Book, ServiceError> {
         let account = accounts::lock(tx, customer_id)
             .await?
             .ok_or(ServiceError::NotFound("customer"))?;
@@ -110,7 +116,7 @@ impl Book {
     }
 
     /// The customer.
-    pub fn customer_id(&self) -> &str {
+    pub fn customer_id(&self) -> &CustomerId {
         &self.account.customer_id
     }
 
@@ -121,12 +127,12 @@ impl Book {
 
     /// Posted balance, including what this book already posted.
     pub fn total(&self) -> Units {
-        Units::from_hundredths(self.account.total)
+        self.account.total
     }
 
     /// Units provisioned for SoWs.
     pub fn reserved(&self) -> Units {
-        Units::from_hundredths(self.account.reserved)
+        self.account.reserved
     }
 
     /// `total − reserved`.
@@ -136,7 +142,7 @@ impl Book {
 
     /// Outstanding deficit.
     pub fn deficit(&self) -> Units {
-        Units::from_hundredths(self.account.deficit)
+        self.account.deficit
     }
 
     /// Appends an entry of `units` (signed) and returns its index in this book.
@@ -147,16 +153,16 @@ impl Book {
         effective_at: DateTime<Utc>,
         refs: Refs,
     ) -> usize {
-        self.account.total += units.hundredths();
+        self.account.total += units;
         if units.is_positive() {
             self.credited = true;
         }
         self.entries.push(NewEntry {
-            kind: kind.as_str(),
+            kind,
             lot_id: refs.lot_id,
-            units: units.hundredths(),
+            units,
             balance_after: self.account.total,
-            effective_at: to_micros(effective_at),
+            effective_at,
             session_id: refs.session_id,
             sow_id: refs.sow_id,
             quote_id: refs.quote_id,
@@ -169,21 +175,21 @@ impl Book {
 
     /// Changes the outstanding deficit figure (positive: more is owed).
     pub fn adjust_deficit(&mut self, delta: Units) {
-        self.account.deficit += delta.hundredths();
+        self.account.deficit += delta;
     }
 
     /// Changes the reserved figure for one SoW (positive: reserve, negative: release).
-    pub fn adjust_reserved(&mut self, sow_id: &str, delta: Units, reason: &'static str) {
+    pub fn adjust_reserved(&mut self, sow_id: &SowId, delta: Units, reason: &'static str) {
         if delta.is_zero() {
             return;
         }
-        self.account.reserved += delta.hundredths();
+        self.account.reserved += delta;
         if delta.is_negative() {
             self.credited = true;
         }
         self.reservations.push(ReservationChange {
-            sow_id: sow_id.to_string(),
-            delta: delta.hundredths(),
+            sow_id: sow_id.clone(),
+            delta,
             reason,
         });
     }
@@ -198,30 +204,29 @@ impl Book {
     pub fn emit(
         &mut self,
         kind: &'static str,
-        subject_id: &str,
+        subject_id: impl AsRef<str>,
         occurred_at: DateTime<Utc>,
         data: serde_json::Value,
     ) {
         self.events.push(NewEvent {
             kind,
             customer_id: Some(self.account.customer_id.clone()),
-            subject_id: Some(subject_id.to_string()),
-            occurred_at: to_micros(occurred_at),
+            subject_id: Some(subject_id.as_ref().to_string()),
+            occurred_at,
             data: data.to_string(),
         });
     }
 
-    /// Applies the coverage rules, then writes entries, deficits, events, the
-    /// reservation log and the maintained figures.
-    pub async fn close(mut self, tx: &mut Tx) -> Result<Written, ServiceError> {
-        coverage::rebalance(tx, &mut self).await?;
-        let recorded_at = to_micros(self.now);
+    /// Writes entries, deficits, events, the reservation log and the maintained
+    /// figures. Use cases that move units run [`super::coverage::rebalance`] first.
+    pub async fn close(self, tx: &mut Tx) -> Result<Written, ServiceError> {
+        let recorded_at = self.now;
         let mut written = Written {
             first_entry_seq: None,
             entries: self.entries.len(),
         };
         for r in &self.reservations {
-            ledger::log_reservation(
+            deficits::log_reservation(
                 tx,
                 &self.account.customer_id,
                 &r.sow_id,
@@ -250,8 +255,8 @@ impl Book {
             )
             .await?;
             for (i, e) in self.entries.iter().enumerate() {
-                if e.kind == EntryKind::Deficit.as_str() {
-                    ledger::insert_deficit(
+                if e.kind == EntryKind::Deficit {
+                    deficits::insert_deficit(
                         tx,
                         first_entry + i as i64,
                         &self.account.customer_id,

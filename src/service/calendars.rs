@@ -1,22 +1,15 @@
 //! Business calendars: create or replace, read, add and remove holidays.
 
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 
-use super::{Ctx, Problems, ServiceError};
+use super::{Ctx, ServiceError};
 use crate::domain::access::Action;
-use crate::domain::calendar::BusinessCalendar;
-use crate::domain::ids::CalendarId;
+use crate::domain::calendar::{BusinessCalendar, parse_timezone};
+use crate::domain::ids::{CalendarId, CustomerId};
 use crate::dto::calendars::{Calendar, CalendarInput};
-use crate::dto::validate;
 use crate::storage::calendars as store;
-use crate::storage::db::{Tx, from_micros, parse_date, to_micros};
-
-/// Parses an IANA zone name, refusing anything the tz database does not know.
-pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, String> {
-    chrono_tz::Tz::from_str(name).map_err(|_| format!("{name:?} is not an IANA time zone name"))
-}
+use crate::storage::db::{StoreError, Tx};
+use crate::validation::{Problems, validate};
 
 /// Parses a calendar id from a path, as a 404 when it cannot exist.
 pub fn calendar_id(raw: &str) -> Result<CalendarId, ServiceError> {
@@ -33,28 +26,15 @@ pub async fn put(
     ctx.require(Action::ManageReferenceData)?;
     let mut problems = Problems::default();
     let id = problems.check("id", CalendarId::parse(id));
-    if let Err(ServiceError::Validation(errors)) = validate(&input) {
-        for (field, messages) in errors {
-            for m in messages {
-                problems.add(&field, m);
-            }
-        }
-    }
+    problems.absorb(validate(&input));
     problems.check("timezone", parse_timezone(&input.timezone));
     problems.finish()?;
     let id = id.ok_or(ServiceError::NotFound("calendar"))?;
-    let created = store::upsert(
-        tx,
-        id.as_str(),
-        input.name.trim(),
-        &input.timezone,
-        to_micros(ctx.now),
-    )
-    .await?;
+    let created = store::upsert(tx, &id, input.name.trim(), &input.timezone, ctx.now).await?;
     if let Some(days) = &input.holidays {
-        store::replace_holidays(tx, id.as_str(), days).await?;
+        store::replace_holidays(tx, &id, days).await?;
     }
-    let calendar = load(tx, id.as_str()).await?;
+    let calendar = load(tx, &id).await?;
     Ok((created, calendar))
 }
 
@@ -62,7 +42,7 @@ pub async fn put(
 pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Calendar, ServiceError> {
     ctx.require(Action::ManageReferenceData)?;
     let id = calendar_id(id)?;
-    load(tx, id.as_str()).await
+    load(tx, &id).await
 }
 
 /// `PUT /v1/calendars/{id}/holidays/{date}`: adds a holiday (idempotent).
@@ -74,14 +54,8 @@ pub async fn add_holiday(
 ) -> Result<Calendar, ServiceError> {
     ctx.require(Action::ManageReferenceData)?;
     let (id, day) = holiday_target(tx, id, date).await?;
-    store::add_holiday(
-        tx,
-        id.as_str(),
-        &day.format("%Y-%m-%d").to_string(),
-        to_micros(ctx.now),
-    )
-    .await?;
-    load(tx, id.as_str()).await
+    store::add_holiday(tx, &id, day, ctx.now).await?;
+    load(tx, &id).await
 }
 
 /// `DELETE /v1/calendars/{id}/holidays/{date}`: removes a holiday (404 when absent).
@@ -93,17 +67,10 @@ pub async fn remove_holiday(
 ) -> Result<Calendar, ServiceError> {
     ctx.require(Action::ManageReferenceData)?;
     let (id, day) = holiday_target(tx, id, date).await?;
-    if !store::remove_holiday(
-        tx,
-        id.as_str(),
-        &day.format("%Y-%m-%d").to_string(),
-        to_micros(ctx.now),
-    )
-    .await?
-    {
+    if !store::remove_holiday(tx, &id, day, ctx.now).await? {
         return Err(ServiceError::NotFound("holiday"));
     }
-    load(tx, id.as_str()).await
+    load(tx, &id).await
 }
 
 async fn holiday_target(
@@ -116,29 +83,25 @@ async fn holiday_target(
         .ok()
         .filter(|_| date.len() == 10)
         .ok_or_else(|| ServiceError::invalid("date", "must be a date YYYY-MM-DD"))?;
-    if !store::lock(tx, id.as_str()).await? {
+    if !store::lock(tx, &id).await? {
         return Err(ServiceError::NotFound("calendar"));
     }
     Ok((id, day))
 }
 
 /// Reads a calendar with its holidays.
-pub async fn load(tx: &mut Tx, id: &str) -> Result<Calendar, ServiceError> {
+pub async fn load(tx: &mut Tx, id: &CalendarId) -> Result<Calendar, ServiceError> {
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("calendar"))?;
-    let holidays = store::holidays(tx, id)
-        .await?
-        .iter()
-        .map(|d| parse_date(d))
-        .collect::<Result<Vec<_>, _>>()?;
+    let holidays = store::holidays(tx, id).await?;
     Ok(Calendar {
-        id: row.id,
+        id: row.id.as_str().to_string(),
         name: row.name,
         timezone: row.timezone,
         holidays,
-        created_at: from_micros(row.created_at)?,
-        updated_at: from_micros(row.updated_at)?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
@@ -146,33 +109,31 @@ pub async fn load(tx: &mut Tx, id: &str) -> Result<Calendar, ServiceError> {
 /// it is on the path of every session action).
 pub async fn for_customer(
     tx: &mut Tx,
-    customer_id: &str,
+    customer_id: &CustomerId,
 ) -> Result<BusinessCalendar, ServiceError> {
     let rows = store::for_customer(tx, customer_id).await?;
-    let Some((timezone, _)) = rows.first() else {
+    let Some(first) = rows.first() else {
         return Err(ServiceError::NotFound("customer"));
     };
-    build(timezone, rows.iter().filter_map(|(_, day)| day.as_deref()))
+    build(&first.timezone, rows.iter().filter_map(|r| r.day))
 }
 
 /// Loads a calendar as the domain type.
 pub async fn business_calendar(
     tx: &mut Tx,
-    calendar_id: &str,
+    calendar_id: &CalendarId,
 ) -> Result<BusinessCalendar, ServiceError> {
     let row = store::get(tx, calendar_id)
         .await?
         .ok_or(ServiceError::NotFound("calendar"))?;
     let days = store::holidays(tx, calendar_id).await?;
-    build(&row.timezone, days.iter().map(String::as_str))
+    build(&row.timezone, days)
 }
 
-fn build<'a>(
+fn build(
     timezone: &str,
-    days: impl Iterator<Item = &'a str>,
+    days: impl IntoIterator<Item = NaiveDate>,
 ) -> Result<BusinessCalendar, ServiceError> {
-    let tz = parse_timezone(timezone)
-        .map_err(|e| ServiceError::Store(crate::storage::db::StoreError::Corrupt(e)))?;
-    let holidays = days.map(parse_date).collect::<Result<Vec<_>, _>>()?;
-    Ok(BusinessCalendar::new(tz, holidays))
+    let tz = parse_timezone(timezone).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(BusinessCalendar::new(tz, days))
 }

@@ -1,22 +1,25 @@
 //! Keeping approved SoWs covered (SPEC §5 "Provisioning"): when `reserved` exceeds
 //! what the customer has, the most recently approved SoWs lose their reservation and
 //! wait for units with a quote; when units become available, waiting SoWs are covered
-//! again in approval order. Runs inside every [`Book::close`].
+//! again in approval order. Every use case that moves units runs [`rebalance`] before
+//! [`Book::close`].
 
 use serde_json::json;
 
 use super::book::Book;
 use super::{ServiceError, quotes};
 use crate::domain::allocation::{Provision, plan_activation, plan_coverage_loss, shortfall};
+use crate::domain::ids::{CustomerId, SowId};
+use crate::domain::quote::QuoteOrigin;
 use crate::domain::sow::SowStatus;
 use crate::domain::units::Units;
-use crate::storage::db::{Tx, to_micros};
+use crate::storage::db::Tx;
 use crate::storage::sows::{self, SowRow};
 
 /// Units a SoW still needs provisioned: what was planned minus what its sessions
 /// already consumed.
 pub fn units_needed(sow: &SowRow) -> Units {
-    Units::from_hundredths((sow.planned_units - sow.consumed).max(0))
+    (sow.planned_units - sow.consumed).clamp_non_negative()
 }
 
 /// Restores `reserved ≤ max(total, 0)` and then covers waiting SoWs in approval order.
@@ -31,14 +34,14 @@ pub async fn rebalance(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError>
 }
 
 async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError> {
-    let customer_id = book.customer_id().to_string();
-    let active = sows::approved_in_status(tx, &customer_id, SowStatus::Active.as_str()).await?;
+    let customer_id = book.customer_id().clone();
+    let active = sows::approved_in_status(tx, &customer_id, SowStatus::Active).await?;
     let provisions: Vec<Provision> = active
         .iter()
         .map(|s| Provision {
             sow_id: s.id.clone(),
             approval_order: s.approval_order.unwrap_or(0),
-            units: Units::from_hundredths(s.reserved),
+            units: s.reserved,
         })
         .collect();
     let lost_ids = plan_coverage_loss(&provisions, book.total(), book.reserved());
@@ -48,11 +51,11 @@ async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError>
         let Some(mut sow) = active.iter().find(|s| s.id == id).cloned() else {
             continue;
         };
-        let released = Units::from_hundredths(sow.reserved);
+        let released = sow.reserved;
         book.adjust_reserved(&sow.id, -released, "coverage_lost");
-        sow.reserved = 0;
-        sow.status = SowStatus::AwaitingUnits.as_str().to_string();
-        sow.updated_at = to_micros(now);
+        sow.reserved = Units::ZERO;
+        sow.status = SowStatus::AwaitingUnits;
+        sow.updated_at = now;
         sows::update(tx, &sow).await?;
         lost.push((sow, released));
     }
@@ -69,7 +72,7 @@ async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError>
             book,
             missing,
             &format!("SoW {} lost its provisioned units", sow.id),
-            "coverage_lost",
+            QuoteOrigin::CoverageLost,
             Some(&sow.id),
         )
         .await?;
@@ -85,10 +88,9 @@ async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError>
 
 /// Covers waiting SoWs in approval order with what is available; returns the SoWs
 /// activated.
-pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<String>, ServiceError> {
-    let customer_id = book.customer_id().to_string();
-    let waiting =
-        sows::approved_in_status(tx, &customer_id, SowStatus::AwaitingUnits.as_str()).await?;
+pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<SowId>, ServiceError> {
+    let customer_id = book.customer_id().clone();
+    let waiting = sows::approved_in_status(tx, &customer_id, SowStatus::AwaitingUnits).await?;
     if waiting.is_empty() {
         return Ok(Vec::new());
     }
@@ -108,9 +110,9 @@ pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<String
         };
         let needed = units_needed(&sow);
         book.adjust_reserved(&sow.id, needed, "provisioned");
-        sow.reserved = needed.hundredths();
-        sow.status = SowStatus::Active.as_str().to_string();
-        sow.updated_at = to_micros(now);
+        sow.reserved = needed;
+        sow.status = SowStatus::Active;
+        sow.updated_at = now;
         sows::update(tx, &sow).await?;
         book.emit(
             "sow_activated",
@@ -125,11 +127,10 @@ pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<String
 /// Units the SoWs waiting ahead of `sow` (approved earlier) still need.
 pub async fn needed_ahead(
     tx: &mut Tx,
-    customer_id: &str,
+    customer_id: &CustomerId,
     sow: &SowRow,
 ) -> Result<Units, ServiceError> {
-    let waiting =
-        sows::approved_in_status(tx, customer_id, SowStatus::AwaitingUnits.as_str()).await?;
+    let waiting = sows::approved_in_status(tx, customer_id, SowStatus::AwaitingUnits).await?;
     Ok(waiting
         .iter()
         .filter(|s| s.id != sow.id && s.approval_order < sow.approval_order)

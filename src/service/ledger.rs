@@ -6,14 +6,16 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::book::{Book, Refs};
-use super::{Ctx, ServiceError, quotes};
+use super::{Ctx, ServiceError, coverage, quotes};
 use crate::domain::allocation::{
     DebitPart, LotRef, LotState, plan_debit, plan_deficit_part_reversal, plan_reversal,
 };
+use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
+use crate::domain::quote::QuoteOrigin;
 use crate::domain::units::Units;
-use crate::storage::db::{Tx, from_micros, parse_date};
-use crate::storage::ledger;
+use crate::storage::db::Tx;
+use crate::storage::deficits;
 use crate::storage::lots::{self, LotRow};
 use crate::storage::sows::SowRow;
 
@@ -27,7 +29,7 @@ pub struct Charge<'a> {
     /// The session's actual end, or the cancellation instant.
     pub effective_at: DateTime<Utc>,
     /// The session.
-    pub session_id: &'a str,
+    pub session_id: &'a SessionId,
     /// What to do when the lots cannot cover the charge.
     pub shortfall: Shortfall,
 }
@@ -51,17 +53,26 @@ pub struct ChargeOutcome {
     /// Part of the charge that used the SoW's reservation.
     pub from_reservation: Units,
     /// Quote raised for the deficit.
-    pub quote_id: Option<String>,
+    pub quote_id: Option<QuoteId>,
 }
 
 /// Converts a stored lot into what the allocator needs.
-pub fn lot_state(row: &LotRow) -> Result<LotState, ServiceError> {
-    Ok(LotState {
+pub fn lot_state(row: &LotRow) -> LotState {
+    LotState {
         id: row.id.clone(),
-        received_on: parse_date(&row.received_on)?,
-        expires_at: from_micros(row.expires_at)?,
-        remaining: Units::from_hundredths(row.remaining),
-    })
+        received_on: row.received_on,
+        expires_at: row.expires_at,
+        remaining: row.remaining,
+    }
+}
+
+/// A stored lot as a reversal sees it.
+fn lot_ref(row: &LotRow) -> LotRef {
+    LotRef {
+        id: row.id.clone(),
+        expires_at: row.expires_at,
+        received_on: row.received_on,
+    }
 }
 
 /// Charges a session: first against the SoW's reservation (so other SoWs keep theirs),
@@ -74,18 +85,18 @@ pub async fn charge(
     c: Charge<'_>,
 ) -> Result<ChargeOutcome, ServiceError> {
     let mut outcome = ChargeOutcome::default();
-    let from_reservation = Units::from_hundredths(sow.reserved).min(c.units);
+    let from_reservation = sow.reserved.min(c.units);
     if from_reservation.is_positive() {
         book.adjust_reserved(&sow.id, -from_reservation, "consumed");
-        sow.reserved -= from_reservation.hundredths();
+        sow.reserved -= from_reservation;
     }
-    sow.consumed += c.units.hundredths();
+    sow.consumed += c.units;
     outcome.from_reservation = from_reservation;
     if !c.units.is_positive() {
         return Ok(outcome);
     }
     let rows = lots::live_for_customer(tx, book.customer_id()).await?;
-    let states = rows.iter().map(lot_state).collect::<Result<Vec<_>, _>>()?;
+    let states: Vec<LotState> = rows.iter().map(lot_state).collect();
     let plan = plan_debit(&states, c.units, c.effective_at);
     if plan.deficit.is_positive() && c.shortfall == Shortfall::Refuse {
         return Err(ServiceError::conflict(
@@ -97,19 +108,19 @@ pub async fn charge(
             ),
         ));
     }
-    let refs = |lot: Option<String>| Refs {
+    let refs = |lot: Option<LotId>| Refs {
         lot_id: lot,
-        session_id: Some(c.session_id.to_string()),
+        session_id: Some(c.session_id.clone()),
         sow_id: Some(sow.id.clone()),
         ..Refs::default()
     };
     for draw in &plan.draws {
-        lots::adjust(tx, draw.lot_id, -draw.units.hundredths()).await?;
+        lots::adjust(tx, draw.lot_id, -draw.units).await?;
         book.post(
             c.kind,
             -draw.units,
             c.effective_at,
-            refs(Some(draw.lot_id.to_string())),
+            refs(Some(draw.lot_id.clone())),
         );
         outcome.drawn += draw.units;
     }
@@ -127,7 +138,7 @@ pub async fn charge(
             book,
             plan.deficit,
             &format!("Session {} exceeded the units available", c.session_id),
-            "deficit",
+            QuoteOrigin::Deficit,
             Some(&sow.id),
         )
         .await?;
@@ -147,49 +158,37 @@ pub async fn charge(
 pub async fn reverse_session(
     tx: &mut Tx,
     book: &mut Book,
-    session_id: &str,
-    sow_id: &str,
+    session_id: &SessionId,
+    sow_id: &SowId,
     amount: Units,
     field: &str,
 ) -> Result<Units, ServiceError> {
     if !amount.is_positive() {
         return Ok(Units::ZERO);
     }
-    let charges = ledger::session_charges(tx, session_id).await?;
-    let lot_ids: Vec<String> = charges.iter().filter_map(|c| c.lot_id.clone()).collect();
+    let charges = deficits::session_charges(tx, session_id).await?;
+    let lot_ids: Vec<LotId> = charges.iter().filter_map(|c| c.lot_id.clone()).collect();
     let lot_rows = lots::by_ids(tx, &lot_ids).await?;
-    let lot_ref = |id: &str| -> Result<Option<LotRef>, ServiceError> {
-        lot_rows
-            .iter()
-            .find(|l| l.id == id)
-            .map(|l| {
-                Ok(LotRef {
-                    id: l.id.clone(),
-                    expires_at: from_micros(l.expires_at)?,
-                    received_on: parse_date(&l.received_on)?,
-                })
-            })
-            .transpose()
-    };
-    let mut parts = Vec::with_capacity(charges.len());
-    for c in &charges {
-        parts.push(DebitPart {
+    let parts: Vec<DebitPart> = charges
+        .iter()
+        .map(|c| DebitPart {
             entry_seq: c.seq,
-            lot: match &c.lot_id {
-                Some(id) => lot_ref(id)?,
-                None => None,
-            },
-            taken: Units::from_hundredths(-c.units),
-            reversed: Units::from_hundredths(c.reversed),
-        });
-    }
+            lot: c
+                .lot_id
+                .as_ref()
+                .and_then(|id| lot_rows.iter().find(|l| &l.id == id))
+                .map(lot_ref),
+            taken: -c.units,
+            reversed: c.reversed,
+        })
+        .collect();
     let now = book.now();
     let steps = plan_reversal(&parts, amount, now)
         .map_err(|e| ServiceError::invalid(field, e.to_string()))?;
-    let refs = |lot: Option<String>, seq: i64| Refs {
+    let refs = |lot: Option<LotId>, seq: i64| Refs {
         lot_id: lot,
-        session_id: Some(session_id.to_string()),
-        sow_id: Some(sow_id.to_string()),
+        session_id: Some(session_id.clone()),
+        sow_id: Some(sow_id.clone()),
         reverses_seq: Some(seq),
         ..Refs::default()
     };
@@ -207,22 +206,13 @@ pub async fn reverse_session(
                 .await?;
             }
             None => {
-                let outstanding =
-                    Units::from_hundredths(ledger::deficit_outstanding(tx, step.entry_seq).await?);
+                let outstanding = deficits::deficit_outstanding(tx, step.entry_seq).await?;
                 let mut settled = Vec::new();
-                for (lot_id, paid, returned) in ledger::settlements_of(tx, step.entry_seq).await? {
-                    let lot = lots::get(tx, &lot_id)
+                for s in deficits::settlements_of(tx, step.entry_seq).await? {
+                    let lot = lots::get(tx, &s.lot_id)
                         .await?
                         .ok_or(ServiceError::NotFound("lot"))?;
-                    settled.push((
-                        LotRef {
-                            id: lot.id.clone(),
-                            expires_at: from_micros(lot.expires_at)?,
-                            received_on: parse_date(&lot.received_on)?,
-                        },
-                        Units::from_hundredths(paid),
-                        Units::from_hundredths(returned),
-                    ));
+                    settled.push((lot_ref(&lot), s.paid, s.refunded));
                 }
                 let (forgive, refunds) =
                     plan_deficit_part_reversal(outstanding, &settled, step.units, now);
@@ -233,7 +223,7 @@ pub async fn reverse_session(
                         now,
                         refs(None, step.entry_seq),
                     );
-                    ledger::reduce_deficit(tx, step.entry_seq, forgive.hundredths()).await?;
+                    deficits::reduce_deficit(tx, step.entry_seq, forgive).await?;
                     book.adjust_deficit(-forgive);
                 }
                 for (lot_id, units, expire_again) in refunds {
@@ -256,7 +246,7 @@ pub async fn reverse_session(
 async fn restore(
     tx: &mut Tx,
     book: &mut Book,
-    lot_id: &str,
+    lot_id: &LotId,
     units: Units,
     expire_again: bool,
     refs: Refs,
@@ -269,7 +259,7 @@ async fn restore(
             -units,
             now,
             Refs {
-                lot_id: Some(lot_id.to_string()),
+                lot_id: Some(lot_id.clone()),
                 session_id: refs.session_id,
                 sow_id: refs.sow_id,
                 note: Some("units returned to an expired lot".into()),
@@ -283,7 +273,7 @@ async fn restore(
             json!({"lot_id": lot_id, "units": units, "after_reversal": true}),
         );
     } else {
-        lots::adjust(tx, lot_id, units.hundredths()).await?;
+        lots::adjust(tx, lot_id, units).await?;
     }
     Ok(())
 }
@@ -293,28 +283,28 @@ async fn restore(
 pub async fn expire_lot(
     tx: &mut Tx,
     ctx: &Ctx,
-    lot_id: &str,
-    customer_id: &str,
+    lot_id: &LotId,
+    customer_id: &CustomerId,
 ) -> Result<bool, ServiceError> {
     let mut book = Book::open(tx, ctx, customer_id).await?;
     let Some(lot) = lots::get(tx, lot_id).await? else {
         return Ok(false);
     };
-    let expires_at = from_micros(lot.expires_at)?;
+    let expires_at = lot.expires_at;
     if lot.expired || expires_at > ctx.now {
         return Ok(false);
     }
     if !lots::mark_expired(tx, lot_id).await? {
         return Ok(false);
     }
-    let remaining = Units::from_hundredths(lot.remaining);
+    let remaining = lot.remaining;
     if remaining.is_positive() {
         book.post(
             EntryKind::Expiry,
             -remaining,
             expires_at,
             Refs {
-                lot_id: Some(lot_id.to_string()),
+                lot_id: Some(lot_id.clone()),
                 ..Refs::default()
             },
         );
@@ -325,6 +315,7 @@ pub async fn expire_lot(
         expires_at,
         json!({"lot_id": lot_id, "units": remaining}),
     );
+    coverage::rebalance(tx, &mut book).await?;
     book.close(tx).await?;
     Ok(true)
 }
@@ -332,13 +323,13 @@ pub async fn expire_lot(
 /// Reserves `units` for a SoW.
 pub fn reserve(book: &mut Book, sow: &mut SowRow, units: Units) {
     book.adjust_reserved(&sow.id, units, "provisioned");
-    sow.reserved += units.hundredths();
+    sow.reserved += units;
 }
 
 /// Releases what is left of a SoW's reservation; returns how much.
 pub fn release(book: &mut Book, sow: &mut SowRow, reason: &'static str) -> Units {
-    let left = Units::from_hundredths(sow.reserved);
+    let left = sow.reserved;
     book.adjust_reserved(&sow.id, -left, reason);
-    sow.reserved = 0;
+    sow.reserved = Units::ZERO;
     left
 }

@@ -9,8 +9,10 @@ pub mod book;
 pub mod calendars;
 pub mod coverage;
 pub mod customers;
+pub mod export;
 pub mod finance;
 pub mod ids;
+pub mod jobs;
 pub mod ledger;
 pub mod packs;
 pub mod quotes;
@@ -18,14 +20,15 @@ pub mod reports;
 pub mod requests;
 pub mod sessions;
 pub mod sows;
+pub mod statements;
 pub mod verify;
-
-use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
 use crate::domain::access::{Action, Principal};
+use crate::domain::ids::CustomerId;
 use crate::storage::db::StoreError;
+use crate::validation::{FieldErrors, Invalid};
 
 /// Who is acting and at which instant (read once from the clock per request).
 #[derive(Clone, Debug)]
@@ -50,7 +53,7 @@ impl Ctx {
     /// a customer cannot even learn whether another customer's resource exists.
     pub fn require_customer(
         &self,
-        customer_id: &str,
+        customer_id: &CustomerId,
         resource: &'static str,
     ) -> Result<(), ServiceError> {
         if self.principal.sees_customer(customer_id) {
@@ -60,14 +63,22 @@ impl Ctx {
         }
     }
 
+    /// The customer filter of a list or export (see [`Principal::list_scope`]): a
+    /// customer asking for another customer gets a 404.
+    pub fn list_scope(
+        &self,
+        asked: Option<&CustomerId>,
+    ) -> Result<Option<CustomerId>, ServiceError> {
+        self.principal
+            .list_scope(asked)
+            .map_err(|_| ServiceError::NotFound("customer"))
+    }
+
     /// The actor label written into the ledger and events.
     pub fn actor(&self) -> String {
         self.principal.actor()
     }
 }
-
-/// Field name → messages, for 422 responses.
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 /// Why a use case refused or failed. Each variant maps to one HTTP status.
 #[derive(Debug, thiserror::Error)]
@@ -111,64 +122,13 @@ impl ServiceError {
 
     /// A 422 on one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        let mut errors = FieldErrors::new();
-        errors.insert(field.to_string(), vec![message.into()]);
-        ServiceError::Validation(errors)
+        Invalid::field(field, message).into()
     }
 }
 
-/// Collects field errors so every problem in a body is reported at once.
-#[derive(Debug, Default)]
-pub struct Problems(FieldErrors);
-
-impl Problems {
-    /// Records one message on a field.
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0
-            .entry(field.to_string())
-            .or_default()
-            .push(message.into());
-    }
-
-    /// Records the error of a fallible parse and returns its value when it succeeded.
-    pub fn check<T, E: std::fmt::Display>(
-        &mut self,
-        field: &str,
-        result: Result<T, E>,
-    ) -> Option<T> {
-        match result {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.add(field, e.to_string());
-                None
-            }
-        }
-    }
-
-    /// Takes in the field errors of a validation result.
-    pub fn absorb(&mut self, result: Result<(), ServiceError>) {
-        if let Err(ServiceError::Validation(errors)) = result {
-            for (field, messages) in errors {
-                for m in messages {
-                    self.add(&field, m);
-                }
-            }
-        }
-    }
-
-    /// Refuses now with everything recorded so far (when later checks need what the
-    /// earlier ones established), leaving the collector empty.
-    pub fn stop_if_any(&mut self) -> Result<(), ServiceError> {
-        std::mem::take(self).finish()
-    }
-
-    /// `Ok` when nothing was recorded, otherwise a 422 with everything.
-    pub fn finish(self) -> Result<(), ServiceError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ServiceError::Validation(self.0))
-        }
+impl From<Invalid> for ServiceError {
+    fn from(Invalid(errors): Invalid) -> Self {
+        ServiceError::Validation(errors)
     }
 }
 

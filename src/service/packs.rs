@@ -6,24 +6,28 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::book::{Book, Refs};
-use super::{Ctx, Problems, ServiceError, calendars, ids};
+use super::{Ctx, ServiceError, calendars, coverage, ids, quotes};
 use crate::domain::access::Action;
 use crate::domain::allocation::plan_settlement;
 use crate::domain::deadline::lot_expiry;
+use crate::domain::ids::{CustomerId, LotId, QuoteId};
 use crate::domain::ledger::EntryKind;
+use crate::domain::pack::{SaleRefused, check_received_on, check_sale};
+use crate::domain::quote::QuoteStatus;
 use crate::domain::units::Units;
 use crate::dto::ledger::{Pack, PackInput, Price};
-use crate::dto::{Page, PageQuery, validate};
+use crate::dto::{Page, PageQuery};
 use crate::storage::customers::{self, CustomerRow};
-use crate::storage::db::{Tx, from_micros, parse_date, to_micros};
+use crate::storage::db::Tx;
+use crate::storage::deficits;
 use crate::storage::lots::{self, LotRow};
-use crate::storage::{ledger, quotes};
+use crate::validation::{Problems, validate};
 
 /// `POST /v1/customers/{id}/packs`.
 pub async fn sell(
     tx: &mut Tx,
     ctx: &Ctx,
-    customer_id: &str,
+    customer_id: &CustomerId,
     input: PackInput,
 ) -> Result<Pack, ServiceError> {
     ctx.require(Action::ManageCommercial)?;
@@ -38,14 +42,10 @@ pub async fn sell(
 
     let mut problems = Problems::default();
     problems.absorb(validate(&input));
-    if received_on > today {
-        problems.add("received_on", "must not be in the future");
-    } else if expires_at <= ctx.now {
-        problems.add(
-            "received_on",
-            "a pack received then would already have expired",
-        );
-    }
+    problems.check(
+        "received_on",
+        check_received_on(received_on, today, expires_at, ctx.now),
+    );
     let price = input
         .price
         .as_ref()
@@ -54,11 +54,11 @@ pub async fn sell(
 
     check_securecall(&customer, received_on)?;
     let units = input.units.0;
-    if let Some(quote_id) = &input.quote_id {
-        let quote = quotes::get_for_update(tx, quote_id).await?;
-        match quote {
-            Some(q) if q.customer_id == customer_id && q.status == "open" => {}
-            Some(q) if q.customer_id == customer_id => {
+    let quote = input.quote_id.as_deref().map(QuoteId::from);
+    let ordered_quote = match &quote {
+        Some(quote_id) => Some(match quotes::get_for_update(tx, quote_id).await? {
+            Some(q) if &q.customer_id == customer_id && q.status == QuoteStatus::Open => q,
+            Some(q) if &q.customer_id == customer_id => {
                 return Err(ServiceError::conflict(
                     "quote_not_open",
                     format!("quote {quote_id} is {}", q.status),
@@ -70,30 +70,31 @@ pub async fn sell(
                     format!("quote {quote_id} is not an open quote of this customer"),
                 ));
             }
-        }
-    }
+        }),
+        None => None,
+    };
 
-    let lot_id = ids::lot().into_string();
-    let open: Vec<(i64, Units)> = ledger::open_deficits(tx, customer_id)
+    let lot_id = ids::lot();
+    let open: Vec<(i64, Units)> = deficits::open_deficits(tx, customer_id)
         .await?
         .into_iter()
-        .map(|(seq, owed)| (seq, Units::from_hundredths(owed)))
+        .map(|d| (d.entry_seq, d.outstanding))
         .collect();
     let settlement = plan_settlement(&open, units);
     let settled: Units = settlement.iter().map(|(_, u)| *u).sum();
     let row = LotRow {
         id: lot_id.clone(),
-        customer_id: customer_id.to_string(),
-        units: units.hundredths(),
-        remaining: (units - settled).hundredths(),
-        received_on: received_on.to_string(),
-        expires_at: to_micros(expires_at),
+        customer_id: customer_id.clone(),
+        units,
+        remaining: units - settled,
+        received_on,
+        expires_at,
         order_reference: input.order_reference.trim().to_string(),
-        quote_id: input.quote_id.clone(),
+        quote_id: quote.clone(),
         price_amount: price.as_ref().map(|p| p.amount.clone()),
         price_currency: price.as_ref().map(|p| p.currency.clone()),
         expired: false,
-        created_at: to_micros(ctx.now),
+        created_at: ctx.now,
         created_by: ctx.actor(),
     };
     lots::insert(tx, &row).await?;
@@ -104,12 +105,12 @@ pub async fn sell(
             ctx.now,
             Refs {
                 lot_id: Some(lot_id.clone()),
-                quote_id: input.quote_id.clone(),
+                quote_id: quote.clone(),
                 settles_seq: Some(*deficit_seq),
                 ..Refs::default()
             },
         );
-        ledger::reduce_deficit(tx, *deficit_seq, pay.hundredths()).await?;
+        deficits::reduce_deficit(tx, *deficit_seq, *pay).await?;
         book.adjust_deficit(-*pay);
     }
     if settled.is_positive() {
@@ -128,18 +129,18 @@ pub async fn sell(
             ctx.now,
             Refs {
                 lot_id: Some(lot_id.clone()),
-                quote_id: input.quote_id.clone(),
+                quote_id: quote.clone(),
                 ..Refs::default()
             },
         );
     }
-    if let Some(quote_id) = &input.quote_id {
-        quotes::close(tx, quote_id, "ordered", Some(&lot_id), to_micros(ctx.now)).await?;
+    if let Some(q) = &ordered_quote {
+        quotes::close(tx, q, QuoteStatus::Ordered, Some(&lot_id), ctx.now).await?;
         book.emit(
             "quote_ordered",
-            quote_id,
+            &q.id,
             ctx.now,
-            json!({"quote_id": quote_id, "lot_id": lot_id}),
+            json!({"quote_id": q.id, "lot_id": lot_id}),
         );
     }
     book.emit(
@@ -148,15 +149,16 @@ pub async fn sell(
         ctx.now,
         json!({"lot_id": lot_id, "units": units, "received_on": received_on, "expires_at": expires_at, "order_reference": row.order_reference}),
     );
+    coverage::rebalance(tx, &mut book).await?;
     book.close(tx).await?;
-    view(row, settled)
+    Ok(view(row, settled))
 }
 
 /// `GET /v1/customers/{id}/packs`.
 pub async fn list(
     tx: &mut Tx,
     ctx: &Ctx,
-    customer_id: &str,
+    customer_id: &CustomerId,
     page: PageQuery,
 ) -> Result<Page<Pack>, ServiceError> {
     ctx.require(Action::ReadAccount)?;
@@ -164,48 +166,33 @@ pub async fn list(
     super::customers::ensure_exists(tx, customer_id).await?;
     let limit = page.limit()?;
     let rows = lots::list(tx, customer_id, page.after.as_deref(), i64::from(limit) + 1).await?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let settled = ledger::settled_by_lots(tx, &ids).await?;
-    let settled_of = |id: &str| {
-        Units::from_hundredths(
-            settled
-                .iter()
-                .find(|(l, _)| l == id)
-                .map(|(_, s)| *s)
-                .unwrap_or(0),
-        )
+    let ids: Vec<LotId> = rows.iter().map(|r| r.id.clone()).collect();
+    let settled = deficits::settled_by_lots(tx, &ids).await?;
+    let settled_of = |id: &LotId| {
+        settled
+            .iter()
+            .find(|s| &s.lot_id == id)
+            .map(|s| s.units)
+            .unwrap_or(Units::ZERO)
     };
     super::paginate(
         rows,
         limit,
-        |r| r.id.clone(),
+        |r| r.id.to_string(),
         |r| {
             let s = settled_of(&r.id);
-            view(r, s)
+            Ok(view(r, s))
         },
     )
 }
 
 /// Refuses a sale outside the customer's SecureCall contract, unless agreed otherwise.
 fn check_securecall(customer: &CustomerRow, received_on: NaiveDate) -> Result<(), ServiceError> {
-    if customer.standalone_agreed {
-        return Ok(());
-    }
-    let window = match (&customer.securecall_starts_on, &customer.securecall_ends_on) {
-        (Some(s), Some(e)) => Some((parse_date(s)?, parse_date(e)?)),
-        _ => None,
-    };
-    match window {
-        Some((starts, ends)) if starts <= received_on && received_on <= ends => Ok(()),
-        Some(_) => Err(ServiceError::conflict(
-            "no_active_securecall",
-            format!("the customer's SecureCall contract is not active on {received_on}"),
-        )),
-        None => Err(ServiceError::conflict(
-            "no_active_securecall",
-            "the customer has no SecureCall contract and no standalone agreement",
-        )),
-    }
+    let window = customer
+        .securecall_starts_on
+        .zip(customer.securecall_ends_on);
+    check_sale(customer.standalone_agreed, window, received_on)
+        .map_err(|e| ServiceError::conflict(SaleRefused::CODE, e.to_string()))
 }
 
 fn parse_price(price: &Price) -> Result<Price, String> {
@@ -230,22 +217,22 @@ fn parse_price(price: &Price) -> Result<Price, String> {
 }
 
 /// The wire view of a stored lot.
-pub fn view(row: LotRow, settled: Units) -> Result<Pack, ServiceError> {
-    Ok(Pack {
+pub fn view(row: LotRow, settled: Units) -> Pack {
+    Pack {
         price: match (row.price_amount, row.price_currency) {
             (Some(amount), Some(currency)) => Some(Price { amount, currency }),
             _ => None,
         },
-        id: row.id,
-        customer_id: row.customer_id,
-        units: Units::from_hundredths(row.units),
-        remaining: Units::from_hundredths(row.remaining),
+        id: row.id.into_string(),
+        customer_id: row.customer_id.into_string(),
+        units: row.units,
+        remaining: row.remaining,
         settled_deficit: settled,
-        received_on: parse_date(&row.received_on)?,
-        expires_at: from_micros(row.expires_at)?,
+        received_on: row.received_on,
+        expires_at: row.expires_at,
         expired: row.expired,
         order_reference: row.order_reference,
-        quote_id: row.quote_id,
-        created_at: from_micros(row.created_at)?,
-    })
+        quote_id: row.quote_id.map(|q| q.into_string()),
+        created_at: row.created_at,
+    }
 }

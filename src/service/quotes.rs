@@ -7,15 +7,14 @@ use serde_json::json;
 use super::book::Book;
 use super::{Ctx, ServiceError, ids};
 use crate::domain::access::Action;
-use crate::domain::deadline::days_after;
+use crate::domain::ids::{CustomerId, LotId, QuoteId, SowId};
+use crate::domain::quote::{QuoteNotOpen, QuoteOrigin, QuoteStatus, order_due};
 use crate::domain::units::Units;
 use crate::dto::quotes::{Quote, QuoteInput};
-use crate::dto::{Page, PageQuery, validate};
-use crate::storage::db::{Tx, from_micros, to_micros};
+use crate::dto::{Page, PageQuery};
+use crate::storage::db::Tx;
 use crate::storage::quotes::{self as store, QuoteRow};
-
-/// Days a quote stays open for ordering.
-pub const ORDER_WINDOW_DAYS: u32 = 30;
+use crate::validation::validate;
 
 /// Raises a quote inside a customer's book; nothing when `units` is not positive.
 /// Returns the quote id.
@@ -24,9 +23,9 @@ pub async fn raise(
     book: &mut Book,
     units: Units,
     reason: &str,
-    origin: &'static str,
-    sow_id: Option<&str>,
-) -> Result<Option<String>, ServiceError> {
+    origin: QuoteOrigin,
+    sow_id: Option<&SowId>,
+) -> Result<Option<QuoteId>, ServiceError> {
     if !units.is_positive() {
         return Ok(None);
     }
@@ -44,30 +43,30 @@ pub async fn raise(
         "quote_raised",
         &row.id,
         book.now(),
-        json!({"quote_id": row.id, "units": units, "origin": origin, "sow_id": sow_id}),
+        json!({"quote_id": row.id, "units": units, "origin": origin.as_str(), "sow_id": sow_id}),
     );
     Ok(Some(row.id))
 }
 
 fn new_quote(
-    customer_id: &str,
+    customer_id: &CustomerId,
     units: Units,
     reason: &str,
-    origin: &str,
-    sow_id: Option<&str>,
+    origin: QuoteOrigin,
+    sow_id: Option<&SowId>,
     now: DateTime<Utc>,
     by: &str,
 ) -> QuoteRow {
     QuoteRow {
-        id: ids::quote().into_string(),
-        customer_id: customer_id.to_string(),
-        units: units.hundredths(),
+        id: ids::quote(),
+        customer_id: customer_id.clone(),
+        units,
         reason: reason.to_string(),
-        origin: origin.to_string(),
-        status: "open".into(),
-        issued_at: to_micros(now),
-        order_due: to_micros(days_after(now, ORDER_WINDOW_DAYS)),
-        sow_id: sow_id.map(str::to_string),
+        origin,
+        status: QuoteStatus::Open,
+        issued_at: now,
+        order_due: order_due(now),
+        sow_id: sow_id.cloned(),
         lot_id: None,
         closed_at: None,
         created_by: by.to_string(),
@@ -78,7 +77,7 @@ fn new_quote(
 pub async fn create(
     tx: &mut Tx,
     ctx: &Ctx,
-    customer_id: &str,
+    customer_id: &CustomerId,
     input: QuoteInput,
 ) -> Result<Quote, ServiceError> {
     ctx.require(Action::ManageCommercial)?;
@@ -88,7 +87,7 @@ pub async fn create(
         customer_id,
         input.units.0,
         input.reason.trim(),
-        "manual",
+        QuoteOrigin::Manual,
         None,
         ctx.now,
         &ctx.actor(),
@@ -98,17 +97,17 @@ pub async fn create(
         "quote_raised",
         &row.id,
         ctx.now,
-        json!({"quote_id": row.id, "units": input.units.0, "origin": "manual"}),
+        json!({"quote_id": row.id, "units": input.units.0, "origin": QuoteOrigin::Manual.as_str()}),
     );
     book.close(tx).await?;
-    view(row)
+    Ok(view(row))
 }
 
 /// `GET /v1/customers/{id}/quotes`.
 pub async fn list(
     tx: &mut Tx,
     ctx: &Ctx,
-    customer_id: &str,
+    customer_id: &CustomerId,
     page: PageQuery,
 ) -> Result<Page<Quote>, ServiceError> {
     ctx.require(Action::ReadAccount)?;
@@ -116,72 +115,94 @@ pub async fn list(
     super::customers::ensure_exists(tx, customer_id).await?;
     let limit = page.limit()?;
     let rows = store::list(tx, customer_id, page.after.as_deref(), i64::from(limit) + 1).await?;
-    super::paginate(rows, limit, |r| r.id.clone(), view)
+    super::paginate(rows, limit, |r| r.id.to_string(), |r| Ok(view(r)))
 }
 
 /// `GET /v1/quotes/{id}`.
-pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Quote, ServiceError> {
+pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &QuoteId) -> Result<Quote, ServiceError> {
     ctx.require(Action::ReadAccount)?;
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("quote"))?;
     ctx.require_customer(&row.customer_id, "quote")?;
-    view(row)
+    Ok(view(row))
+}
+
+/// A quote read under its customer's account lock, for a change.
+pub async fn get_for_update(tx: &mut Tx, id: &QuoteId) -> Result<Option<QuoteRow>, ServiceError> {
+    Ok(store::get_for_update(tx, id).await?)
+}
+
+/// Moves an open quote to `to` (ordered by `lot_id`, lapsed or cancelled), effective
+/// at `at`; refused when it is no longer open.
+pub async fn close(
+    tx: &mut Tx,
+    row: &QuoteRow,
+    to: QuoteStatus,
+    lot_id: Option<&LotId>,
+    at: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let refused = |e: QuoteNotOpen| {
+        ServiceError::conflict(QuoteNotOpen::CODE, format!("quote {} {e}", row.id))
+    };
+    row.status.close(to).map_err(refused)?;
+    if !store::close(tx, &row.id, to, lot_id, at).await? {
+        return Err(refused(QuoteNotOpen(row.status, "changed")));
+    }
+    Ok(())
 }
 
 /// `POST /v1/quotes/{id}/cancel`.
-pub async fn cancel(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Quote, ServiceError> {
+pub async fn cancel(tx: &mut Tx, ctx: &Ctx, id: &QuoteId) -> Result<Quote, ServiceError> {
     ctx.require(Action::ManageCommercial)?;
+    let found = store::get(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("quote"))?;
+    let mut book = Book::open(tx, ctx, &found.customer_id).await?;
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("quote"))?;
-    let mut book = Book::open(tx, ctx, &row.customer_id).await?;
-    if !store::close(tx, id, "cancelled", None, to_micros(ctx.now)).await? {
-        return Err(ServiceError::conflict(
-            "quote_not_open",
-            format!(
-                "quote {id} is {} and can no longer be cancelled",
-                row.status
-            ),
-        ));
-    }
+    close(tx, &row, QuoteStatus::Cancelled, None, ctx.now).await?;
     book.emit("quote_cancelled", id, ctx.now, json!({"quote_id": id}));
     book.close(tx).await?;
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("quote"))?;
-    view(row)
+    Ok(view(row))
 }
 
-/// Lapses one overdue quote, effective at its due instant (idempotent).
-pub async fn lapse(
-    tx: &mut Tx,
-    ctx: &Ctx,
-    id: &str,
-    customer_id: &str,
-    due: DateTime<Utc>,
-) -> Result<(), ServiceError> {
-    let mut book = Book::open(tx, ctx, customer_id).await?;
-    if store::close(tx, id, "lapsed", None, to_micros(due)).await? {
-        book.emit("quote_lapsed", id, due, json!({"quote_id": id}));
+/// Lapses one overdue quote, effective at its due instant (idempotent: a quote
+/// ordered or cancelled in the meantime is left alone).
+pub async fn lapse(tx: &mut Tx, ctx: &Ctx, id: &QuoteId) -> Result<(), ServiceError> {
+    let Some(found) = store::get(tx, id).await? else {
+        return Ok(());
+    };
+    let mut book = Book::open(tx, ctx, &found.customer_id).await?;
+    let Some(row) = store::get(tx, id).await? else {
+        return Ok(());
+    };
+    if !row.status.lapses_at(row.order_due, ctx.now) {
+        return Ok(());
     }
+    close(tx, &row, QuoteStatus::Lapsed, None, row.order_due).await?;
+    book.emit("quote_lapsed", id, row.order_due, json!({"quote_id": id}));
     book.close(tx).await?;
     Ok(())
 }
 
 /// The wire view of a stored quote.
-pub fn view(row: QuoteRow) -> Result<Quote, ServiceError> {
-    Ok(Quote {
-        id: row.id,
-        customer_id: row.customer_id,
-        units: Units::from_hundredths(row.units),
+pub fn view(row: QuoteRow) -> Quote {
+    Quote {
+        id: row.id.into_string(),
+        customer_id: row.customer_id.into_string(),
+        units: row.units,
         reason: row.reason,
-        origin: row.origin,
-        status: row.status,
-        issued_at: from_micros(row.issued_at)?,
-        order_due: from_micros(row.order_due)?,
-        sow_id: row.sow_id,
-        lot_id: row.lot_id,
-        closed_at: row.closed_at.map(from_micros).transpose()?,
-    })
+        origin: row.origin.as_str().to_string(),
+        status: row.status.as_str().to_string(),
+        issued_at: row.issued_at,
+        order_due: row.order_due,
+        sow_id: row.sow_id.map(|s| s.into_string()),
+        lot_id: row.lot_id.map(|l| l.into_string()),
+        closed_at: row.closed_at,
+    }
 }

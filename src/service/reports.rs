@@ -2,9 +2,9 @@
 
 use super::{Ctx, ServiceError};
 use crate::domain::access::Action;
-use crate::domain::sla::{Tally, tally};
+use crate::domain::sla::{SlaState, Tally, tally};
 use crate::dto::work::{SlaFigures, SlaQuery, SlaReport};
-use crate::storage::db::{Tx, from_micros, to_micros};
+use crate::storage::db::Tx;
 use crate::storage::{requests, sessions};
 
 fn figures(t: Tally) -> SlaFigures {
@@ -26,33 +26,29 @@ pub async fn sla(tx: &mut Tx, ctx: &Ctx, q: SlaQuery) -> Result<SlaReport, Servi
     if to_at <= from_at {
         return Err(ServiceError::invalid("to", "must be after from"));
     }
-    let (from, to) = (to_micros(from_at), to_micros(to_at));
+    let (from, to) = (from_at, to_at);
     let reqs = requests::sla_window(tx, from, to).await?;
-    let mut initial = Vec::with_capacity(reqs.len());
-    let mut sow = Vec::with_capacity(reqs.len());
-    for (due, responded, sow_due, delivered, sow_sla) in reqs {
-        initial.push((from_micros(due)?, responded.map(from_micros).transpose()?));
-        if sow_sla != "not_applicable" {
-            sow.push((
-                from_micros(sow_due)?,
-                delivered.map(from_micros).transpose()?,
-            ));
-        }
-    }
-    let mut scheduling = Vec::new();
-    for (due, at) in sessions::scheduling_window(tx, from, to).await? {
-        scheduling.push((from_micros(due)?, Some(from_micros(at)?)));
-    }
-    let mut review = Vec::new();
-    for (due, decided) in sessions::review_window(tx, from, to).await? {
-        review.push((from_micros(due)?, decided.map(from_micros).transpose()?));
-    }
+    let initial = reqs
+        .iter()
+        .map(|r| (r.initial_response_due, r.responded_at));
+    let sow = reqs
+        .iter()
+        .filter(|r| r.sow_sla != SlaState::NotApplicable)
+        .map(|r| (r.sow_due, r.sow_delivered_at));
+    let scheduling = sessions::scheduling_window(tx, from, to)
+        .await?
+        .into_iter()
+        .map(|s| (s.scheduling_due, Some(s.scheduled_at)));
+    let review = sessions::review_window(tx, from, to)
+        .await?
+        .into_iter()
+        .map(|r| (r.review_due, r.decided_at));
     Ok(SlaReport {
         from: from_at,
         to: to_at,
         as_of: ctx.now,
-        initial_response: figures(tally(initial, ctx.now)),
-        sow_delivery: figures(tally(sow, ctx.now)),
+        initial_response: figures(tally(initial.collect::<Vec<_>>(), ctx.now)),
+        sow_delivery: figures(tally(sow.collect::<Vec<_>>(), ctx.now)),
         scheduling: figures(tally(scheduling, ctx.now)),
         complaint_review: figures(tally(review, ctx.now)),
     })

@@ -1,23 +1,22 @@
 //! Sessions (SPEC §5): scheduling against the SoW's reservation, rescheduling,
-//! cancellations (free or late), no-shows, delivery with its completion statement,
-//! acceptance (explicit or automatic), evaluation, complaints and decisions.
+//! cancellations (free or late), no-shows. Delivery and what follows it live in
+//! [`delivery`].
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::book::Book;
 use super::ledger::{Charge, ChargeOutcome, Shortfall};
-use super::{Ctx, Problems, ServiceError, calendars, ids, ledger, sows};
+use super::{Ctx, ServiceError, calendars, coverage, ids, ledger, sows};
 use crate::domain::access::Action;
 use crate::domain::calendar::BusinessCalendar;
-use crate::domain::deadline::{
-    business_days_after, is_late_cancellation, late_cancellation_threshold,
-};
+use crate::domain::deadline::{is_late_cancellation, late_cancellation_threshold};
+use crate::domain::ids::{SessionId, SowId};
 use crate::domain::ledger::EntryKind;
 use crate::domain::pricing::price_session;
 use crate::domain::session::{
     CancelOutcome, CancelReason, SessionStatus, SessionTransitionError,
-    check_capacity as domain_capacity,
+    check_capacity as domain_capacity, check_interval, scheduling_due,
 };
 use crate::domain::sla::outcome;
 use crate::domain::sow::SowAction;
@@ -26,47 +25,17 @@ use crate::dto::work::{
     CancelInput, Complaint, Evaluation, RescheduleInput, ScheduleInput, Session,
 };
 use crate::storage::accounts::Owner;
-use crate::storage::db::{Tx, from_micros, to_micros};
+use crate::storage::db::Tx;
 use crate::storage::sessions::{self as store, SessionRow};
 use crate::storage::sows::{self as sow_store, SowRow};
+use crate::validation::Problems;
 
 mod delivery;
 
 pub use delivery::{accept, auto_accept, complain, decide, deliver, evaluate, statement};
 
-/// Business days to schedule a requested session.
-pub const SCHEDULING_DAYS: u32 = 3;
-/// Business days before a delivered session is accepted automatically.
-pub const ACCEPTANCE_DAYS: u32 = 2;
-/// Business days to review a complaint.
-pub const REVIEW_DAYS: u32 = 5;
-/// Longest session accepted (a month of continuous work).
-pub const MAX_SESSION: Duration = Duration::days(31);
-
 fn refused(e: SessionTransitionError) -> ServiceError {
     ServiceError::conflict(e.code, e.to_string())
-}
-
-fn status_of(row: &SessionRow) -> Result<SessionStatus, ServiceError> {
-    SessionStatus::parse(&row.status).ok_or_else(|| {
-        ServiceError::Store(crate::storage::db::StoreError::Corrupt(format!(
-            "session status {}",
-            row.status
-        )))
-    })
-}
-
-fn check_interval(
-    problems: &mut Problems,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    end_field: &str,
-) {
-    if end <= start {
-        problems.add(end_field, "must be after the start");
-    } else if end - start > MAX_SESSION {
-        problems.add(end_field, "a session lasts at most 31 days");
-    }
 }
 
 /// Units a session costs on its planned times.
@@ -88,17 +57,17 @@ async fn check_capacity(
     tx: &mut Tx,
     sow: &SowRow,
     estimate: Units,
-    except: Option<&str>,
+    except: Option<&SessionId>,
 ) -> Result<(), ServiceError> {
     let others: Vec<(SessionStatus, Units)> = store::of_sow(tx, &sow.id)
         .await?
         .iter()
-        .filter(|s| Some(s.id.as_str()) != except)
-        .map(|s| Ok((status_of(s)?, Units::from_hundredths(s.estimated_units))))
-        .collect::<Result<_, ServiceError>>()?;
+        .filter(|s| Some(&s.id) != except)
+        .map(|s| (s.status, s.estimated_units))
+        .collect();
     domain_capacity(
         sow.planned_sessions,
-        Units::from_hundredths(sow.reserved),
+        sow.reserved,
         &others,
         estimate,
         except.is_none(),
@@ -110,7 +79,7 @@ async fn check_capacity(
 pub async fn schedule(
     tx: &mut Tx,
     ctx: &Ctx,
-    sow_id: &str,
+    sow_id: &SowId,
     input: ScheduleInput,
 ) -> Result<Session, ServiceError> {
     ctx.require(Action::RunWork)?;
@@ -121,30 +90,29 @@ pub async fn schedule(
     let starts_at = crate::clock::truncate_to_micros(input.starts_at);
     let ends_at = crate::clock::truncate_to_micros(input.ends_at);
     let mut problems = Problems::default();
-    check_interval(&mut problems, starts_at, ends_at, "ends_at");
+    problems.check("ends_at", check_interval(starts_at, ends_at));
     if requested_at > ctx.now {
         problems.add("requested_at", "must not be in the future");
     }
     problems.finish()?;
     let (mut book, sow) = sows::lock(tx, ctx, sow_id).await?;
-    sows::transition(&sow.status, SowAction::Schedule)?;
+    sows::transition(sow.status, SowAction::Schedule)?;
     let cal = calendars::for_customer(tx, &sow.customer_id).await?;
     let estimated = estimate(&cal, &sow, starts_at, ends_at)?;
     check_capacity(tx, &sow, estimated, None).await?;
-    let due = business_days_after(&cal, requested_at, SCHEDULING_DAYS);
-    let now = to_micros(ctx.now);
+    let due = scheduling_due(&cal, requested_at);
     let row = SessionRow {
-        id: ids::session().into_string(),
+        id: ids::session(),
         sow_id: sow.id.clone(),
         customer_id: sow.customer_id.clone(),
-        status: SessionStatus::Scheduled.as_str().into(),
-        starts_at: to_micros(starts_at),
-        ends_at: to_micros(ends_at),
-        requested_at: to_micros(requested_at),
-        scheduled_at: now,
-        scheduling_due: to_micros(due),
-        scheduling_sla: outcome(due, ctx.now).as_str().into(),
-        estimated_units: estimated.hundredths(),
+        status: SessionStatus::Scheduled,
+        starts_at,
+        ends_at,
+        requested_at,
+        scheduled_at: ctx.now,
+        scheduling_due: due,
+        scheduling_sla: outcome(due, ctx.now),
+        estimated_units: estimated,
         cancel_reason: None,
         cancelled_at: None,
         actual_start: None,
@@ -169,7 +137,7 @@ pub async fn schedule(
         decided_at: None,
         decided_by: None,
         created_by: ctx.actor(),
-        updated_at: now,
+        updated_at: ctx.now,
     };
     store::insert(tx, &row).await?;
     book.emit(
@@ -179,25 +147,25 @@ pub async fn schedule(
         json!({"session_id": row.id, "sow_id": sow.id, "starts_at": starts_at, "ends_at": ends_at, "estimated_units": estimated}),
     );
     book.close(tx).await?;
-    view(row, &cal)
+    Ok(view(row, &cal))
 }
 
 /// `GET /v1/sessions/{id}`.
-pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Session, ServiceError> {
+pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Session, ServiceError> {
     ctx.require(Action::ReadWork)?;
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("session"))?;
     ctx.require_customer(&row.customer_id, "session")?;
     let cal = calendars::for_customer(tx, &row.customer_id).await?;
-    view(row, &cal)
+    Ok(view(row, &cal))
 }
 
 /// `GET /v1/sows/{id}/sessions`.
 pub async fn of_sow(
     tx: &mut Tx,
     ctx: &Ctx,
-    sow_id: &str,
+    sow_id: &SowId,
 ) -> Result<crate::dto::Page<Session>, ServiceError> {
     ctx.require(Action::ReadWork)?;
     let sow = sow_store::get(tx, sow_id)
@@ -209,7 +177,7 @@ pub async fn of_sow(
         .await?
         .into_iter()
         .map(|r| view(r, &cal))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     // A SoW has at most 1,000 planned sessions: one page holds them all.
     Ok(crate::dto::Page {
         data,
@@ -227,8 +195,8 @@ struct Locked {
     cal: BusinessCalendar,
 }
 
-async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Locked, ServiceError> {
-    let book = Book::open_for(tx, ctx, Owner::Session, id, "session").await?;
+async fn lock(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Locked, ServiceError> {
+    let book = Book::open_for(tx, ctx, Owner::Session, id.as_str(), "session").await?;
     let session = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("session"))?;
@@ -245,40 +213,42 @@ async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Locked, ServiceError> 
     })
 }
 
-async fn finish(tx: &mut Tx, l: Locked) -> Result<Session, ServiceError> {
+async fn finish(tx: &mut Tx, mut l: Locked) -> Result<Session, ServiceError> {
     store::update(tx, &l.session).await?;
     if l.sow != l.sow_as_read {
         sow_store::update(tx, &l.sow).await?;
     }
+    coverage::rebalance(tx, &mut l.book).await?;
     l.book.close(tx).await?;
-    view(l.session, &l.cal)
+    Ok(view(l.session, &l.cal))
 }
 
 /// `POST /v1/sessions/{id}/reschedule`.
 pub async fn reschedule(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SessionId,
     input: RescheduleInput,
 ) -> Result<Session, ServiceError> {
     ctx.require(Action::RunWork)?;
     let starts_at = crate::clock::truncate_to_micros(input.starts_at);
     let ends_at = crate::clock::truncate_to_micros(input.ends_at);
     let mut problems = Problems::default();
-    check_interval(&mut problems, starts_at, ends_at, "ends_at");
+    problems.check("ends_at", check_interval(starts_at, ends_at));
     problems.finish()?;
     let mut l = lock(tx, ctx, id).await?;
-    let next = status_of(&l.session)?.reschedule().map_err(refused)?;
-    sows::transition(&l.sow.status, SowAction::Schedule)?;
+    let next = l.session.status.reschedule().map_err(refused)?;
+    sows::transition(l.sow.status, SowAction::Schedule)?;
     let estimated = estimate(&l.cal, &l.sow, starts_at, ends_at)?;
     check_capacity(tx, &l.sow, estimated, Some(id)).await?;
-    l.session.status = next.as_str().into();
-    l.session.starts_at = to_micros(starts_at);
-    l.session.ends_at = to_micros(ends_at);
-    l.session.estimated_units = estimated.hundredths();
-    l.session.cancel_reason = None;
-    l.session.cancelled_at = None;
-    l.session.updated_at = to_micros(ctx.now);
+    let s = &mut l.session;
+    s.status = next;
+    s.starts_at = starts_at;
+    s.ends_at = ends_at;
+    s.estimated_units = estimated;
+    s.cancel_reason = None;
+    s.cancelled_at = None;
+    s.updated_at = ctx.now;
     l.book.emit(
         "session_rescheduled",
         id,
@@ -288,14 +258,13 @@ pub async fn reschedule(
     finish(tx, l).await
 }
 
+/// Charges a late cancellation or a no-show on the scheduled times.
 async fn charge_scheduled(
     tx: &mut Tx,
     l: &mut Locked,
     effective_at: DateTime<Utc>,
 ) -> Result<ChargeOutcome, ServiceError> {
-    let starts = from_micros(l.session.starts_at)?;
-    let ends = from_micros(l.session.ends_at)?;
-    let units = estimate(&l.cal, &l.sow, starts, ends)?;
+    let units = estimate(&l.cal, &l.sow, l.session.starts_at, l.session.ends_at)?;
     let out = ledger::charge(
         tx,
         &mut l.book,
@@ -309,7 +278,7 @@ async fn charge_scheduled(
         },
     )
     .await?;
-    l.session.units_debited = Some(units.hundredths());
+    l.session.units_debited = Some(units);
     Ok(out)
 }
 
@@ -319,12 +288,12 @@ async fn charge_scheduled(
 pub async fn cancel(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SessionId,
     input: CancelInput,
 ) -> Result<Session, ServiceError> {
     ctx.require(Action::CancelSession)?;
     let reason = CancelReason::parse(&input.reason).ok_or_else(|| {
-        ServiceError::invalid("reason", "must be customer_request, force_majeure or soc")
+        ServiceError::invalid("reason", format!("must be {}", CancelReason::choices()))
     })?;
     if reason == CancelReason::Soc && ctx.principal.is_customer_only() {
         return Err(ServiceError::invalid(
@@ -333,15 +302,12 @@ pub async fn cancel(
         ));
     }
     let mut l = lock(tx, ctx, id).await?;
-    let starts = from_micros(l.session.starts_at)?;
-    let late = is_late_cancellation(&l.cal, starts, ctx.now);
-    let (next, charge) = status_of(&l.session)?
-        .cancel(reason, late)
-        .map_err(refused)?;
-    l.session.status = next.as_str().into();
-    l.session.cancel_reason = Some(reason.as_str().into());
-    l.session.cancelled_at = Some(to_micros(ctx.now));
-    l.session.updated_at = to_micros(ctx.now);
+    let late = is_late_cancellation(&l.cal, l.session.starts_at, ctx.now);
+    let (next, charge) = l.session.status.cancel(reason, late).map_err(refused)?;
+    l.session.status = next;
+    l.session.cancel_reason = Some(reason);
+    l.session.cancelled_at = Some(ctx.now);
+    l.session.updated_at = ctx.now;
     let mut data =
         json!({"session_id": id, "reason": reason.as_str(), "late": charge == CancelOutcome::Late});
     if charge == CancelOutcome::Late {
@@ -355,15 +321,12 @@ pub async fn cancel(
 
 /// `POST /v1/sessions/{id}/no-show`: the customer was absent; charged on the scheduled
 /// times, effective at the scheduled start.
-pub async fn no_show(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Session, ServiceError> {
+pub async fn no_show(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Session, ServiceError> {
     ctx.require(Action::RunWork)?;
     let mut l = lock(tx, ctx, id).await?;
-    let starts = from_micros(l.session.starts_at)?;
-    let next = status_of(&l.session)?
-        .no_show(starts, ctx.now)
-        .map_err(refused)?;
-    l.session.status = next.as_str().into();
-    l.session.updated_at = to_micros(ctx.now);
+    let starts = l.session.starts_at;
+    l.session.status = l.session.status.no_show(starts, ctx.now).map_err(refused)?;
+    l.session.updated_at = ctx.now;
     let out = charge_scheduled(tx, &mut l, starts).await?;
     l.book.emit(
         "session_no_show",
@@ -375,56 +338,58 @@ pub async fn no_show(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Session, Servic
 }
 
 /// The wire view of a stored session.
-pub fn view(row: SessionRow, cal: &BusinessCalendar) -> Result<Session, ServiceError> {
-    let opt = |v: Option<i64>| v.map(from_micros).transpose();
-    let starts_at = from_micros(row.starts_at)?;
+pub fn view(row: SessionRow, cal: &BusinessCalendar) -> Session {
     let evaluation = match (row.rating, row.evaluated_at) {
         (Some(rating), Some(at)) => Some(Evaluation {
             rating,
             comment: row.evaluation_comment.clone(),
-            submitted_at: from_micros(at)?,
+            submitted_at: at,
         }),
         _ => None,
     };
     let complaint = match (&row.complaint_reason, row.complaint_at, row.review_due) {
         (Some(reason), Some(at), Some(due)) => Some(Complaint {
             reason: reason.clone(),
-            received_at: from_micros(at)?,
-            review_due: from_micros(due)?,
-            review_sla: row.review_sla.clone().unwrap_or_else(|| "pending".into()),
-            reversed_units: row.decision_units.map(Units::from_hundredths),
+            received_at: at,
+            review_due: due,
+            review_sla: row
+                .review_sla
+                .unwrap_or(crate::domain::sla::SlaState::Pending)
+                .as_str()
+                .to_string(),
+            reversed_units: row.decision_units,
             decision_reason: row.decision_reason.clone(),
-            decided_at: opt(row.decided_at)?,
+            decided_at: row.decided_at,
             decided_by: row.decided_by.clone(),
         }),
         _ => None,
     };
-    Ok(Session {
-        late_cancellation_threshold: late_cancellation_threshold(cal, starts_at),
-        id: row.id,
-        sow_id: row.sow_id,
-        customer_id: row.customer_id,
-        status: row.status,
-        starts_at,
-        ends_at: from_micros(row.ends_at)?,
-        requested_at: from_micros(row.requested_at)?,
-        scheduling_due: from_micros(row.scheduling_due)?,
-        scheduling_sla: row.scheduling_sla,
-        estimated_units: Units::from_hundredths(row.estimated_units),
-        units_debited: row.units_debited.map(Units::from_hundredths),
-        actual_start: opt(row.actual_start)?,
-        actual_end: opt(row.actual_end)?,
+    Session {
+        late_cancellation_threshold: late_cancellation_threshold(cal, row.starts_at),
+        id: row.id.into_string(),
+        sow_id: row.sow_id.into_string(),
+        customer_id: row.customer_id.into_string(),
+        status: row.status.as_str().to_string(),
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        requested_at: row.requested_at,
+        scheduling_due: row.scheduling_due,
+        scheduling_sla: row.scheduling_sla.as_str().to_string(),
+        estimated_units: row.estimated_units,
+        units_debited: row.units_debited,
+        actual_start: row.actual_start,
+        actual_end: row.actual_end,
         notes: row.notes,
         duration_minutes: row.duration_minutes,
         billable_hours: row.billable_hours,
-        delivered_at: opt(row.delivered_at)?,
-        acceptance_due: opt(row.acceptance_due)?,
-        accepted_at: opt(row.accepted_at)?,
-        acceptance: row.acceptance,
-        cancel_reason: row.cancel_reason,
-        cancelled_at: opt(row.cancelled_at)?,
+        delivered_at: row.delivered_at,
+        acceptance_due: row.acceptance_due,
+        accepted_at: row.accepted_at,
+        acceptance: row.acceptance.map(|a| a.as_str().to_string()),
+        cancel_reason: row.cancel_reason.map(|r| r.as_str().to_string()),
+        cancelled_at: row.cancelled_at,
         evaluation,
         complaint,
-        updated_at: from_micros(row.updated_at)?,
-    })
+        updated_at: row.updated_at,
+    }
 }

@@ -5,74 +5,53 @@
 use serde_json::json;
 
 use super::book::Book;
-use super::{Ctx, Problems, ServiceError, ids, requests};
+use super::{Ctx, ServiceError, ids};
 use crate::domain::access::Action;
+use crate::domain::ids::{CustomerId, RequestId, SowId};
 use crate::domain::pricing::{PricingTerms, RateCard as DomainRateCard};
 use crate::domain::sow::{
     IfMatchRevision, SowAction, SowStatus, etag, parse_language, revision_in_if_match,
 };
 use crate::domain::units::Units;
 use crate::dto::work::{RateCard, RateCardInput, Sow, SowInput, SowPatch, WorkQuery};
-use crate::dto::{Page, PageQuery, validate};
+use crate::dto::{Page, PageQuery};
 use crate::storage::accounts::Owner;
-use crate::storage::db::{Tx, from_micros, to_micros};
+use crate::storage::db::{StoreError, Tx};
 use crate::storage::sows::{self as store, SowRow};
+use crate::validation::{Problems, validate};
 
 mod lifecycle;
 
 pub use lifecycle::{approve, close, reject, submit, supersede};
 
 /// Turns a refused lifecycle transition into a 409 with its code.
-pub fn transition(status: &str, action: SowAction) -> Result<SowStatus, ServiceError> {
-    let current = parse_status(status)?;
-    current
+pub fn transition(status: SowStatus, action: SowAction) -> Result<SowStatus, ServiceError> {
+    status
         .apply(action)
         .map_err(|e| ServiceError::conflict(e.code, e.to_string()))
 }
 
-/// Parses a stored status.
-pub fn parse_status(status: &str) -> Result<SowStatus, ServiceError> {
-    SowStatus::parse(status).ok_or_else(|| {
-        ServiceError::Store(crate::storage::db::StoreError::Corrupt(format!(
-            "SoW status {status}"
-        )))
-    })
-}
-
 /// The pricing terms a SoW's sessions are charged with.
 pub fn terms(row: &SowRow) -> Result<PricingTerms, ServiceError> {
-    let card = DomainRateCard::new(
-        Units::from_hundredths(row.rate_out_of_hours),
-        Units::from_hundredths(row.rate_weekend),
-        Units::from_hundredths(row.rate_holiday),
-    )
-    .map_err(|e| ServiceError::Store(crate::storage::db::StoreError::Corrupt(e.to_string())))?;
+    let card = DomainRateCard::new(row.rate_out_of_hours, row.rate_weekend, row.rate_holiday)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(PricingTerms {
         rate_card: card,
-        units_per_session: row.units_per_session.map(Units::from_hundredths),
+        units_per_session: row.units_per_session,
         minimum_billable_hours: u32::try_from(row.minimum_billable_hours).unwrap_or(1),
     })
 }
 
 fn apply_rate_card(problems: &mut Problems, row: &mut SowRow, input: Option<&RateCardInput>) {
     let Some(card) = input else { return };
-    let ooh = card
-        .out_of_hours
-        .map(|u| u.0)
-        .unwrap_or(Units::from_hundredths(row.rate_out_of_hours));
-    let weekend = card
-        .weekend
-        .map(|u| u.0)
-        .unwrap_or(Units::from_hundredths(row.rate_weekend));
-    let holiday = card
-        .holiday
-        .map(|u| u.0)
-        .unwrap_or(Units::from_hundredths(row.rate_holiday));
+    let ooh = card.out_of_hours.map_or(row.rate_out_of_hours, |u| u.0);
+    let weekend = card.weekend.map_or(row.rate_weekend, |u| u.0);
+    let holiday = card.holiday.map_or(row.rate_holiday, |u| u.0);
     match DomainRateCard::new(ooh, weekend, holiday) {
         Ok(_) => {
-            row.rate_out_of_hours = ooh.hundredths();
-            row.rate_weekend = weekend.hundredths();
-            row.rate_holiday = holiday.hundredths();
+            row.rate_out_of_hours = ooh;
+            row.rate_weekend = weekend;
+            row.rate_holiday = holiday;
         }
         Err(e) => problems.add("rate_card", e.to_string()),
     }
@@ -88,21 +67,23 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         parse_language(input.language.as_deref().unwrap_or("en")),
     );
     let defaults = DomainRateCard::default();
+    let customer_id = CustomerId::from(input.customer_id.as_str());
+    let request_id = input.request_id.as_deref().map(RequestId::from);
     let mut row = SowRow {
-        id: ids::sow().into_string(),
-        customer_id: input.customer_id.clone(),
-        request_id: input.request_id.clone(),
-        status: SowStatus::Draft.as_str().into(),
+        id: ids::sow(),
+        customer_id: customer_id.clone(),
+        request_id: request_id.clone(),
+        status: SowStatus::Draft,
         revision: 1,
         title: input.title.trim().to_string(),
         activities: input.activities.clone(),
         planned_sessions: input.planned_sessions,
-        planned_units: input.planned_units.0.hundredths(),
-        units_per_session: input.units_per_session.map(|u| u.0.hundredths()),
+        planned_units: input.planned_units.0,
+        units_per_session: input.units_per_session.map(|u| u.0),
         minimum_billable_hours: input.minimum_billable_hours.unwrap_or(1),
-        rate_out_of_hours: defaults.out_of_hours().hundredths(),
-        rate_weekend: defaults.weekend().hundredths(),
-        rate_holiday: defaults.holiday().hundredths(),
+        rate_out_of_hours: defaults.out_of_hours(),
+        rate_weekend: defaults.weekend(),
+        rate_holiday: defaults.holiday(),
         acceptance_criteria: input.acceptance_criteria.clone(),
         language: language.unwrap_or("en").to_string(),
         service_hours_note: input.service_hours_note.clone(),
@@ -114,27 +95,27 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         approved_revision: None,
         approved_at: None,
         approval_order: None,
-        reserved: 0,
-        consumed: 0,
+        reserved: Units::ZERO,
+        consumed: Units::ZERO,
         submitted_at: None,
         closed_at: None,
         created_by: ctx.actor(),
-        created_at: to_micros(ctx.now),
-        updated_at: to_micros(ctx.now),
+        created_at: ctx.now,
+        updated_at: ctx.now,
     };
     apply_rate_card(&mut problems, &mut row, input.rate_card.as_ref());
-    let customer = crate::storage::customers::get(tx, &input.customer_id).await?;
+    let customer = crate::storage::customers::get(tx, &customer_id).await?;
     if customer.is_none() {
         problems.add("customer_id", "no such customer");
         problems.stop_if_any()?;
     }
     // The request is checked under the customer's lock, so a concurrent decline cannot
     // slip between the check and the draft.
-    let mut book = Book::open(tx, ctx, &input.customer_id).await?;
-    if let Some(request_id) = &input.request_id {
+    let mut book = Book::open(tx, ctx, &customer_id).await?;
+    if let Some(request_id) = &request_id {
         match crate::storage::requests::get(tx, request_id).await? {
-            Some(r) if r.customer_id == input.customer_id => {
-                if r.status == "declined" || r.status == "redirected" {
+            Some(r) if r.customer_id == customer_id => {
+                if !r.status.accepts_sow() {
                     problems.add("request_id", format!("the request was {}", r.status));
                 }
             }
@@ -151,37 +132,30 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         json!({"sow_id": row.id, "revision": 1}),
     );
     book.close(tx).await?;
-    view(row)
+    Ok(view(row))
 }
 
 async fn snapshot(tx: &mut Tx, ctx: &Ctx, row: &SowRow) -> Result<(), ServiceError> {
-    let doc = serde_json::to_string(&view(row.clone())?).unwrap_or_default();
-    store::insert_revision(
-        tx,
-        &row.id,
-        row.revision,
-        &doc,
-        &ctx.actor(),
-        to_micros(ctx.now),
-    )
-    .await?;
+    let doc = serde_json::to_string(&view(row.clone())).unwrap_or_default();
+    store::insert_revision(tx, &row.id, row.revision, &doc, &ctx.actor(), ctx.now).await?;
     Ok(())
 }
 
 /// `GET /v1/sows/{id}`.
-pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceError> {
+pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<Sow, ServiceError> {
     ctx.require(Action::ReadWork)?;
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("SoW"))?;
     ctx.require_customer(&row.customer_id, "SoW")?;
-    view(row)
+    Ok(view(row))
 }
 
 /// `GET /v1/sows`.
 pub async fn list(tx: &mut Tx, ctx: &Ctx, q: WorkQuery) -> Result<Page<Sow>, ServiceError> {
     ctx.require(Action::ReadWork)?;
-    let customer = requests::scoped_customer(ctx, q.customer_id.as_deref())?;
+    let asked = q.customer_id.as_deref().map(CustomerId::from);
+    let customer = ctx.list_scope(asked.as_ref())?;
     let page = PageQuery {
         limit: q.limit,
         after: q.after,
@@ -189,18 +163,18 @@ pub async fn list(tx: &mut Tx, ctx: &Ctx, q: WorkQuery) -> Result<Page<Sow>, Ser
     let limit = page.limit()?;
     let rows = store::list(
         tx,
-        customer.as_deref(),
+        customer.as_ref(),
         page.after.as_deref(),
         i64::from(limit) + 1,
     )
     .await?;
-    super::paginate(rows, limit, |r| r.id.clone(), view)
+    super::paginate(rows, limit, |r| r.id.to_string(), |r| Ok(view(r)))
 }
 
 /// Loads a SoW for a change after locking its customer's account, so concurrent
 /// changes of one SoW (or of the customer's units) are serialized.
-pub async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<(Book, SowRow), ServiceError> {
-    let book = Book::open_for(tx, ctx, Owner::Sow, id, "SoW").await?;
+pub async fn lock(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<(Book, SowRow), ServiceError> {
+    let book = Book::open_for(tx, ctx, Owner::Sow, id.as_str(), "SoW").await?;
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("SoW"))?;
@@ -209,13 +183,13 @@ pub async fn lock(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<(Book, SowRow), Se
 
 fn check_if_match(row: &SowRow, if_match: Option<&str>) -> Result<(), ServiceError> {
     let value = if_match.ok_or(ServiceError::PreconditionRequired)?;
-    match revision_in_if_match(value, &row.id) {
+    match revision_in_if_match(value, row.id.as_str()) {
         Some(IfMatchRevision::Any) => Ok(()),
         Some(IfMatchRevision::Revision(r)) if r == row.revision => Ok(()),
         _ => Err(ServiceError::PreconditionFailed(format!(
             "the current revision is {} ({})",
             row.revision,
-            etag(&row.id, row.revision)
+            etag(row.id.as_str(), row.revision)
         ))),
     }
 }
@@ -224,14 +198,14 @@ fn check_if_match(row: &SowRow, if_match: Option<&str>) -> Result<(), ServiceErr
 pub async fn patch(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SowId,
     if_match: Option<&str>,
     patch: SowPatch,
 ) -> Result<Sow, ServiceError> {
     ctx.require(Action::RunWork)?;
     let (mut book, mut row) = lock(tx, ctx, id).await?;
     check_if_match(&row, if_match)?;
-    transition(&row.status, SowAction::Edit)?;
+    transition(row.status, SowAction::Edit)?;
     let mut problems = Problems::default();
     problems.absorb(validate(&patch));
     if let Some(lang) = patch
@@ -253,10 +227,10 @@ pub async fn patch(
         row.planned_sessions = v;
     }
     if let Some(v) = patch.planned_units {
-        row.planned_units = v.0.hundredths();
+        row.planned_units = v.0;
     }
     if let Some(v) = patch.units_per_session {
-        row.units_per_session = v.map(|u| u.0.hundredths());
+        row.units_per_session = v.map(|u| u.0);
     }
     if let Some(v) = patch.minimum_billable_hours {
         row.minimum_billable_hours = v;
@@ -274,7 +248,7 @@ pub async fn patch(
         row.technical_contact = Some(v);
     }
     row.revision += 1;
-    row.updated_at = to_micros(ctx.now);
+    row.updated_at = ctx.now;
     store::update(tx, &row).await?;
     snapshot(tx, ctx, &row).await?;
     book.emit(
@@ -284,45 +258,45 @@ pub async fn patch(
         json!({"sow_id": id, "revision": row.revision}),
     );
     book.close(tx).await?;
-    view(row)
+    Ok(view(row))
 }
 
 /// The wire view of a stored SoW.
-pub fn view(row: SowRow) -> Result<Sow, ServiceError> {
-    Ok(Sow {
-        etag: etag(&row.id, row.revision),
+pub fn view(row: SowRow) -> Sow {
+    Sow {
+        etag: etag(row.id.as_str(), row.revision),
         rate_card: RateCard {
             standard: Units::ONE,
-            out_of_hours: Units::from_hundredths(row.rate_out_of_hours),
-            weekend: Units::from_hundredths(row.rate_weekend),
-            holiday: Units::from_hundredths(row.rate_holiday),
+            out_of_hours: row.rate_out_of_hours,
+            weekend: row.rate_weekend,
+            holiday: row.rate_holiday,
         },
-        id: row.id,
-        customer_id: row.customer_id,
-        request_id: row.request_id,
-        status: row.status,
+        id: row.id.into_string(),
+        customer_id: row.customer_id.into_string(),
+        request_id: row.request_id.map(|r| r.into_string()),
+        status: row.status.as_str().to_string(),
         revision: row.revision,
         title: row.title,
         activities: row.activities,
         planned_sessions: row.planned_sessions,
-        planned_units: Units::from_hundredths(row.planned_units),
-        units_per_session: row.units_per_session.map(Units::from_hundredths),
+        planned_units: row.planned_units,
+        units_per_session: row.units_per_session,
         minimum_billable_hours: row.minimum_billable_hours,
         acceptance_criteria: row.acceptance_criteria,
         language: row.language,
         service_hours_note: row.service_hours_note,
         contingency_plan: row.contingency_plan,
         technical_contact: row.technical_contact,
-        supersedes_id: row.supersedes_id,
-        superseded_by_id: row.superseded_by_id,
+        supersedes_id: row.supersedes_id.map(|s| s.into_string()),
+        superseded_by_id: row.superseded_by_id.map(|s| s.into_string()),
         rejection_comment: row.rejection_comment,
         approved_revision: row.approved_revision,
-        approved_at: row.approved_at.map(from_micros).transpose()?,
-        reserved_units: Units::from_hundredths(row.reserved),
-        consumed_units: Units::from_hundredths(row.consumed),
-        submitted_at: row.submitted_at.map(from_micros).transpose()?,
-        closed_at: row.closed_at.map(from_micros).transpose()?,
-        created_at: from_micros(row.created_at)?,
-        updated_at: from_micros(row.updated_at)?,
-    })
+        approved_at: row.approved_at,
+        reserved_units: row.reserved,
+        consumed_units: row.consumed,
+        submitted_at: row.submitted_at,
+        closed_at: row.closed_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
 }

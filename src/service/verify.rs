@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::storage::accounts;
-use crate::storage::db::{Db, Sql, StoreError, Tx};
-use crate::storage::lots;
-use crate::storage::sows;
+use crate::domain::ids::{CustomerId, LotId, SessionId};
+use crate::domain::units::Units;
+use crate::storage::db::{Db, StoreError, Tx};
+use crate::storage::{accounts, audit, lots, sows};
 
 /// One broken invariant, in words an operator can act on.
 pub type Violation = String;
@@ -29,123 +29,109 @@ pub async fn run(db: &Db) -> Result<Vec<Violation>, StoreError> {
 }
 
 async fn balances(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreError> {
-    let sums: Vec<(String, i64, i64)> = tx
-        .fetch_all(Sql::new(
-            "SELECT customer_id, CAST(SUM(units) AS BIGINT), CAST(COALESCE(SUM(CASE \
-                WHEN kind = 'deficit' THEN -units WHEN kind = 'deficit_settlement' THEN -units \
-                WHEN kind = 'reversal' AND lot_id IS NULL THEN -units ELSE 0 END), 0) AS BIGINT) \
-             FROM ledger_entries GROUP BY customer_id",
-        ))
-        .await?;
-    let outstanding: Vec<(String, i64)> = tx
-        .fetch_all(Sql::new(
-            "SELECT customer_id, CAST(SUM(outstanding) AS BIGINT) FROM deficits GROUP BY customer_id",
-        ))
-        .await?;
+    let sums: BTreeMap<CustomerId, (Units, Units)> = audit::entry_sums(tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.customer_id, (s.total, s.deficit)))
+        .collect();
+    let outstanding: BTreeMap<CustomerId, Units> = audit::open_deficits_by_customer(tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.customer_id, s.units))
+        .collect();
     for account in accounts::all(tx).await? {
-        let (total, deficit) = sums
-            .iter()
-            .find(|(c, _, _)| *c == account.customer_id)
-            .map(|(_, t, d)| (*t, *d))
-            .unwrap_or((0, 0));
+        let c = &account.customer_id;
+        let (total, deficit) = sums.get(c).copied().unwrap_or_default();
         if total != account.total {
             found.push(format!(
-                "customer {}: balance {} but its entries sum to {}",
-                account.customer_id, account.total, total
+                "customer {c}: balance {} but its entries sum to {total}",
+                account.total
             ));
         }
         if deficit != account.deficit {
             found.push(format!(
-                "customer {}: deficit {} but its entries say {}",
-                account.customer_id, account.deficit, deficit
+                "customer {c}: deficit {} but its entries say {deficit}",
+                account.deficit
             ));
         }
-        let owed = outstanding
-            .iter()
-            .find(|(c, _)| *c == account.customer_id)
-            .map(|(_, o)| *o)
-            .unwrap_or(0);
+        let owed = outstanding.get(c).copied().unwrap_or_default();
         if owed != account.deficit {
             found.push(format!(
-                "customer {}: deficit {} but open deficits sum to {}",
-                account.customer_id, account.deficit, owed
+                "customer {c}: deficit {} but open deficits sum to {owed}",
+                account.deficit
             ));
         }
-        if account.reserved > account.total.max(0) {
+        let cover = account.total.clamp_non_negative();
+        if account.reserved > cover {
             found.push(format!(
-                "customer {}: reserved {} exceeds max(total, 0) = {}",
-                account.customer_id,
-                account.reserved,
-                account.total.max(0)
+                "customer {c}: reserved {} exceeds max(total, 0) = {cover}",
+                account.reserved
             ));
         }
-        if account.reserved < 0 {
-            found.push(format!(
-                "customer {}: reserved is negative",
-                account.customer_id
-            ));
+        if account.reserved.is_negative() {
+            found.push(format!("customer {c}: reserved is negative"));
         }
     }
     Ok(())
 }
 
 async fn lot_bounds(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreError> {
-    let sums: Vec<(String, i64)> = tx
-        .fetch_all(Sql::new(
-            "SELECT lot_id, CAST(SUM(units) AS BIGINT) FROM ledger_entries WHERE lot_id IS NOT NULL \
-             AND kind NOT IN ('deficit_settlement', 'deficit') GROUP BY lot_id",
-        ))
-        .await?;
-    let sums: BTreeMap<String, i64> = sums.into_iter().collect();
+    let sums: BTreeMap<LotId, Units> = audit::lot_sums(tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.lot_id, s.units))
+        .collect();
     for lot in lots::all(tx).await? {
-        let from_entries = sums.get(&lot.id).copied().unwrap_or(0);
+        let from_entries = sums.get(&lot.id).copied().unwrap_or_default();
         if from_entries != lot.remaining {
             found.push(format!(
-                "lot {}: remaining {} but its entries sum to {}",
-                lot.id, lot.remaining, from_entries
+                "lot {}: remaining {} but its entries sum to {from_entries}",
+                lot.id, lot.remaining
             ));
         }
-        if lot.remaining < 0 || lot.remaining > lot.units {
+        if lot.remaining.is_negative() || lot.remaining > lot.units {
             found.push(format!(
                 "lot {}: remaining {} outside 0..={}",
                 lot.id, lot.remaining, lot.units
             ));
         }
-        if lot.expired && lot.remaining != 0 {
+        if lot.expired && !lot.remaining.is_zero() {
             found.push(format!(
                 "lot {}: expired with {} remaining",
                 lot.id, lot.remaining
             ));
         }
     }
-    let expiries: Vec<(String, i64)> = tx
-        .fetch_all(Sql::new(
-            "SELECT lot_id, CAST(COUNT(*) AS BIGINT) FROM ledger_entries WHERE kind = 'expiry' \
-             AND note IS NULL GROUP BY lot_id HAVING COUNT(*) > 1",
-        ))
-        .await?;
-    for (lot, n) in expiries {
-        found.push(format!("lot {lot}: expired {n} times"));
+    for r in audit::repeated_expiries(tx).await? {
+        found.push(format!("lot {}: expired {} times", r.lot_id, r.times));
     }
     Ok(())
 }
 
 async fn reservations(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreError> {
-    let by_sows: BTreeMap<String, i64> =
-        sows::reserved_by_customer(tx).await?.into_iter().collect();
-    let logged: Vec<(String, i64)> = tx
-        .fetch_all(Sql::new(
-            "SELECT customer_id, CAST(SUM(delta) AS BIGINT) FROM reservation_log GROUP BY customer_id",
-        ))
-        .await?;
-    let logged: BTreeMap<String, i64> = logged.into_iter().collect();
+    let by_sows: BTreeMap<CustomerId, Units> = sows::reserved_by_customer(tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.customer_id, r.reserved))
+        .collect();
+    let logged: BTreeMap<CustomerId, Units> = audit::logged_reservations(tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.customer_id, r.units))
+        .collect();
     for account in accounts::all(tx).await? {
-        let s = by_sows.get(&account.customer_id).copied().unwrap_or(0);
-        let l = logged.get(&account.customer_id).copied().unwrap_or(0);
+        let s = by_sows
+            .get(&account.customer_id)
+            .copied()
+            .unwrap_or_default();
+        let l = logged
+            .get(&account.customer_id)
+            .copied()
+            .unwrap_or_default();
         if s != account.reserved || l != account.reserved {
             found.push(format!(
-                "customer {}: reserved {} but SoWs hold {} and the reservation log says {}",
-                account.customer_id, account.reserved, s, l
+                "customer {}: reserved {} but SoWs hold {s} and the reservation log says {l}",
+                account.customer_id, account.reserved
             ));
         }
     }
@@ -153,48 +139,34 @@ async fn reservations(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), Sto
 }
 
 async fn session_charges(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreError> {
-    let rows: Vec<(String, i64, i64)> = tx
-        .fetch_all(Sql::new(
-            "SELECT session_id, CAST(COUNT(DISTINCT recorded_at) AS BIGINT), CAST(SUM(units) AS BIGINT) \
-             FROM ledger_entries WHERE session_id IS NOT NULL \
-             AND kind IN ('debit', 'cancellation_debit', 'deficit') GROUP BY session_id",
-        ))
-        .await?;
-    let debited: Vec<(String, Option<i64>)> = tx
-        .fetch_all(Sql::new("SELECT id, units_debited FROM sessions"))
-        .await?;
-    let debited: BTreeMap<String, Option<i64>> = debited.into_iter().collect();
-    for (session, operations, units) in rows {
-        if operations > 1 {
-            found.push(format!("session {session}: charged {operations} times"));
+    let debited: BTreeMap<SessionId, Option<Units>> = audit::sessions_debited(tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.units_debited))
+        .collect();
+    for c in audit::session_charges(tx).await? {
+        let session = &c.session_id;
+        if c.operations > 1 {
+            found.push(format!("session {session}: charged {} times", c.operations));
         }
-        if let Some(Some(recorded)) = debited.get(&session)
-            && *recorded != -units
+        if let Some(Some(recorded)) = debited.get(session)
+            && *recorded != -c.units
         {
-            {
-                found.push(format!(
-                    "session {session}: units_debited {recorded} but entries charge {}",
-                    -units
-                ));
-            }
+            found.push(format!(
+                "session {session}: units_debited {recorded} but entries charge {}",
+                -c.units
+            ));
         }
     }
     Ok(())
 }
 
 async fn reversal_bounds(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreError> {
-    let rows: Vec<(i64, i64, i64)> = tx
-        .fetch_all(Sql::new(
-            "SELECT e.seq, e.units, CAST(SUM(r.units) AS BIGINT) FROM ledger_entries e \
-             JOIN ledger_entries r ON r.reverses_seq = e.seq AND r.kind = 'reversal' \
-             GROUP BY e.seq, e.units",
-        ))
-        .await?;
-    for (seq, units, reversed) in rows {
-        if reversed > -units {
+    for r in audit::reversed_entries(tx).await? {
+        if r.reversed > -r.units {
             found.push(format!(
-                "entry {seq}: reversed {reversed} but took {}",
-                -units
+                "entry {}: reversed {} but took {}",
+                r.seq, r.reversed, -r.units
             ));
         }
     }
@@ -202,35 +174,27 @@ async fn reversal_bounds(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), 
 }
 
 async fn chains(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreError> {
-    let rows: Vec<(String, i64, i64, i64)> = tx
-        .fetch_all(Sql::new(
-            "SELECT customer_id, seq, units, balance_after FROM ledger_entries ORDER BY customer_id, seq",
-        ))
-        .await?;
-    let mut running: BTreeMap<String, i64> = BTreeMap::new();
-    for (customer, seq, units, after) in rows {
-        let balance = running.entry(customer.clone()).or_insert(0);
-        *balance += units;
-        if *balance != after {
+    let mut running: BTreeMap<CustomerId, Units> = BTreeMap::new();
+    for link in audit::chain(tx).await? {
+        let balance = running.entry(link.customer_id).or_default();
+        *balance += link.units;
+        if *balance != link.balance_after {
             found.push(format!(
-                "entry {seq}: balance_after {after} but the running balance is {balance}"
+                "entry {}: balance_after {} but the running balance is {balance}",
+                link.seq, link.balance_after
             ));
-            *balance = after;
+            *balance = link.balance_after;
         }
     }
     Ok(())
 }
 
 async fn seq_gaps(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreError> {
-    let (count, max, last): (i64, i64, i64) = tx
-        .fetch_one(Sql::new(
-            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(MAX(seq), 0) AS BIGINT), \
-             (SELECT ledger_last FROM feed_counters WHERE id = 1) FROM ledger_entries",
-        ))
-        .await?;
-    if count != max || max != last {
+    let s = audit::seq_summary(tx).await?;
+    if s.entries != s.highest || s.highest != s.counter {
         found.push(format!(
-            "ledger seqs are not 1..={last}: {count} entries, highest {max}"
+            "ledger seqs are not 1..={}: {} entries, highest {}",
+            s.counter, s.entries, s.highest
         ));
     }
     Ok(())

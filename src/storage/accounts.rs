@@ -1,24 +1,30 @@
 //! SQL for the maintained balance row of each customer.
 
-use super::db::{Sql, StoreResult, Tx};
+use super::db::{StoreResult, Tx};
+use super::sql::Sql;
+use crate::domain::ids::CustomerId;
+use crate::domain::units::Units;
+use crate::stored_row;
 
-/// Maintained figures of one customer (hundredths).
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct AccountRow {
-    /// Customer.
-    pub customer_id: String,
-    /// Posted balance (Σ entries).
-    pub total: i64,
-    /// Units provisioned for SoWs.
-    pub reserved: i64,
-    /// Outstanding deficit.
-    pub deficit: i64,
+stored_row! {
+    /// Maintained figures of one customer.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct AccountRow {
+        /// Customer.
+        pub customer_id: CustomerId,
+        /// Posted balance (Σ entries).
+        pub total: Units,
+        /// Units provisioned for SoWs.
+        pub reserved: Units,
+        /// Outstanding deficit.
+        pub deficit: Units,
+    }
 }
 
 /// Reads the account and, on PostgreSQL, locks it until the transaction ends: every
 /// movement of a customer's units goes through this lock, so they serialize per
 /// customer while different customers proceed in parallel.
-pub async fn lock(tx: &mut Tx, customer_id: &str) -> StoreResult<Option<AccountRow>> {
+pub async fn lock(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Option<AccountRow>> {
     let sql = format!(
         "SELECT customer_id, total, reserved, deficit FROM accounts WHERE customer_id = $1{}",
         tx.for_update()
@@ -27,7 +33,7 @@ pub async fn lock(tx: &mut Tx, customer_id: &str) -> StoreResult<Option<AccountR
 }
 
 /// Reads the account without locking (balance reads).
-pub async fn get(tx: &mut Tx, customer_id: &str) -> StoreResult<Option<AccountRow>> {
+pub async fn get(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Option<AccountRow>> {
     tx.fetch_optional(
         Sql::new(
             "SELECT customer_id, total, reserved, deficit FROM accounts WHERE customer_id = $1",
@@ -43,7 +49,7 @@ pub async fn save(tx: &mut Tx, account: &AccountRow) -> StoreResult<()> {
         Sql::new(
             "UPDATE accounts SET total = $2, reserved = $3, deficit = $4 WHERE customer_id = $1",
         )
-        .bind(account.customer_id.as_str())
+        .bind(&account.customer_id)
         .bind(account.total)
         .bind(account.reserved)
         .bind(account.deficit),

@@ -1,29 +1,56 @@
 //! SQL for business calendars and their holidays.
 
-use super::db::{Sql, StoreResult, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
 
-/// A calendar row.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CalendarRow {
-    /// Caller-chosen id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// IANA zone name.
-    pub timezone: String,
-    /// Creation instant (µs).
-    pub created_at: i64,
-    /// Last change (µs).
-    pub updated_at: i64,
+use super::db::{StoreResult, Tx};
+use super::sql::Sql;
+use crate::domain::ids::{CalendarId, CustomerId};
+use crate::stored_row;
+
+stored_row! {
+    /// A calendar row.
+    #[derive(Debug, Clone)]
+    pub struct CalendarRow {
+        /// Caller-chosen id.
+        pub id: CalendarId,
+        /// Display name.
+        pub name: String,
+        /// IANA zone name.
+        pub timezone: String,
+        /// Creation instant.
+        pub created_at: DateTime<Utc>,
+        /// Last change.
+        pub updated_at: DateTime<Utc>,
+    }
+}
+
+stored_row! {
+    /// A customer's calendar zone with one of its holidays (none when it has none).
+    #[derive(Debug, Clone)]
+    pub struct ZoneDay {
+        /// IANA zone name.
+        pub timezone: String,
+        /// A holiday.
+        pub day: Option<NaiveDate>,
+    }
+}
+
+stored_row! {
+    /// One holiday of a calendar.
+    #[derive(Debug, Clone)]
+    struct Holiday {
+        /// The local date.
+        pub day: NaiveDate,
+    }
 }
 
 /// Inserts or replaces a calendar's name and zone; returns true when it was created.
 pub async fn upsert(
     tx: &mut Tx,
-    id: &str,
+    id: &CalendarId,
     name: &str,
     timezone: &str,
-    now: i64,
+    now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let updated = tx
         .execute(
@@ -53,7 +80,7 @@ pub async fn upsert(
 }
 
 /// One calendar.
-pub async fn get(tx: &mut Tx, id: &str) -> StoreResult<Option<CalendarRow>> {
+pub async fn get(tx: &mut Tx, id: &CalendarId) -> StoreResult<Option<CalendarRow>> {
     tx.fetch_optional(
         Sql::new("SELECT id, name, timezone, created_at, updated_at FROM calendars WHERE id = $1")
             .bind(id),
@@ -62,18 +89,23 @@ pub async fn get(tx: &mut Tx, id: &str) -> StoreResult<Option<CalendarRow>> {
 }
 
 /// The holidays of a calendar, in date order.
-pub async fn holidays(tx: &mut Tx, id: &str) -> StoreResult<Vec<String>> {
-    let rows: Vec<(String,)> = tx
+pub async fn holidays(tx: &mut Tx, id: &CalendarId) -> StoreResult<Vec<NaiveDate>> {
+    let rows: Vec<Holiday> = tx
         .fetch_all(
             Sql::new("SELECT day FROM calendar_holidays WHERE calendar_id = $1 ORDER BY day")
                 .bind(id),
         )
         .await?;
-    Ok(rows.into_iter().map(|(d,)| d).collect())
+    Ok(rows.into_iter().map(|h| h.day).collect())
 }
 
 /// Adds a holiday (no-op when present).
-pub async fn add_holiday(tx: &mut Tx, id: &str, day: &str, now: i64) -> StoreResult<()> {
+pub async fn add_holiday(
+    tx: &mut Tx,
+    id: &CalendarId,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     tx.execute(
         Sql::new("INSERT INTO calendar_holidays (calendar_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id)
@@ -84,7 +116,12 @@ pub async fn add_holiday(tx: &mut Tx, id: &str, day: &str, now: i64) -> StoreRes
 }
 
 /// Removes a holiday; returns whether it existed.
-pub async fn remove_holiday(tx: &mut Tx, id: &str, day: &str, now: i64) -> StoreResult<bool> {
+pub async fn remove_holiday(
+    tx: &mut Tx,
+    id: &CalendarId,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
     let n = tx
         .execute(
             Sql::new("DELETE FROM calendar_holidays WHERE calendar_id = $1 AND day = $2")
@@ -96,7 +133,7 @@ pub async fn remove_holiday(tx: &mut Tx, id: &str, day: &str, now: i64) -> Store
     Ok(n > 0)
 }
 
-async fn touch(tx: &mut Tx, id: &str, now: i64) -> StoreResult<()> {
+async fn touch(tx: &mut Tx, id: &CalendarId, now: DateTime<Utc>) -> StoreResult<()> {
     tx.execute(
         Sql::new("UPDATE calendars SET updated_at = $2 WHERE id = $1")
             .bind(id)
@@ -108,7 +145,7 @@ async fn touch(tx: &mut Tx, id: &str, now: i64) -> StoreResult<()> {
 
 /// Locks a calendar row for the rest of the transaction (PostgreSQL), so a holiday
 /// change and a deadline computation never interleave.
-pub async fn lock(tx: &mut Tx, id: &str) -> StoreResult<bool> {
+pub async fn lock(tx: &mut Tx, id: &CalendarId) -> StoreResult<bool> {
     let sql = format!("SELECT id FROM calendars WHERE id = $1{}", tx.for_update());
     let row: Option<(String,)> = tx.fetch_optional(Sql::new(sql).bind(id)).await?;
     Ok(row.is_some())
@@ -116,10 +153,7 @@ pub async fn lock(tx: &mut Tx, id: &str) -> StoreResult<bool> {
 
 /// A customer's calendar zone with each of its holidays (one row per holiday, or one
 /// row with no holiday): `(timezone, day)`. Empty when the customer does not exist.
-pub async fn for_customer(
-    tx: &mut Tx,
-    customer_id: &str,
-) -> StoreResult<Vec<(String, Option<String>)>> {
+pub async fn for_customer(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Vec<ZoneDay>> {
     tx.fetch_all(
         Sql::new(
             "SELECT c.timezone, h.day FROM customers cu JOIN calendars c ON c.id = cu.calendar_id \
@@ -131,11 +165,7 @@ pub async fn for_customer(
 }
 
 /// Replaces every holiday of a calendar.
-pub async fn replace_holidays(
-    tx: &mut Tx,
-    id: &str,
-    days: &[chrono::NaiveDate],
-) -> StoreResult<()> {
+pub async fn replace_holidays(tx: &mut Tx, id: &CalendarId, days: &[NaiveDate]) -> StoreResult<()> {
     tx.execute(Sql::new("DELETE FROM calendar_holidays WHERE calendar_id = $1").bind(id))
         .await?;
     for day in days {

@@ -1,51 +1,44 @@
 //! SQL for customers and their maintained account row.
 
-use super::db::{Sql, StoreResult, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
 
-/// A customer row.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CustomerRow {
-    /// Opaque id.
-    pub id: String,
-    /// Legal or display name.
-    pub name: String,
-    /// Business calendar.
-    pub calendar_id: String,
-    /// SecureCall contract reference.
-    pub securecall_reference: Option<String>,
-    /// First day of the SecureCall contract.
-    pub securecall_starts_on: Option<String>,
-    /// Last day of the SecureCall contract.
-    pub securecall_ends_on: Option<String>,
-    /// Packs may be sold without an active SecureCall contract.
-    pub standalone_agreed: bool,
-    /// Creation instant (µs).
-    pub created_at: i64,
-    /// Last change (µs).
-    pub updated_at: i64,
+use super::db::{StoreResult, Tx};
+use super::sql::{Sql, insert_statement};
+use crate::domain::ids::{CalendarId, CustomerId};
+use crate::stored_row;
+
+stored_row! {
+    /// A customer row.
+    #[derive(Debug, Clone)]
+    pub struct CustomerRow {
+        /// Opaque id.
+        pub id: CustomerId,
+        /// Legal or display name.
+        pub name: String,
+        /// Business calendar.
+        pub calendar_id: CalendarId,
+        /// SecureCall contract reference.
+        pub securecall_reference: Option<String>,
+        /// First day of the SecureCall contract.
+        pub securecall_starts_on: Option<NaiveDate>,
+        /// Last day of the SecureCall contract.
+        pub securecall_ends_on: Option<NaiveDate>,
+        /// Packs may be sold without an active SecureCall contract.
+        pub standalone_agreed: bool,
+        /// Creation instant.
+        pub created_at: DateTime<Utc>,
+        /// Last change.
+        pub updated_at: DateTime<Utc>,
+    }
 }
 
-const COLUMNS: &str = "id, name, calendar_id, securecall_reference, securecall_starts_on, \
-    securecall_ends_on, standalone_agreed, created_at, updated_at";
+const COLUMNS: &str = CustomerRow::COLUMNS;
 
 /// Inserts a customer and its empty account.
 pub async fn insert(tx: &mut Tx, c: &CustomerRow) -> StoreResult<()> {
-    tx.execute(
-        Sql::new(format!(
-            "INSERT INTO customers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ))
-        .bind(c.id.as_str())
-        .bind(c.name.as_str())
-        .bind(c.calendar_id.as_str())
-        .bind(c.securecall_reference.clone())
-        .bind(c.securecall_starts_on.clone())
-        .bind(c.securecall_ends_on.clone())
-        .bind(c.standalone_agreed)
-        .bind(c.created_at)
-        .bind(c.updated_at),
-    )
-    .await?;
-    tx.execute(Sql::new("INSERT INTO accounts (customer_id) VALUES ($1)").bind(c.id.as_str()))
+    tx.execute(c.bind_all(Sql::new(insert_statement("customers", COLUMNS))))
+        .await?;
+    tx.execute(Sql::new("INSERT INTO accounts (customer_id) VALUES ($1)").bind(&c.id))
         .await?;
     Ok(())
 }
@@ -58,12 +51,12 @@ pub async fn update(tx: &mut Tx, c: &CustomerRow) -> StoreResult<()> {
              securecall_starts_on = $5, securecall_ends_on = $6, standalone_agreed = $7, updated_at = $8 \
              WHERE id = $1",
         )
-        .bind(c.id.as_str())
+        .bind(&c.id)
         .bind(c.name.as_str())
-        .bind(c.calendar_id.as_str())
-        .bind(c.securecall_reference.clone())
-        .bind(c.securecall_starts_on.clone())
-        .bind(c.securecall_ends_on.clone())
+        .bind(&c.calendar_id)
+        .bind(&c.securecall_reference)
+        .bind(c.securecall_starts_on)
+        .bind(c.securecall_ends_on)
         .bind(c.standalone_agreed)
         .bind(c.updated_at),
     )
@@ -72,7 +65,7 @@ pub async fn update(tx: &mut Tx, c: &CustomerRow) -> StoreResult<()> {
 }
 
 /// One customer.
-pub async fn get(tx: &mut Tx, id: &str) -> StoreResult<Option<CustomerRow>> {
+pub async fn get(tx: &mut Tx, id: &CustomerId) -> StoreResult<Option<CustomerRow>> {
     tx.fetch_optional(Sql::new(format!("SELECT {COLUMNS} FROM customers WHERE id = $1")).bind(id))
         .await
 }
@@ -82,7 +75,7 @@ pub async fn list(
     tx: &mut Tx,
     after: Option<&str>,
     limit: i64,
-    only: Option<&str>,
+    only: Option<&CustomerId>,
 ) -> StoreResult<Vec<CustomerRow>> {
     tx.fetch_all(
         Sql::new(format!(

@@ -1,24 +1,19 @@
 //! The database handle shared by both backends.
 //!
-//! All SQL in this crate is written once, with `$1`-style placeholders that SQLite and
-//! PostgreSQL both understand, and runs through [`Db`] / [`Tx`]. Only the few statements
-//! that genuinely differ (locking, transaction start) branch on [`Backend`]. Values are
-//! restricted to integers, text and booleans ([`Arg`]) so that the same rows decode on
-//! both engines: units are integer hundredths, instants are microseconds since the Unix
-//! epoch, dates are `YYYY-MM-DD` text.
+//! All SQL in this crate is written once (see [`super::sql`]) and runs through [`Db`] /
+//! [`Tx`]. Only the few statements that genuinely differ (locking, transaction start)
+//! branch on [`Backend`]; how values are stored is [`super::column`]'s business.
 
-use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
-use crate::domain::units::Units;
+use super::sql::{Arg, Sql};
 
 /// Which engine a handle talks to, for the rare statements that differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +58,9 @@ impl From<sqlx::Error> for StoreError {
                 return StoreError::Busy(db.message().to_string());
             }
         }
+        if let sqlx::Error::ColumnDecode { index, source } = &err {
+            return StoreError::Corrupt(format!("column {index}: {source}"));
+        }
         if matches!(err, sqlx::Error::PoolTimedOut) {
             return StoreError::Busy("connection pool timed out".into());
         }
@@ -72,117 +70,6 @@ impl From<sqlx::Error> for StoreError {
 
 /// Result type of every storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
-
-/// A bound query argument. Only the three types both engines store identically.
-#[derive(Clone, Debug)]
-pub enum Arg {
-    /// 64-bit integer (units in hundredths, instants in microseconds, counts).
-    Int(Option<i64>),
-    /// UTF-8 text (ids, names, dates, JSON documents).
-    Text(Option<String>),
-    /// Boolean flag.
-    Bool(Option<bool>),
-}
-
-macro_rules! arg_from {
-    ($ty:ty, $variant:ident, $conv:expr) => {
-        impl From<$ty> for Arg {
-            fn from(v: $ty) -> Self {
-                Arg::$variant(Some($conv(v)))
-            }
-        }
-        impl From<Option<$ty>> for Arg {
-            fn from(v: Option<$ty>) -> Self {
-                Arg::$variant(v.map($conv))
-            }
-        }
-    };
-}
-
-arg_from!(i64, Int, |v| v);
-arg_from!(u32, Int, i64::from);
-arg_from!(bool, Bool, |v| v);
-arg_from!(String, Text, |v| v);
-arg_from!(&str, Text, |v: &str| v.to_string());
-arg_from!(&String, Text, |v: &String| v.clone());
-arg_from!(Units, Int, Units::hundredths);
-arg_from!(DateTime<Utc>, Int, to_micros);
-arg_from!(NaiveDate, Text, |d: NaiveDate| d
-    .format("%Y-%m-%d")
-    .to_string());
-
-/// Converts an instant to the stored representation (microseconds since the epoch, UTC).
-pub fn to_micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-/// Reads a stored instant back; out-of-range values are reported as corruption.
-pub fn from_micros(micros: i64) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(micros)
-        .ok_or_else(|| StoreError::Corrupt(format!("instant {micros} out of range")))
-}
-
-/// Reads a stored `YYYY-MM-DD` date back.
-pub fn parse_date(text: &str) -> StoreResult<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| StoreError::Corrupt(format!("date {text:?}")))
-}
-
-/// A SQL statement with its arguments, runnable on either backend.
-#[derive(Clone, Debug)]
-pub struct Sql {
-    text: Cow<'static, str>,
-    args: Vec<Arg>,
-}
-
-impl Sql {
-    /// A statement with `$n` placeholders.
-    pub fn new(text: impl Into<Cow<'static, str>>) -> Self {
-        Sql {
-            text: text.into(),
-            args: Vec::new(),
-        }
-    }
-
-    /// Appends the next positional argument.
-    pub fn bind(mut self, value: impl Into<Arg>) -> Self {
-        self.args.push(value.into());
-        self
-    }
-
-    /// Appends the next positional argument in place (for builders with optional filters).
-    pub fn push_bind(&mut self, value: impl Into<Arg>) -> usize {
-        self.args.push(value.into());
-        self.args.len()
-    }
-
-    /// Appends raw SQL text (only ever constant fragments chosen by the code).
-    pub fn push_sql(&mut self, fragment: &str) {
-        self.text.to_mut().push_str(fragment);
-    }
-}
-
-/// `INSERT INTO table (columns) VALUES ($1, …, $n)` for a comma-separated column list.
-pub fn insert_statement(table: &str, columns: &str) -> String {
-    let n = columns.split(',').count();
-    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
-    format!(
-        "INSERT INTO {table} ({columns}) VALUES ({})",
-        placeholders.join(", ")
-    )
-}
-
-/// `UPDATE table SET c2 = $2, … WHERE c1 = $1`: writes every column of a row keyed by
-/// its first column, binding in the same order as [`insert_statement`].
-pub fn update_statement(table: &str, columns: &str) -> String {
-    let mut names = columns.split(',').map(str::trim);
-    let key = names.next().unwrap_or("id");
-    let sets: Vec<String> = names
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ${}", i + 2))
-        .collect();
-    format!("UPDATE {table} SET {} WHERE {key} = $1", sets.join(", "))
-}
 
 /// Rows that decode on both engines (derive `sqlx::FromRow` and use only i64, String,
 /// bool and their options).
@@ -420,22 +307,5 @@ impl Tx {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statements_bind_every_column_in_order() {
-        assert_eq!(
-            insert_statement("t", "id, a, b"),
-            "INSERT INTO t (id, a, b) VALUES ($1, $2, $3)"
-        );
-        assert_eq!(
-            update_statement("t", "id, a, b"),
-            "UPDATE t SET a = $2, b = $3 WHERE id = $1"
-        );
     }
 }

@@ -1,6 +1,11 @@
 //! SQL for the domain-events feed.
 
-use super::db::{Sql, StoreResult, Tx};
+use chrono::{DateTime, Utc};
+
+use super::db::{StoreResult, Tx};
+use super::sql::Sql;
+use crate::domain::ids::CustomerId;
+use crate::stored_row;
 
 /// An event about to be appended (its `seq` is assigned at flush).
 #[derive(Clone, Debug)]
@@ -8,32 +13,34 @@ pub struct NewEvent {
     /// Event kind, e.g. `pack_sold`.
     pub kind: &'static str,
     /// Customer concerned.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     /// Main subject (lot, quote, SoW, session id).
     pub subject_id: Option<String>,
-    /// When it happened (µs; a due instant for time-driven events).
-    pub occurred_at: i64,
+    /// When it happened (a due instant for time-driven events).
+    pub occurred_at: DateTime<Utc>,
     /// Details as a JSON document.
     pub data: String,
 }
 
-/// A stored event.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct EventRow {
-    /// Global sequence number.
-    pub seq: i64,
-    /// Kind.
-    pub kind: String,
-    /// Customer.
-    pub customer_id: Option<String>,
-    /// Subject.
-    pub subject_id: Option<String>,
-    /// When it happened (µs).
-    pub occurred_at: i64,
-    /// When it was recorded (µs).
-    pub recorded_at: i64,
-    /// JSON details.
-    pub data: String,
+stored_row! {
+    /// A stored event.
+    #[derive(Clone, Debug)]
+    pub struct EventRow {
+        /// Global sequence number.
+        pub seq: i64,
+        /// Kind.
+        pub kind: String,
+        /// Customer.
+        pub customer_id: Option<CustomerId>,
+        /// Subject.
+        pub subject_id: Option<String>,
+        /// When it happened.
+        pub occurred_at: DateTime<Utc>,
+        /// When it was recorded.
+        pub recorded_at: DateTime<Utc>,
+        /// JSON details.
+        pub data: String,
+    }
 }
 
 /// Appends events with consecutive seqs starting at `first_seq`, in as few statements
@@ -41,7 +48,7 @@ pub struct EventRow {
 pub async fn insert(
     tx: &mut Tx,
     first_seq: i64,
-    recorded_at: i64,
+    recorded_at: DateTime<Utc>,
     events: &[NewEvent],
 ) -> StoreResult<()> {
     for (i, chunk) in events.chunks(500).enumerate() {
@@ -53,7 +60,7 @@ pub async fn insert(
 async fn insert_chunk(
     tx: &mut Tx,
     first_seq: i64,
-    recorded_at: i64,
+    recorded_at: DateTime<Utc>,
     events: &[NewEvent],
 ) -> StoreResult<()> {
     let mut sql = Sql::new(
@@ -66,7 +73,7 @@ async fn insert_chunk(
         let p = [
             sql.push_bind(first_seq + i as i64),
             sql.push_bind(e.kind),
-            sql.push_bind(e.customer_id.clone()),
+            sql.push_bind(&e.customer_id),
             sql.push_bind(e.subject_id.clone()),
             sql.push_bind(e.occurred_at),
             sql.push_bind(recorded_at),
@@ -83,7 +90,7 @@ async fn insert_chunk(
 pub async fn list(
     tx: &mut Tx,
     after: i64,
-    customer_id: Option<&str>,
+    customer_id: Option<&CustomerId>,
     limit: i64,
 ) -> StoreResult<Vec<EventRow>> {
     tx.fetch_all(

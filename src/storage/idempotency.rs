@@ -2,7 +2,10 @@
 
 use sha2::{Digest, Sha256};
 
-use super::db::{Backend, Sql, StoreResult, Tx};
+use chrono::{DateTime, Utc};
+
+use super::db::{Backend, StoreResult, Tx};
+use super::sql::Sql;
 
 /// A stored first response.
 #[derive(Debug, sqlx::FromRow)]
@@ -53,7 +56,7 @@ pub async fn insert(
     caller: &str,
     key: &str,
     record: &IdempotencyRecord,
-    created_at_micros: i64,
+    created_at: DateTime<Utc>,
 ) -> StoreResult<()> {
     tx.execute(
         Sql::new(
@@ -67,16 +70,14 @@ pub async fn insert(
         .bind(record.status_code)
         .bind(record.headers.as_str())
         .bind(record.body.as_str())
-        .bind(created_at_micros),
+        .bind(created_at),
     )
     .await?;
     Ok(())
 }
 
 /// Forgets records created before the cutoff (kept at least 24 hours by the caller).
-pub async fn purge_before(tx: &mut Tx, cutoff_micros: i64) -> StoreResult<u64> {
-    tx.execute(
-        Sql::new("DELETE FROM idempotency_records WHERE created_at < $1").bind(cutoff_micros),
-    )
-    .await
+pub async fn purge_before(tx: &mut Tx, cutoff: DateTime<Utc>) -> StoreResult<u64> {
+    tx.execute(Sql::new("DELETE FROM idempotency_records WHERE created_at < $1").bind(cutoff))
+        .await
 }

@@ -1,26 +1,33 @@
-//! SQL for ledger entries, the feed counters, deficits and the reservation log.
+//! SQL for ledger entries and the feed counters.
 
-use super::db::{Sql, StoreResult, Tx};
+use chrono::{DateTime, Utc};
+
+use super::db::{StoreResult, Tx};
+use super::sql::Sql;
+use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
+use crate::domain::ledger::EntryKind;
+use crate::domain::units::Units;
+use crate::stored_row;
 
 /// An entry about to be appended (its `seq` is assigned at flush).
 #[derive(Clone, Debug)]
 pub struct NewEntry {
-    /// Entry kind spelling.
-    pub kind: &'static str,
+    /// Entry kind.
+    pub kind: EntryKind,
     /// Lot concerned.
-    pub lot_id: Option<String>,
-    /// Signed hundredths.
-    pub units: i64,
-    /// Posted balance after this entry (hundredths).
-    pub balance_after: i64,
-    /// Effective instant (µs).
-    pub effective_at: i64,
+    pub lot_id: Option<LotId>,
+    /// Signed units.
+    pub units: Units,
+    /// Posted balance after this entry.
+    pub balance_after: Units,
+    /// Effective instant.
+    pub effective_at: DateTime<Utc>,
     /// Session reference.
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// SoW reference.
-    pub sow_id: Option<String>,
+    pub sow_id: Option<SowId>,
     /// Quote reference.
-    pub quote_id: Option<String>,
+    pub quote_id: Option<QuoteId>,
     /// Entry this one reverses.
     pub reverses_seq: Option<i64>,
     /// Deficit entry this one settles.
@@ -29,44 +36,45 @@ pub struct NewEntry {
     pub note: Option<String>,
 }
 
-/// A stored entry.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct EntryRow {
-    /// Global sequence number.
-    pub seq: i64,
-    /// Customer.
-    pub customer_id: String,
-    /// Kind spelling.
-    pub kind: String,
-    /// Lot.
-    pub lot_id: Option<String>,
-    /// Signed hundredths.
-    pub units: i64,
-    /// Balance after (hundredths).
-    pub balance_after: i64,
-    /// Who caused it.
-    pub actor: String,
-    /// Effective instant (µs).
-    pub effective_at: i64,
-    /// Recording instant (µs).
-    pub recorded_at: i64,
-    /// Session reference.
-    pub session_id: Option<String>,
-    /// SoW reference.
-    pub sow_id: Option<String>,
-    /// Quote reference.
-    pub quote_id: Option<String>,
-    /// Reversed entry.
-    pub reverses_seq: Option<i64>,
-    /// Settled deficit entry.
-    pub settles_seq: Option<i64>,
-    /// Free text.
-    pub note: Option<String>,
+stored_row! {
+    /// A stored entry.
+    #[derive(Clone, Debug)]
+    pub struct EntryRow {
+        /// Global sequence number.
+        pub seq: i64,
+        /// Customer.
+        pub customer_id: CustomerId,
+        /// Kind.
+        pub kind: EntryKind,
+        /// Lot.
+        pub lot_id: Option<LotId>,
+        /// Signed units.
+        pub units: Units,
+        /// Balance after.
+        pub balance_after: Units,
+        /// Who caused it.
+        pub actor: String,
+        /// Effective instant.
+        pub effective_at: DateTime<Utc>,
+        /// Recording instant.
+        pub recorded_at: DateTime<Utc>,
+        /// Session reference.
+        pub session_id: Option<SessionId>,
+        /// SoW reference.
+        pub sow_id: Option<SowId>,
+        /// Quote reference.
+        pub quote_id: Option<QuoteId>,
+        /// Reversed entry.
+        pub reverses_seq: Option<i64>,
+        /// Settled deficit entry.
+        pub settles_seq: Option<i64>,
+        /// Free text.
+        pub note: Option<String>,
+    }
 }
 
 /// Columns of [`EntryRow`], in order.
-pub const ENTRY_COLUMNS: &str = "seq, customer_id, kind, lot_id, units, balance_after, actor, effective_at, \
-    recorded_at, session_id, sow_id, quote_id, reverses_seq, settles_seq, note";
+pub const ENTRY_COLUMNS: &str = EntryRow::COLUMNS;
 
 /// Takes `ledger` ledger numbers and `events` event numbers; returns the first of each.
 /// The counter row stays locked until the transaction ends, which is what makes
@@ -89,9 +97,9 @@ pub async fn take_seqs(tx: &mut Tx, ledger: i64, events: i64) -> StoreResult<(i6
 pub async fn insert_entries(
     tx: &mut Tx,
     first_seq: i64,
-    customer_id: &str,
+    customer_id: &CustomerId,
     actor: &str,
-    recorded_at: i64,
+    recorded_at: DateTime<Utc>,
     entries: &[NewEntry],
 ) -> StoreResult<()> {
     // Chunks keep every statement under SQLite's limit on bound parameters.
@@ -115,9 +123,9 @@ const CHUNK: usize = 500;
 async fn insert_chunk(
     tx: &mut Tx,
     first_seq: i64,
-    customer_id: &str,
+    customer_id: &CustomerId,
     actor: &str,
-    recorded_at: i64,
+    recorded_at: DateTime<Utc>,
     entries: &[NewEntry],
 ) -> StoreResult<()> {
     let mut sql = Sql::new(format!(
@@ -131,18 +139,18 @@ async fn insert_chunk(
             sql.push_bind(first_seq + i as i64),
             sql.push_bind(customer_id),
             sql.push_bind(e.kind),
-            sql.push_bind(e.lot_id.clone()),
+            sql.push_bind(&e.lot_id),
             sql.push_bind(e.units),
             sql.push_bind(e.balance_after),
             sql.push_bind(actor),
             sql.push_bind(e.effective_at),
             sql.push_bind(recorded_at),
-            sql.push_bind(e.session_id.clone()),
-            sql.push_bind(e.sow_id.clone()),
-            sql.push_bind(e.quote_id.clone()),
+            sql.push_bind(&e.session_id),
+            sql.push_bind(&e.sow_id),
+            sql.push_bind(&e.quote_id),
             sql.push_bind(e.reverses_seq),
             sql.push_bind(e.settles_seq),
-            sql.push_bind(e.note.clone()),
+            sql.push_bind(&e.note),
         ];
         let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
         sql.push_sql(&format!("({})", placeholders.join(", ")));
@@ -155,11 +163,11 @@ async fn insert_chunk(
 #[derive(Clone, Debug, Default)]
 pub struct EntryFilter {
     /// Only this customer.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     /// Only this kind.
-    pub kind: Option<String>,
+    pub kind: Option<EntryKind>,
     /// Only this session.
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Entries after this seq.
     pub after: i64,
 }
@@ -173,9 +181,9 @@ pub async fn list(tx: &mut Tx, filter: &EntryFilter, limit: i64) -> StoreResult<
              AND ($4 IS NULL OR session_id = $4) ORDER BY seq LIMIT $5"
         ))
         .bind(filter.after)
-        .bind(filter.customer_id.clone())
-        .bind(filter.kind.clone())
-        .bind(filter.session_id.clone())
+        .bind(&filter.customer_id)
+        .bind(filter.kind)
+        .bind(&filter.session_id)
         .bind(limit),
     )
     .await
@@ -184,9 +192,9 @@ pub async fn list(tx: &mut Tx, filter: &EntryFilter, limit: i64) -> StoreResult<
 /// Entries of one customer effective in `(from, to]`, in seq order (statements).
 pub async fn in_period(
     tx: &mut Tx,
-    customer_id: &str,
-    from: i64,
-    to: i64,
+    customer_id: &CustomerId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
 ) -> StoreResult<Vec<EntryRow>> {
     tx.fetch_all(
         Sql::new(format!(
@@ -212,7 +220,11 @@ pub async fn get(tx: &mut Tx, seq: i64) -> StoreResult<Option<EntryRow>> {
 }
 
 /// Σ units of a customer's entries effective at or before `at` (µs).
-pub async fn total_as_of(tx: &mut Tx, customer_id: &str, at: i64) -> StoreResult<i64> {
+pub async fn total_as_of(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    at: DateTime<Utc>,
+) -> StoreResult<Units> {
     let (sum,): (i64,) = tx
         .fetch_one(
             Sql::new(
@@ -223,12 +235,16 @@ pub async fn total_as_of(tx: &mut Tx, customer_id: &str, at: i64) -> StoreResult
             .bind(at),
         )
         .await?;
-    Ok(sum)
+    Ok(Units::from_hundredths(sum))
 }
 
 /// Outstanding deficit of a customer as of `at`: deficits minus what settlements and
 /// forgiving reversals paid.
-pub async fn deficit_as_of(tx: &mut Tx, customer_id: &str, at: i64) -> StoreResult<i64> {
+pub async fn deficit_as_of(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    at: DateTime<Utc>,
+) -> StoreResult<Units> {
     let (sum,): (i64,) = tx
         .fetch_one(
             Sql::new(
@@ -243,18 +259,29 @@ pub async fn deficit_as_of(tx: &mut Tx, customer_id: &str, at: i64) -> StoreResu
             .bind(at),
         )
         .await?;
-    Ok(sum)
+    Ok(Units::from_hundredths(sum))
 }
 
-/// Remaining units per lot as of `at`, for lots granted by then (`(lot id, remaining)`).
+stored_row! {
+    /// Units of one lot (remaining as of an instant, or settled).
+    #[derive(Clone, Debug)]
+    pub struct LotUnits {
+        /// The lot.
+        pub lot_id: LotId,
+        /// Its units.
+        pub units: Units,
+    }
+}
+
+/// Remaining units per lot as of `at`, for lots granted by then.
 pub async fn lots_as_of(
     tx: &mut Tx,
-    customer_id: &str,
-    at: i64,
-) -> StoreResult<Vec<(String, i64)>> {
+    customer_id: &CustomerId,
+    at: DateTime<Utc>,
+) -> StoreResult<Vec<LotUnits>> {
     tx.fetch_all(
         Sql::new(
-            "SELECT lot_id, CAST(SUM(units) AS BIGINT) FROM ledger_entries \
+            "SELECT lot_id, CAST(SUM(units) AS BIGINT) AS units FROM ledger_entries \
              WHERE customer_id = $1 AND effective_at <= $2 AND lot_id IS NOT NULL \
              AND kind NOT IN ('deficit_settlement', 'deficit') GROUP BY lot_id ORDER BY lot_id",
         )
@@ -262,152 +289,4 @@ pub async fn lots_as_of(
         .bind(at),
     )
     .await
-}
-
-/// The charge entries of a session (debit, cancellation debit, deficit) with what
-/// reversals already gave back on each.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ChargePart {
-    /// The charge entry.
-    pub seq: i64,
-    /// Its kind.
-    pub kind: String,
-    /// Its lot.
-    pub lot_id: Option<String>,
-    /// Its units (negative).
-    pub units: i64,
-    /// Σ reversals pointing at it (positive).
-    pub reversed: i64,
-}
-
-/// Charge entries of a session, with their reversals so far.
-pub async fn session_charges(tx: &mut Tx, session_id: &str) -> StoreResult<Vec<ChargePart>> {
-    tx.fetch_all(
-        Sql::new(
-            "SELECT e.seq, e.kind, e.lot_id, e.units, \
-             CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_seq = e.seq AND r.kind = 'reversal'), 0) AS BIGINT) AS reversed \
-             FROM ledger_entries e WHERE e.session_id = $1 \
-             AND e.kind IN ('debit', 'cancellation_debit', 'deficit') ORDER BY e.seq",
-        )
-        .bind(session_id),
-    )
-    .await
-}
-
-/// Settlements of one deficit entry: `(lot id, units paid, units already refunded to that lot)`.
-pub async fn settlements_of(tx: &mut Tx, deficit_seq: i64) -> StoreResult<Vec<(String, i64, i64)>> {
-    tx.fetch_all(
-        Sql::new(
-            "SELECT s.lot_id, CAST(SUM(s.units) AS BIGINT), \
-             CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_seq = $1 \
-               AND r.kind = 'reversal' AND r.lot_id = s.lot_id), 0) AS BIGINT) \
-             FROM ledger_entries s WHERE s.settles_seq = $1 AND s.kind = 'deficit_settlement' \
-             GROUP BY s.lot_id",
-        )
-        .bind(deficit_seq),
-    )
-    .await
-}
-
-/// Records the outstanding part of new deficit entries.
-pub async fn insert_deficit(
-    tx: &mut Tx,
-    entry_seq: i64,
-    customer_id: &str,
-    outstanding: i64,
-) -> StoreResult<()> {
-    tx.execute(
-        Sql::new("INSERT INTO deficits (entry_seq, customer_id, outstanding) VALUES ($1, $2, $3)")
-            .bind(entry_seq)
-            .bind(customer_id)
-            .bind(outstanding),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Open deficits of a customer, oldest first: `(entry seq, outstanding)`.
-pub async fn open_deficits(tx: &mut Tx, customer_id: &str) -> StoreResult<Vec<(i64, i64)>> {
-    tx.fetch_all(
-        Sql::new(
-            "SELECT entry_seq, outstanding FROM deficits WHERE customer_id = $1 AND outstanding > 0 ORDER BY entry_seq",
-        )
-        .bind(customer_id),
-    )
-    .await
-}
-
-/// Outstanding part of one deficit entry.
-pub async fn deficit_outstanding(tx: &mut Tx, entry_seq: i64) -> StoreResult<i64> {
-    let row: Option<(i64,)> = tx
-        .fetch_optional(
-            Sql::new("SELECT outstanding FROM deficits WHERE entry_seq = $1").bind(entry_seq),
-        )
-        .await?;
-    Ok(row.map(|(o,)| o).unwrap_or(0))
-}
-
-/// Reduces the outstanding part of a deficit entry.
-pub async fn reduce_deficit(tx: &mut Tx, entry_seq: i64, by: i64) -> StoreResult<()> {
-    tx.execute(
-        Sql::new("UPDATE deficits SET outstanding = outstanding - $2 WHERE entry_seq = $1")
-            .bind(entry_seq)
-            .bind(by),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Logs a change of a customer's reserved units (for `as_of` balances).
-pub async fn log_reservation(
-    tx: &mut Tx,
-    customer_id: &str,
-    sow_id: &str,
-    delta: i64,
-    reason: &str,
-    at: i64,
-) -> StoreResult<()> {
-    tx.execute(
-        Sql::new("INSERT INTO reservation_log (customer_id, sow_id, delta, reason, at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(customer_id)
-            .bind(sow_id)
-            .bind(delta)
-            .bind(reason)
-            .bind(at),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Reserved units of a customer as of `at`.
-pub async fn reserved_as_of(tx: &mut Tx, customer_id: &str, at: i64) -> StoreResult<i64> {
-    let (sum,): (i64,) = tx
-        .fetch_one(
-            Sql::new(
-                "SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM reservation_log WHERE customer_id = $1 AND at <= $2",
-            )
-            .bind(customer_id)
-            .bind(at),
-        )
-        .await?;
-    Ok(sum)
-}
-
-/// Units of each pack that went to pay deficits: `(lot id, units)`.
-pub async fn settled_by_lots(tx: &mut Tx, lot_ids: &[String]) -> StoreResult<Vec<(String, i64)>> {
-    if lot_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sql = Sql::new(
-        "SELECT lot_id, CAST(SUM(units) AS BIGINT) FROM ledger_entries WHERE kind = 'deficit_settlement' AND lot_id IN (",
-    );
-    for (i, id) in lot_ids.iter().enumerate() {
-        if i > 0 {
-            sql.push_sql(", ");
-        }
-        let n = sql.push_bind(id.as_str());
-        sql.push_sql(&format!("${n}"));
-    }
-    sql.push_sql(") GROUP BY lot_id");
-    tx.fetch_all(sql).await
 }

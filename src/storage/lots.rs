@@ -1,74 +1,75 @@
 //! SQL for lots (packs).
 
-use super::db::{Sql, StoreResult, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
 
-/// A lot row.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct LotRow {
-    /// Lot id.
-    pub id: String,
-    /// Customer.
-    pub customer_id: String,
-    /// Units sold.
-    pub units: i64,
-    /// Units left.
-    pub remaining: i64,
-    /// Date the order was received.
-    pub received_on: String,
-    /// Expiry instant (µs).
-    pub expires_at: i64,
-    /// Order reference.
-    pub order_reference: String,
-    /// Quote it settles.
-    pub quote_id: Option<String>,
-    /// Price amount (decimal text).
-    pub price_amount: Option<String>,
-    /// Price currency.
-    pub price_currency: Option<String>,
-    /// Its expiry was applied.
-    pub expired: bool,
-    /// Creation instant (µs).
-    pub created_at: i64,
-    /// Who sold it.
-    pub created_by: String,
+use super::db::{StoreResult, Tx};
+use super::sql::{Sql, insert_statement};
+use crate::domain::ids::{CustomerId, LotId, QuoteId};
+use crate::domain::units::Units;
+use crate::stored_row;
+
+stored_row! {
+    /// A lot row.
+    #[derive(Clone, Debug)]
+    pub struct LotRow {
+        /// Lot id.
+        pub id: LotId,
+        /// Customer.
+        pub customer_id: CustomerId,
+        /// Units sold.
+        pub units: Units,
+        /// Units left.
+        pub remaining: Units,
+        /// Date the order was received.
+        pub received_on: NaiveDate,
+        /// Expiry instant.
+        pub expires_at: DateTime<Utc>,
+        /// Order reference.
+        pub order_reference: String,
+        /// Quote it settles.
+        pub quote_id: Option<QuoteId>,
+        /// Price amount (decimal text).
+        pub price_amount: Option<String>,
+        /// Price currency.
+        pub price_currency: Option<String>,
+        /// Its expiry was applied.
+        pub expired: bool,
+        /// Creation instant.
+        pub created_at: DateTime<Utc>,
+        /// Who sold it.
+        pub created_by: String,
+    }
 }
 
-const COLUMNS: &str = "id, customer_id, units, remaining, received_on, expires_at, order_reference, quote_id, \
-    price_amount, price_currency, expired, created_at, created_by";
+stored_row! {
+    /// A lot whose expiry is due.
+    #[derive(Clone, Debug)]
+    pub struct DueLot {
+        /// Lot id.
+        pub id: LotId,
+        /// Its customer.
+        pub customer_id: CustomerId,
+    }
+}
+
+const COLUMNS: &str = LotRow::COLUMNS;
 
 /// Inserts a lot.
 pub async fn insert(tx: &mut Tx, lot: &LotRow) -> StoreResult<()> {
-    tx.execute(
-        Sql::new(format!(
-            "INSERT INTO lots ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ))
-        .bind(lot.id.as_str())
-        .bind(lot.customer_id.as_str())
-        .bind(lot.units)
-        .bind(lot.remaining)
-        .bind(lot.received_on.as_str())
-        .bind(lot.expires_at)
-        .bind(lot.order_reference.as_str())
-        .bind(lot.quote_id.clone())
-        .bind(lot.price_amount.clone())
-        .bind(lot.price_currency.clone())
-        .bind(lot.expired)
-        .bind(lot.created_at)
-        .bind(lot.created_by.as_str()),
-    )
-    .await?;
+    tx.execute(lot.bind_all(Sql::new(insert_statement("lots", COLUMNS))))
+        .await?;
     Ok(())
 }
 
 /// One lot.
-pub async fn get(tx: &mut Tx, id: &str) -> StoreResult<Option<LotRow>> {
+pub async fn get(tx: &mut Tx, id: &LotId) -> StoreResult<Option<LotRow>> {
     tx.fetch_optional(Sql::new(format!("SELECT {COLUMNS} FROM lots WHERE id = $1")).bind(id))
         .await
 }
 
 /// Lots of a customer whose expiry has not been applied, in consumption order
 /// (expiry, received_on, id) — the order the allocator expects.
-pub async fn live_for_customer(tx: &mut Tx, customer_id: &str) -> StoreResult<Vec<LotRow>> {
+pub async fn live_for_customer(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Vec<LotRow>> {
     tx.fetch_all(
         Sql::new(format!(
             "SELECT {COLUMNS} FROM lots WHERE customer_id = $1 AND expired = FALSE \
@@ -80,7 +81,7 @@ pub async fn live_for_customer(tx: &mut Tx, customer_id: &str) -> StoreResult<Ve
 }
 
 /// Lots of a customer by id list.
-pub async fn by_ids(tx: &mut Tx, ids: &[String]) -> StoreResult<Vec<LotRow>> {
+pub async fn by_ids(tx: &mut Tx, ids: &[LotId]) -> StoreResult<Vec<LotRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -89,7 +90,7 @@ pub async fn by_ids(tx: &mut Tx, ids: &[String]) -> StoreResult<Vec<LotRow>> {
         if i > 0 {
             sql.push_sql(", ");
         }
-        let n = sql.push_bind(id.as_str());
+        let n = sql.push_bind(id);
         sql.push_sql(&format!("${n}"));
     }
     sql.push_sql(")");
@@ -99,7 +100,7 @@ pub async fn by_ids(tx: &mut Tx, ids: &[String]) -> StoreResult<Vec<LotRow>> {
 /// A page of a customer's lots in id order.
 pub async fn list(
     tx: &mut Tx,
-    customer_id: &str,
+    customer_id: &CustomerId,
     after: Option<&str>,
     limit: i64,
 ) -> StoreResult<Vec<LotRow>> {
@@ -114,8 +115,8 @@ pub async fn list(
     .await
 }
 
-/// Adds `delta` hundredths to a lot's remaining units.
-pub async fn adjust(tx: &mut Tx, id: &str, delta: i64) -> StoreResult<()> {
+/// Adds `delta` to a lot's remaining units.
+pub async fn adjust(tx: &mut Tx, id: &LotId, delta: Units) -> StoreResult<()> {
     tx.execute(
         Sql::new("UPDATE lots SET remaining = remaining + $2 WHERE id = $1")
             .bind(id)
@@ -126,7 +127,7 @@ pub async fn adjust(tx: &mut Tx, id: &str, delta: i64) -> StoreResult<()> {
 }
 
 /// Marks a lot's expiry applied; false when another run already did.
-pub async fn mark_expired(tx: &mut Tx, id: &str) -> StoreResult<bool> {
+pub async fn mark_expired(tx: &mut Tx, id: &LotId) -> StoreResult<bool> {
     let n = tx
         .execute(
             Sql::new(
@@ -138,18 +139,18 @@ pub async fn mark_expired(tx: &mut Tx, id: &str) -> StoreResult<bool> {
     Ok(n == 1)
 }
 
-/// Lots whose expiry instant has passed but was not applied yet: `(lot id, customer)`.
+/// Lots whose expiry instant is at or before `at` but was not applied yet.
 pub async fn due_for_expiry(
     tx: &mut Tx,
-    now: i64,
+    at: DateTime<Utc>,
     limit: i64,
-) -> StoreResult<Vec<(String, String)>> {
+) -> StoreResult<Vec<DueLot>> {
     tx.fetch_all(
         Sql::new(
             "SELECT id, customer_id FROM lots WHERE expired = FALSE AND expires_at <= $1 \
              ORDER BY expires_at, id LIMIT $2",
         )
-        .bind(now)
+        .bind(at)
         .bind(limit),
     )
     .await
@@ -158,9 +159,9 @@ pub async fn due_for_expiry(
 /// Lots with units left that expire within `(now, until]`, soonest first.
 pub async fn expiring(
     tx: &mut Tx,
-    now: i64,
-    until: i64,
-    customer_id: Option<&str>,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    customer_id: Option<&CustomerId>,
 ) -> StoreResult<Vec<LotRow>> {
     tx.fetch_all(
         Sql::new(format!(

@@ -4,9 +4,12 @@
 //! read and write rows inside a transaction they are given.
 
 pub mod accounts;
+pub mod audit;
 pub mod calendars;
+pub mod column;
 pub mod customers;
 pub mod db;
+pub mod deficits;
 pub mod events;
 pub mod idempotency;
 pub mod ledger;
@@ -15,3 +18,4 @@ pub mod quotes;
 pub mod requests;
 pub mod sessions;
 pub mod sows;
+pub mod sql;

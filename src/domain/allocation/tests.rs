@@ -2,6 +2,7 @@ use chrono::{Duration, TimeZone};
 use proptest::prelude::*;
 
 use super::*;
+use crate::domain::ids::{LotId, SowId};
 
 fn t(days: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0)
@@ -35,15 +36,15 @@ fn fifo_across_three_lots_with_different_expiries() {
         plan.draws,
         vec![
             Draw {
-                lot_id: "a",
+                lot_id: &LotId::from("a"),
                 units: Units::whole(3)
             },
             Draw {
-                lot_id: "b",
+                lot_id: &LotId::from("b"),
                 units: Units::whole(4)
             },
             Draw {
-                lot_id: "c",
+                lot_id: &LotId::from("c"),
                 units: Units::whole(2)
             },
         ]
@@ -59,7 +60,7 @@ fn ties_break_on_received_on_then_id() {
         lot("x", 0, 100, 1),
     ];
     let plan = plan_debit(&lots, Units::whole(3), t(0));
-    let order: Vec<&str> = plan.draws.iter().map(|d| d.lot_id).collect();
+    let order: Vec<&str> = plan.draws.iter().map(|d| d.lot_id.as_str()).collect();
     assert_eq!(order, ["x", "y", "z"]);
 }
 
@@ -71,7 +72,7 @@ fn expired_lots_are_skipped_and_the_rest_is_a_deficit() {
     assert_eq!(
         plan.draws,
         vec![Draw {
-            lot_id: "new",
+            lot_id: &LotId::from("new"),
             units: Units::whole(2)
         }]
     );
@@ -153,7 +154,7 @@ fn deficit_part_reversal_forgives_then_refunds_settling_lots() {
         t(150),
     );
     assert_eq!(forgive, Units::whole(1));
-    assert_eq!(refunds, vec![("q".to_string(), Units::whole(2), false)]);
+    assert_eq!(refunds, vec![(LotId::from("q"), Units::whole(2), false)]);
 }
 
 #[test]
@@ -179,7 +180,7 @@ fn coverage_is_lost_by_the_most_recent_approvals_first() {
     let active = [prov("a", 1, 5), prov("b", 2, 5), prov("c", 3, 5)];
     assert_eq!(
         plan_coverage_loss(&active, Units::whole(15), Units::whole(15)),
-        Vec::<String>::new()
+        Vec::<SowId>::new()
     );
     assert_eq!(
         plan_coverage_loss(&active, Units::whole(12), Units::whole(15)),
@@ -214,7 +215,7 @@ fn lots_strategy() -> impl Strategy<Value = Vec<LotState>> {
         v.into_iter()
             .enumerate()
             .map(|(i, (rec, exp, rem))| LotState {
-                id: format!("lot{i:03}"),
+                id: LotId::from(format!("lot{i:03}").as_str()),
                 received_on: d(rec),
                 expires_at: t(exp),
                 remaining: Units::from_hundredths(rem),
@@ -233,7 +234,7 @@ proptest! {
         prop_assert_eq!(drawn + plan.deficit, amount);
         prop_assert!(!plan.deficit.is_negative());
         for draw in &plan.draws {
-            let lot = lots.iter().find(|l| l.id == draw.lot_id).expect("drawn lot exists");
+            let lot = lots.iter().find(|l| &l.id == draw.lot_id).expect("drawn lot exists");
             prop_assert!(lot.is_usable_at(at), "never touches an expired lot");
             prop_assert!(draw.units.is_positive() && draw.units <= lot.remaining, "never leaves a lot negative");
         }
@@ -244,9 +245,9 @@ proptest! {
         }
         // Earlier expiry first: every usable lot expiring before the last one drawn is emptied.
         if let Some(last) = plan.draws.last() {
-            let last_lot = lots.iter().find(|l| l.id == last.id_ref()).expect("exists");
+            let last_lot = lots.iter().find(|l| l.id == *last.id_ref()).expect("exists");
             for l in lots.iter().filter(|l| l.is_usable_at(at) && l.remaining.is_positive() && l.expires_at < last_lot.expires_at) {
-                let took: Units = plan.draws.iter().filter(|d| d.lot_id == l.id).map(|d| d.units).sum();
+                let took: Units = plan.draws.iter().filter(|d| *d.lot_id == l.id).map(|d| d.units).sum();
                 prop_assert_eq!(took, l.remaining);
             }
         }
@@ -256,7 +257,7 @@ proptest! {
     fn reversals_never_exceed_the_debit(taken in prop::collection::vec((1i64..1_000, 0i64..1_000), 1..6), asks in prop::collection::vec(0i64..2_000, 1..6)) {
         let mut parts: Vec<DebitPart> = taken.iter().enumerate().map(|(i, (tk, exp))| DebitPart {
             entry_seq: i as i64,
-            lot: if i == 0 { None } else { Some(LotRef { id: format!("l{i}"), expires_at: t(*exp % 400), received_on: d(0) }) },
+            lot: if i == 0 { None } else { Some(LotRef { id: LotId::from(format!("l{i}").as_str()), expires_at: t(*exp % 400), received_on: d(0) }) },
             taken: Units::from_hundredths(*tk),
             reversed: Units::ZERO,
         }).collect();
@@ -279,7 +280,7 @@ proptest! {
 }
 
 impl Draw<'_> {
-    fn id_ref(&self) -> &str {
+    fn id_ref(&self) -> &LotId {
         self.lot_id
     }
 }

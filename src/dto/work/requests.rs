@@ -19,7 +19,7 @@ pub struct RequestInput {
     /// What is asked.
     #[validate(
         length(min = 1, max = 5000),
-        custom(function = "crate::dto::not_blank")
+        custom(function = "crate::validation::not_blank")
     )]
     pub summary: String,
     /// When the request was received (default: now; not in the future).
@@ -42,7 +42,7 @@ pub struct ReasonInput {
     /// Why.
     #[validate(
         length(min = 1, max = 5000),
-        custom(function = "crate::dto::not_blank")
+        custom(function = "crate::validation::not_blank")
     )]
     pub reason: String,
 }

@@ -56,7 +56,7 @@ pub struct ComplaintInput {
     /// What is wrong.
     #[validate(
         length(min = 1, max = 5000),
-        custom(function = "crate::dto::not_blank")
+        custom(function = "crate::validation::not_blank")
     )]
     pub reason: String,
 }
@@ -70,7 +70,7 @@ pub struct DecisionInput {
     /// Why.
     #[validate(
         length(min = 1, max = 5000),
-        custom(function = "crate::dto::not_blank")
+        custom(function = "crate::validation::not_blank")
     )]
     pub reason: String,
 }

@@ -47,12 +47,15 @@ pub struct SowInput {
     /// Request it answers (same customer).
     pub request_id: Option<String>,
     /// Title.
-    #[validate(length(min = 1, max = 200), custom(function = "crate::dto::not_blank"))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::validation::not_blank")
+    )]
     pub title: String,
     /// What the experts will do.
     #[validate(
         length(min = 1, max = 20000),
-        custom(function = "crate::dto::not_blank")
+        custom(function = "crate::validation::not_blank")
     )]
     pub activities: String,
     /// Number of sessions planned (1–1000).
@@ -72,7 +75,7 @@ pub struct SowInput {
     /// Acceptance criteria.
     #[validate(
         length(min = 1, max = 20000),
-        custom(function = "crate::dto::not_blank")
+        custom(function = "crate::validation::not_blank")
     )]
     pub acceptance_criteria: String,
     /// `en` (default), `fr` or `de`.
@@ -92,12 +95,15 @@ pub struct SowInput {
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 pub struct SowPatch {
     /// Title.
-    #[validate(length(min = 1, max = 200), custom(function = "crate::dto::not_blank"))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::validation::not_blank")
+    )]
     pub title: Option<String>,
     /// Activities.
     #[validate(
         length(min = 1, max = 20000),
-        custom(function = "crate::dto::not_blank")
+        custom(function = "crate::validation::not_blank")
     )]
     pub activities: Option<String>,
     /// Planned sessions.
@@ -118,7 +124,7 @@ pub struct SowPatch {
     /// Acceptance criteria.
     #[validate(
         length(min = 1, max = 20000),
-        custom(function = "crate::dto::not_blank")
+        custom(function = "crate::validation::not_blank")
     )]
     pub acceptance_criteria: Option<String>,
     /// Language.
@@ -140,7 +146,7 @@ pub struct RejectInput {
     /// What must change.
     #[validate(
         length(min = 1, max = 5000),
-        custom(function = "crate::dto::not_blank")
+        custom(function = "crate::validation::not_blank")
     )]
     pub comment: String,
 }

@@ -2,17 +2,32 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::domain::access::can;
+use crate::domain::ids::{CustomerId, QuoteId};
 use crate::dto::ledger::{Balance, BalanceQuery, Pack, PackInput, Statement};
 use crate::dto::quotes::{Quote, QuoteInput};
 use crate::dto::{Page, PageQuery};
 use crate::http::AppState;
-use crate::http::auth::{Authorized, can};
+use crate::http::auth::Authorized;
 use crate::http::extract::{IdempotencyKey, JsonBody, QueryParams};
+use crate::http::openapi::{ReadErrors, WriteErrors};
 use crate::http::routes::read;
-use crate::http::uow::Reply;
-use crate::service::{finance, packs, quotes};
-use crate::write_request;
+use crate::http::uow::{Reply, write};
+use crate::service::{finance, packs, quotes, statements};
+
+/// The routes of one customer's account: packs, balance, statements, quotes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sell_pack, list_packs))
+        .routes(routes!(balance))
+        .routes(routes!(statement))
+        .routes(routes!(create_quote, list_quotes))
+        .routes(routes!(get_quote))
+        .routes(routes!(cancel_quote))
+}
 
 /// Sells a pack of units to a customer.
 ///
@@ -25,28 +40,24 @@ use crate::write_request;
            ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
     request_body(content = PackInput, example = json!({"units": "40.00", "order_reference": "PO-2026-118", "received_on": "2026-12-01", "price": {"amount": "4800.00", "currency": "EUR"}})),
     responses(
-        (status = 201, description = "Sold", body = Pack),
-        (status = 400, response = crate::http::openapi::BadRequest),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 409, response = crate::http::openapi::Conflict),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 201, description = "Sold", body = Pack), WriteErrors),
     security(("bearer" = []))
 )]
 pub async fn sell_pack(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ManageCommercial>,
     key: IdempotencyKey,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
     body: JsonBody<PackInput>,
 ) -> Response {
-    write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        packs::sell(tx, ctx, &id, body.value)
-            .await
-            .and_then(|p| Reply::created(&p))
+    write(&state, principal, key, body.fingerprint, |tx, ctx| {
+        Box::pin(async move {
+            packs::sell(tx, ctx, &id, body.value)
+                .await
+                .and_then(|p| Reply::created(&p))
+        })
     })
+    .await
 }
 
 /// Lists a customer's packs.
@@ -54,18 +65,13 @@ pub async fn sell_pack(
     get, path = "/v1/customers/{id}/packs", tag = "ledger",
     params(("id" = String, Path, description = "Customer id"), PageQuery),
     responses(
-        (status = 200, description = "A page of packs", body = Page<Pack>),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "A page of packs", body = Page<Pack>), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn list_packs(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ReadAccount>,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
     QueryParams(page): QueryParams<PageQuery>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -80,18 +86,13 @@ pub async fn list_packs(
     get, path = "/v1/customers/{id}/balance", tag = "ledger",
     params(("id" = String, Path, description = "Customer id"), BalanceQuery),
     responses(
-        (status = 200, description = "The balance", body = Balance),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "The balance", body = Balance), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn balance(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ReadAccount>,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
     QueryParams(q): QueryParams<BalanceQuery>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -105,21 +106,16 @@ pub async fn balance(
     get, path = "/v1/customers/{id}/statements/{month}", tag = "ledger",
     params(("id" = String, Path, description = "Customer id"), ("month" = String, Path, description = "YYYY-MM")),
     responses(
-        (status = 200, description = "The statement", body = Statement),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "The statement", body = Statement), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn statement(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ReadAccount>,
-    Path((id, month)): Path<(String, String)>,
+    Path((id, month)): Path<(CustomerId, String)>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
-        Box::pin(async move { finance::statement(tx, &ctx, &id, &month).await })
+        Box::pin(async move { statements::statement(tx, &ctx, &id, &month).await })
     })
     .await
 }
@@ -131,27 +127,24 @@ pub async fn statement(
            ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
     request_body(content = QuoteInput, example = json!({"units": "20.00", "reason": "Q1 change window"})),
     responses(
-        (status = 201, description = "Raised", body = Quote),
-        (status = 400, response = crate::http::openapi::BadRequest),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 201, description = "Raised", body = Quote), WriteErrors),
     security(("bearer" = []))
 )]
 pub async fn create_quote(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ManageCommercial>,
     key: IdempotencyKey,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
     body: JsonBody<QuoteInput>,
 ) -> Response {
-    write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        quotes::create(tx, ctx, &id, body.value)
-            .await
-            .and_then(|q| Reply::created(&q))
+    write(&state, principal, key, body.fingerprint, |tx, ctx| {
+        Box::pin(async move {
+            quotes::create(tx, ctx, &id, body.value)
+                .await
+                .and_then(|q| Reply::created(&q))
+        })
     })
+    .await
 }
 
 /// Lists a customer's quotes.
@@ -159,18 +152,13 @@ pub async fn create_quote(
     get, path = "/v1/customers/{id}/quotes", tag = "quotes",
     params(("id" = String, Path, description = "Customer id"), PageQuery),
     responses(
-        (status = 200, description = "A page of quotes", body = Page<Quote>),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "A page of quotes", body = Page<Quote>), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn list_quotes(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ReadAccount>,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
     QueryParams(page): QueryParams<PageQuery>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
@@ -184,17 +172,13 @@ pub async fn list_quotes(
     get, path = "/v1/quotes/{id}", tag = "quotes",
     params(("id" = String, Path, description = "Quote id")),
     responses(
-        (status = 200, description = "The quote", body = Quote),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-    ),
+        (status = 200, description = "The quote", body = Quote), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn get_quote(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ReadAccount>,
-    Path(id): Path<String>,
+    Path(id): Path<QuoteId>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
         Box::pin(async move { quotes::get(tx, &ctx, &id).await })
@@ -208,24 +192,22 @@ pub async fn get_quote(
     params(("id" = String, Path, description = "Quote id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
     responses(
-        (status = 200, description = "Cancelled", body = Quote),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 409, response = crate::http::openapi::Conflict),
-    ),
+        (status = 200, description = "Cancelled", body = Quote), WriteErrors),
     security(("bearer" = []))
 )]
 pub async fn cancel_quote(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ManageCommercial>,
     key: IdempotencyKey,
-    Path(id): Path<String>,
+    Path(id): Path<QuoteId>,
     body: JsonBody<serde_json::Value>,
 ) -> Response {
-    write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        quotes::cancel(tx, ctx, &id)
-            .await
-            .and_then(|q| Reply::ok(&q))
+    write(&state, principal, key, body.fingerprint, |tx, ctx| {
+        Box::pin(async move {
+            quotes::cancel(tx, ctx, &id)
+                .await
+                .and_then(|q| Reply::ok(&q))
+        })
     })
+    .await
 }

@@ -3,15 +3,25 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::domain::access::can;
 use crate::dto::calendars::{Calendar, CalendarInput};
 use crate::http::AppState;
-use crate::http::auth::{Authorized, can};
+use crate::http::auth::Authorized;
 use crate::http::extract::{IdempotencyKey, JsonBody};
+use crate::http::openapi::{ReadErrors, WriteErrors};
 use crate::http::routes::read;
-use crate::http::uow::Reply;
+use crate::http::uow::{Reply, write};
 use crate::service::calendars as service;
-use crate::write_request;
+
+/// The calendar routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(put_calendar, get_calendar))
+        .routes(routes!(put_holiday, delete_holiday))
+}
 
 /// Creates or replaces a business calendar.
 #[utoipa::path(
@@ -20,12 +30,7 @@ use crate::write_request;
     request_body = CalendarInput,
     responses(
         (status = 201, description = "Created", body = Calendar),
-        (status = 200, description = "Replaced", body = Calendar),
-        (status = 400, response = crate::http::openapi::BadRequest),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "Replaced", body = Calendar), WriteErrors),
     security(("bearer" = []))
 )]
 pub async fn put_calendar(
@@ -35,13 +40,16 @@ pub async fn put_calendar(
     Path(id): Path<String>,
     body: JsonBody<CalendarInput>,
 ) -> Response {
-    write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        match service::put(tx, ctx, &id, body.value).await {
-            Ok((true, c)) => Reply::created(&c),
-            Ok((false, c)) => Reply::json(StatusCode::OK, &c),
-            Err(e) => Err(e),
-        }
+    write(&state, principal, key, body.fingerprint, |tx, ctx| {
+        Box::pin(async move {
+            match service::put(tx, ctx, &id, body.value).await {
+                Ok((true, c)) => Reply::created(&c),
+                Ok((false, c)) => Reply::json(StatusCode::OK, &c),
+                Err(e) => Err(e),
+            }
+        })
     })
+    .await
 }
 
 /// Reads a business calendar with its holidays.
@@ -49,11 +57,7 @@ pub async fn put_calendar(
     get, path = "/v1/calendars/{id}", tag = "calendars",
     params(("id" = String, Path, description = "Calendar id")),
     responses(
-        (status = 200, description = "The calendar", body = Calendar),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-    ),
+        (status = 200, description = "The calendar", body = Calendar), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn get_calendar(
@@ -72,12 +76,7 @@ pub async fn get_calendar(
     put, path = "/v1/calendars/{id}/holidays/{date}", tag = "calendars",
     params(("id" = String, Path, description = "Calendar id"), ("date" = String, Path, description = "Local date YYYY-MM-DD")),
     responses(
-        (status = 200, description = "The calendar after the change", body = Calendar),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "The calendar after the change", body = Calendar), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn put_holiday(
@@ -87,11 +86,14 @@ pub async fn put_holiday(
     Path((id, date)): Path<(String, String)>,
     body: JsonBody<serde_json::Value>,
 ) -> Response {
-    write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        service::add_holiday(tx, ctx, &id, &date)
-            .await
-            .and_then(|c| Reply::ok(&c))
+    write(&state, principal, key, body.fingerprint, |tx, ctx| {
+        Box::pin(async move {
+            service::add_holiday(tx, ctx, &id, &date)
+                .await
+                .and_then(|c| Reply::ok(&c))
+        })
     })
+    .await
 }
 
 /// Removes a public holiday.
@@ -99,12 +101,7 @@ pub async fn put_holiday(
     delete, path = "/v1/calendars/{id}/holidays/{date}", tag = "calendars",
     params(("id" = String, Path, description = "Calendar id"), ("date" = String, Path, description = "Local date YYYY-MM-DD")),
     responses(
-        (status = 200, description = "The calendar after the change", body = Calendar),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "The calendar after the change", body = Calendar), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn delete_holiday(
@@ -114,9 +111,12 @@ pub async fn delete_holiday(
     Path((id, date)): Path<(String, String)>,
     body: JsonBody<serde_json::Value>,
 ) -> Response {
-    write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        service::remove_holiday(tx, ctx, &id, &date)
-            .await
-            .and_then(|c| Reply::ok(&c))
+    write(&state, principal, key, body.fingerprint, |tx, ctx| {
+        Box::pin(async move {
+            service::remove_holiday(tx, ctx, &id, &date)
+                .await
+                .and_then(|c| Reply::ok(&c))
+        })
     })
+    .await
 }

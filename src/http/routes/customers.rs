@@ -2,16 +2,27 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::domain::access::can;
+use crate::domain::ids::CustomerId;
 use crate::dto::customers::{Customer, CustomerInput, CustomerPatch};
 use crate::dto::{Page, PageQuery};
 use crate::http::AppState;
-use crate::http::auth::{Authorized, can};
+use crate::http::auth::Authorized;
 use crate::http::extract::{IdempotencyKey, JsonBody, QueryParams};
+use crate::http::openapi::{ReadErrors, WriteErrors};
 use crate::http::routes::read;
-use crate::http::uow::Reply;
+use crate::http::uow::{Reply, write};
 use crate::service::customers as service;
-use crate::write_request;
+
+/// The customer routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_customer, list_customers))
+        .routes(routes!(get_customer, patch_customer))
+}
 
 /// Creates a customer.
 #[utoipa::path(
@@ -19,13 +30,7 @@ use crate::write_request;
     request_body = CustomerInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
     responses(
-        (status = 201, description = "Created", body = Customer),
-        (status = 400, response = crate::http::openapi::BadRequest),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 409, response = crate::http::openapi::Conflict),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 201, description = "Created", body = Customer), WriteErrors),
     security(("bearer" = []))
 )]
 pub async fn create_customer(
@@ -34,11 +39,14 @@ pub async fn create_customer(
     key: IdempotencyKey,
     body: JsonBody<CustomerInput>,
 ) -> Response {
-    write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        service::create(tx, ctx, body.value)
-            .await
-            .and_then(|c| Reply::created(&c))
+    write(&state, principal, key, body.fingerprint, |tx, ctx| {
+        Box::pin(async move {
+            service::create(tx, ctx, body.value)
+                .await
+                .and_then(|c| Reply::created(&c))
+        })
     })
+    .await
 }
 
 /// Lists customers in creation order.
@@ -46,11 +54,7 @@ pub async fn create_customer(
     get, path = "/v1/customers", tag = "customers",
     params(PageQuery),
     responses(
-        (status = 200, description = "A page of customers", body = Page<Customer>),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "A page of customers", body = Page<Customer>), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn list_customers(
@@ -69,17 +73,13 @@ pub async fn list_customers(
     get, path = "/v1/customers/{id}", tag = "customers",
     params(("id" = String, Path, description = "Customer id")),
     responses(
-        (status = 200, description = "The customer", body = Customer),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-    ),
+        (status = 200, description = "The customer", body = Customer), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn get_customer(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ManageReferenceData>,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
 ) -> Response {
     read(&state, principal, |tx, ctx| {
         Box::pin(async move { service::get(tx, &ctx, &id).await })
@@ -93,25 +93,22 @@ pub async fn get_customer(
     params(("id" = String, Path, description = "Customer id")),
     request_body = CustomerPatch,
     responses(
-        (status = 200, description = "The customer after the change", body = Customer),
-        (status = 400, response = crate::http::openapi::BadRequest),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "The customer after the change", body = Customer), WriteErrors),
     security(("bearer" = []))
 )]
 pub async fn patch_customer(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ManageReferenceData>,
     key: IdempotencyKey,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
     body: JsonBody<CustomerPatch>,
 ) -> Response {
-    write_request!(state, principal, key, body.fingerprint, |tx, ctx| {
-        service::patch(tx, ctx, &id, body.value)
-            .await
-            .and_then(|c| Reply::ok(&c))
+    write(&state, principal, key, body.fingerprint, |tx, ctx| {
+        Box::pin(async move {
+            service::patch(tx, ctx, &id, body.value)
+                .await
+                .and_then(|c| Reply::ok(&c))
+        })
     })
+    .await
 }

@@ -4,22 +4,21 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::domain::access::Action;
+use crate::domain::access::can;
 use crate::dto::ledger::{
     EntryPage, EventPage, EventQuery, ExpiringQuery, ExpiringReport, LedgerQuery,
 };
 use crate::http::AppState;
-use crate::http::auth::{Authorized, can};
+use crate::http::auth::Authorized;
 use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
+use crate::http::openapi::ReadErrors;
 use crate::http::routes::read;
-use crate::service::{ServiceError, finance};
-use crate::storage::db::Db;
-use crate::storage::ledger::{self, EntryFilter};
-
-/// Rows fetched per round trip when exporting.
-const EXPORT_PAGE: i64 = 1000;
+use crate::service::{ServiceError, export, finance};
+use futures::StreamExt;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -43,6 +42,14 @@ fn negotiate(headers: &HeaderMap) -> Format {
     }
 }
 
+/// The finance routes: ledger, events feed, expiring report.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(ledger))
+        .routes(routes!(events))
+        .routes(routes!(expiring))
+}
+
 /// Ledger lines in seq order. JSON pages by default; `Accept: text/csv` or
 /// `application/x-ndjson` streams every matching line (finance roles), in constant
 /// memory. Follow `next_cursor` (or the last `seq`) to read incrementally: entries
@@ -56,12 +63,7 @@ fn negotiate(headers: &HeaderMap) -> Format {
                 (EntryPage = "application/json"),
                 (String = "text/csv", example = "seq,kind,customer_id,lot_id,units,balance_after,effective_at,recorded_at,actor,session_id,sow_id,quote_id,reverses_seq,settles_seq\n1,grant,cus_…,lot_…,40.00,40.00,2026-12-01T08:00:00Z,2026-12-01T08:00:00Z,am,,,,,\n"),
                 (String = "application/x-ndjson"),
-            )),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+            )), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn ledger(
@@ -78,100 +80,31 @@ pub async fn ledger(
         .await;
     }
     let ctx = state.ctx(principal);
-    let prepared = ctx
-        .require(Action::ExportFinance)
-        .and_then(|()| finance::ledger_filter(&ctx, &query));
-    let filter = match prepared {
-        Ok(f) => f,
+    let pages = match export::ledger_pages(state.db.clone(), &ctx, &query) {
+        Ok(pages) => pages,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let cap = query.limit.map(i64::from).filter(|n| *n > 0);
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
         _ => "application/x-ndjson",
     };
-    let stream = export_stream(state.db.clone(), filter, cap, format);
+    let mut header_sent = false;
+    let body = pages.map(move |page| {
+        let mut out = Vec::new();
+        if !header_sent && format == Format::Csv {
+            out.extend_from_slice(CSV_HEADER.as_bytes());
+            header_sent = true;
+        }
+        for entry in &page? {
+            write_row(&mut out, entry, format);
+        }
+        Ok::<_, ServiceError>(Bytes::from(out))
+    });
     (
         [(header::CONTENT_TYPE, content_type)],
-        Body::from_stream(stream),
+        Body::from_stream(body),
     )
         .into_response()
-}
-
-struct ExportState {
-    db: Db,
-    filter: EntryFilter,
-    left: Option<i64>,
-    header_sent: bool,
-    done: bool,
-    format: Format,
-}
-
-fn export_stream(
-    db: Db,
-    filter: EntryFilter,
-    cap: Option<i64>,
-    format: Format,
-) -> impl futures::Stream<Item = Result<Bytes, ServiceError>> {
-    let start = ExportState {
-        db,
-        filter,
-        left: cap,
-        header_sent: false,
-        done: false,
-        format,
-    };
-    futures::stream::unfold(start, |mut st| async move {
-        if st.done {
-            return None;
-        }
-        let mut out = Vec::new();
-        if !st.header_sent && st.format == Format::Csv {
-            out.extend_from_slice(CSV_HEADER.as_bytes());
-            st.header_sent = true;
-        }
-        let page = st.left.map(|l| l.min(EXPORT_PAGE)).unwrap_or(EXPORT_PAGE);
-        let rows = match fetch_page(&st.db, &st.filter, page).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                st.done = true;
-                return Some((Err(e), st));
-            }
-        };
-        if (rows.len() as i64) < page {
-            st.done = true;
-        }
-        if let Some(left) = st.left.as_mut() {
-            *left -= rows.len() as i64;
-            if *left <= 0 {
-                st.done = true;
-            }
-        }
-        if let Some(last) = rows.last() {
-            st.filter.after = last.seq;
-        }
-        for row in rows {
-            match finance::entry_view(row) {
-                Ok(entry) => write_row(&mut out, &entry, st.format),
-                Err(e) => {
-                    st.done = true;
-                    return Some((Err(e), st));
-                }
-            }
-        }
-        Some((Ok(Bytes::from(out)), st))
-    })
-}
-
-async fn fetch_page(
-    db: &Db,
-    filter: &EntryFilter,
-    limit: i64,
-) -> Result<Vec<ledger::EntryRow>, ServiceError> {
-    let mut tx = db.begin_read().await?;
-    let rows = ledger::list(&mut tx, filter, limit).await?;
-    tx.commit().await?;
-    Ok(rows)
 }
 
 const CSV_HEADER: &str = "seq,kind,customer_id,lot_id,units,balance_after,effective_at,recorded_at,actor,session_id,sow_id,quote_id,reverses_seq,settles_seq\n";
@@ -216,11 +149,7 @@ fn write_row(out: &mut Vec<u8>, e: &crate::dto::ledger::Entry, format: Format) {
     get, path = "/v1/events", tag = "finance",
     params(EventQuery),
     responses(
-        (status = 200, description = "A page of events", body = EventPage),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "A page of events", body = EventPage), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn events(
@@ -239,11 +168,7 @@ pub async fn events(
     get, path = "/v1/reports/expiring", tag = "finance",
     params(ExpiringQuery),
     responses(
-        (status = 200, description = "Expiring units", body = ExpiringReport),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "Expiring units", body = ExpiringReport), ReadErrors),
     security(("bearer" = []))
 )]
 pub async fn expiring(

@@ -5,10 +5,10 @@ pub mod calendars;
 pub mod customers;
 pub mod finance;
 pub mod ops;
+pub mod reports;
 pub mod requests;
 pub mod sessions;
 pub mod sows;
-pub mod work;
 
 use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;

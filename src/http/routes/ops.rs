@@ -7,11 +7,15 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::domain::access::{Action, Principal};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;
+use crate::http::openapi::{ReadErrors, WriteErrors};
+use crate::service::jobs::ClockMoveError;
 
 /// Health status.
 #[derive(Serialize, ToSchema)]
@@ -25,6 +29,15 @@ pub struct Health {
 pub struct TestClock {
     /// The service's "now".
     pub now: DateTime<Utc>,
+}
+
+/// The operations routes: health, readiness, metrics, test clock.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_test_clock, set_test_clock))
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
 }
 
 /// Liveness: the process answers.
@@ -79,11 +92,7 @@ async fn clock_admin(state: &AppState, parts: &mut Parts) -> Result<(), ApiError
 /// Reads the test clock (only when enabled; otherwise 404).
 #[utoipa::path(get, path = "/v1/test-clock", tag = "operations",
     responses(
-        (status = 200, description = "The current test time", body = TestClock),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-    ),
+        (status = 200, description = "The current test time", body = TestClock), ReadErrors),
     security(("bearer" = [])))]
 pub async fn get_test_clock(State(state): State<AppState>, request: Request) -> Response {
     let (mut parts, _) = request.into_parts();
@@ -102,13 +111,7 @@ pub async fn get_test_clock(State(state): State<AppState>, request: Request) -> 
 #[utoipa::path(post, path = "/v1/test-clock", tag = "operations",
     request_body = TestClock,
     responses(
-        (status = 200, description = "The new test time", body = TestClock),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 409, response = crate::http::openapi::Conflict),
-        (status = 422, response = crate::http::openapi::Unprocessable),
-    ),
+        (status = 200, description = "The new test time", body = TestClock), WriteErrors),
     security(("bearer" = [])))]
 pub async fn set_test_clock(State(state): State<AppState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
@@ -120,23 +123,10 @@ pub async fn set_test_clock(State(state): State<AppState>, request: Request) -> 
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    let _serial = state.jobs_lock.lock().await;
-    let target = crate::clock::truncate_to_micros(body.value.now);
-    let current = state.clock.now();
-    if target < current {
-        return ApiError::new(
-            StatusCode::CONFLICT,
-            "clock_backwards",
-            format!("the test clock only moves forward (now {current}, asked {target})"),
-        )
-        .into_response();
-    }
-    if let Err(e) = crate::jobs::run_due(&state.db, target).await {
-        return ApiError::from(e).into_response();
-    }
-    match state.clock.set(target) {
+    match state.jobs.advance_test_clock(body.value.now).await {
         Ok(now) => axum::Json(TestClock { now }).into_response(),
-        Err(e) => {
+        Err(ClockMoveError::Service(e)) => ApiError::from(e).into_response(),
+        Err(ClockMoveError::Clock(e)) => {
             ApiError::new(StatusCode::CONFLICT, "clock_backwards", e.to_string()).into_response()
         }
     }

@@ -1,25 +1,26 @@
 //! After the session: delivery and its completion statement, acceptance (explicit or
 //! automatic), complaints and their decisions, evaluation.
 
-use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{ACCEPTANCE_DAYS, REVIEW_DAYS, check_interval, finish, lock, refused, status_of};
+use super::{finish, lock, refused};
 use crate::domain::access::Action;
-use crate::domain::deadline::business_days_after;
+use crate::domain::ids::SessionId;
 use crate::domain::ledger::EntryKind;
 use crate::domain::pricing::price_session;
-use crate::domain::session::SessionStatus;
+use crate::domain::session::{
+    Acceptance, SessionStatus, acceptance_due, acceptance_window_open, check_interval, review_due,
+};
 use crate::domain::sla::{SlaState, outcome};
 use crate::domain::units::Units;
-use crate::dto::validate;
 use crate::dto::work::{
     ComplaintInput, CompletionStatement, DecisionInput, DeliverInput, EvaluationInput, Session,
 };
 use crate::service::ledger::{self, Charge, Shortfall};
-use crate::service::{Ctx, Problems, ServiceError, sows};
-use crate::storage::db::{Tx, from_micros, to_micros};
+use crate::service::{Ctx, ServiceError, sows};
+use crate::storage::db::Tx;
 use crate::storage::sessions::{self as store, SessionRow};
+use crate::validation::{Problems, validate};
 
 /// `POST /v1/sessions/{id}/deliver`: records the actual times, prices them (§3),
 /// charges the customer (the SoW's reservation first) and issues the completion
@@ -27,7 +28,7 @@ use crate::storage::sessions::{self as store, SessionRow};
 pub async fn deliver(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SessionId,
     public_url: &str,
     input: DeliverInput,
 ) -> Result<CompletionStatement, ServiceError> {
@@ -36,13 +37,13 @@ pub async fn deliver(
     let ended = crate::clock::truncate_to_micros(input.ended_at);
     let mut problems = Problems::default();
     problems.absorb(validate(&input));
-    check_interval(&mut problems, started, ended, "ended_at");
+    problems.check("ended_at", check_interval(started, ended));
     if ended > ctx.now {
         problems.add("ended_at", "must not be in the future");
     }
     problems.finish()?;
     let mut l = lock(tx, ctx, id).await?;
-    let next = status_of(&l.session)?.deliver().map_err(refused)?;
+    let next = l.session.status.deliver().map_err(refused)?;
     let terms = sows::terms(&l.sow)?;
     let price = price_session(&l.cal, &terms, started, ended)
         .map_err(|e| ServiceError::invalid("ended_at", e.to_string()))?;
@@ -59,22 +60,22 @@ pub async fn deliver(
         },
     )
     .await?;
-    let acceptance_due = business_days_after(&l.cal, ctx.now, ACCEPTANCE_DAYS);
+    let due = acceptance_due(&l.cal, ctx.now);
     let s = &mut l.session;
-    s.status = next.as_str().into();
-    s.actual_start = Some(to_micros(started));
-    s.actual_end = Some(to_micros(ended));
+    s.status = next;
+    s.actual_start = Some(started);
+    s.actual_end = Some(ended);
     s.notes = input.notes;
     s.duration_minutes = Some(price.duration_minutes);
     s.billable_hours = Some(price.billable_hours);
-    s.units_debited = Some(price.units.hundredths());
-    s.delivered_at = Some(to_micros(ctx.now));
-    s.acceptance_due = Some(to_micros(acceptance_due));
-    s.updated_at = to_micros(ctx.now);
+    s.units_debited = Some(price.units);
+    s.delivered_at = Some(ctx.now);
+    s.acceptance_due = Some(due);
+    s.updated_at = ctx.now;
     let statement = CompletionStatement {
         session_id: id.to_string(),
-        sow_id: l.sow.id.clone(),
-        customer_id: l.session.customer_id.clone(),
+        sow_id: l.sow.id.to_string(),
+        customer_id: l.session.customer_id.to_string(),
         started_at: started,
         ended_at: ended,
         duration_minutes: price.duration_minutes,
@@ -85,14 +86,14 @@ pub async fn deliver(
         balance_after: l.book.total(),
         available_after: Some(l.book.available()),
         issued_at: ctx.now,
-        acceptance_due,
+        acceptance_due: due,
         evaluation_url: format!("{public_url}/v1/sessions/{id}/evaluation"),
     };
     l.book.emit(
         "session_delivered",
         id,
         ended,
-        json!({"session_id": id, "units": price.units, "billable_hours": price.billable_hours, "acceptance_due": acceptance_due}),
+        json!({"session_id": id, "units": price.units, "billable_hours": price.billable_hours, "acceptance_due": due}),
     );
     finish(tx, l).await?;
     Ok(statement)
@@ -102,7 +103,7 @@ pub async fn deliver(
 pub async fn statement(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SessionId,
     public_url: &str,
 ) -> Result<CompletionStatement, ServiceError> {
     ctx.require(Action::ReadWork)?;
@@ -116,93 +117,93 @@ pub async fn statement(
         s.delivered_at,
         s.acceptance_due,
     ) else {
-        return Err(ServiceError::conflict(
-            "session_not_delivered",
-            "the session has not been delivered",
-        ));
+        return Err(not_delivered());
     };
-    let charges = crate::storage::ledger::session_charges(tx, id).await?;
+    let charges = crate::storage::deficits::session_charges(tx, id).await?;
     let last = charges.iter().map(|c| c.seq).max().unwrap_or(0);
     let entry = crate::storage::ledger::get(tx, last).await?;
-    let deficit: i64 = charges
+    let deficit: Units = charges
         .iter()
-        .filter(|c| c.kind == "deficit")
+        .filter(|c| c.kind == EntryKind::Deficit)
         .map(|c| -c.units)
         .sum();
     Ok(CompletionStatement {
-        session_id: s.id.clone(),
-        sow_id: s.sow_id.clone(),
-        customer_id: s.customer_id.clone(),
-        started_at: from_micros(start)?,
-        ended_at: from_micros(end)?,
+        session_id: s.id.to_string(),
+        sow_id: s.sow_id.to_string(),
+        customer_id: s.customer_id.to_string(),
+        started_at: start,
+        ended_at: end,
         duration_minutes: s.duration_minutes.unwrap_or(0),
         billable_hours: s.billable_hours.unwrap_or(0),
-        units: Units::from_hundredths(s.units_debited.unwrap_or(0)),
+        units: s.units_debited.unwrap_or(Units::ZERO),
         units_from_reservation: None,
-        deficit_units: Units::from_hundredths(deficit),
-        balance_after: Units::from_hundredths(entry.map(|e| e.balance_after).unwrap_or(0)),
+        deficit_units: deficit,
+        balance_after: entry.map_or(Units::ZERO, |e| e.balance_after),
         available_after: None,
-        issued_at: from_micros(issued)?,
-        acceptance_due: from_micros(due)?,
+        issued_at: issued,
+        acceptance_due: due,
         evaluation_url: format!("{public_url}/v1/sessions/{}/evaluation", s.id),
     })
 }
 
-fn acceptance_due(s: &SessionRow) -> Result<DateTime<Utc>, ServiceError> {
-    s.acceptance_due
-        .map(from_micros)
-        .transpose()?
-        .ok_or_else(|| {
-            ServiceError::conflict(
-                "session_not_delivered",
-                "the session has not been delivered",
-            )
-        })
+fn not_delivered() -> ServiceError {
+    ServiceError::conflict(
+        "session_not_delivered",
+        "the session has not been delivered",
+    )
+}
+
+/// The acceptance deadline the customer's decision is judged against: the stored one
+/// for a delivered session; for any other state the transition refuses by state, so
+/// `now` stands in.
+fn deadline_for_decision(
+    s: &SessionRow,
+    ctx: &Ctx,
+) -> Result<chrono::DateTime<chrono::Utc>, ServiceError> {
+    if s.status == SessionStatus::Delivered {
+        s.acceptance_due.ok_or_else(not_delivered)
+    } else {
+        Ok(ctx.now)
+    }
 }
 
 /// `POST /v1/sessions/{id}/accept`: the customer accepts before the deadline.
-pub async fn accept(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Session, ServiceError> {
+pub async fn accept(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Session, ServiceError> {
     ctx.require(Action::CustomerDecision)?;
     let mut l = lock(tx, ctx, id).await?;
-    let status = status_of(&l.session)?;
-    let due = if status == SessionStatus::Delivered {
-        acceptance_due(&l.session)?
-    } else {
-        ctx.now
-    };
-    let next = status.accept(ctx.now, due).map_err(refused)?;
-    l.session.status = next.as_str().into();
-    l.session.accepted_at = Some(to_micros(ctx.now));
-    l.session.acceptance = Some("explicit".into());
-    l.session.updated_at = to_micros(ctx.now);
+    let due = deadline_for_decision(&l.session, ctx)?;
+    l.session.status = l.session.status.accept(ctx.now, due).map_err(refused)?;
+    l.session.accepted_at = Some(ctx.now);
+    l.session.acceptance = Some(Acceptance::Explicit);
+    l.session.updated_at = ctx.now;
     l.book.emit(
         "session_accepted",
         id,
         ctx.now,
-        json!({"session_id": id, "acceptance": "explicit"}),
+        json!({"session_id": id, "acceptance": Acceptance::Explicit.as_str()}),
     );
     finish(tx, l).await
 }
 
 /// Accepts a delivered session automatically, effective at its deadline (idempotent).
-pub async fn auto_accept(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<bool, ServiceError> {
+pub async fn auto_accept(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<bool, ServiceError> {
     let mut l = lock(tx, ctx, id).await?;
-    if status_of(&l.session)? != SessionStatus::Delivered {
+    if l.session.status != SessionStatus::Delivered {
         return Ok(false);
     }
-    let due = acceptance_due(&l.session)?;
-    if due > ctx.now {
+    let due = l.session.acceptance_due.ok_or_else(not_delivered)?;
+    if acceptance_window_open(due, ctx.now) {
         return Ok(false);
     }
-    l.session.status = SessionStatus::Accepted.as_str().into();
-    l.session.accepted_at = Some(to_micros(due));
-    l.session.acceptance = Some("automatic".into());
-    l.session.updated_at = to_micros(ctx.now);
+    l.session.status = SessionStatus::Accepted;
+    l.session.accepted_at = Some(due);
+    l.session.acceptance = Some(Acceptance::Automatic);
+    l.session.updated_at = ctx.now;
     l.book.emit(
         "session_accepted",
         id,
         due,
-        json!({"session_id": id, "acceptance": "automatic"}),
+        json!({"session_id": id, "acceptance": Acceptance::Automatic.as_str()}),
     );
     finish(tx, l).await?;
     Ok(true)
@@ -213,31 +214,27 @@ pub async fn auto_accept(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<bool, Servi
 pub async fn complain(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SessionId,
     input: ComplaintInput,
 ) -> Result<Session, ServiceError> {
     ctx.require(Action::CustomerDecision)?;
     validate(&input)?;
     let mut l = lock(tx, ctx, id).await?;
-    let status = status_of(&l.session)?;
-    let due = if status == SessionStatus::Delivered {
-        acceptance_due(&l.session)?
-    } else {
-        ctx.now
-    };
-    let next = status.complain(ctx.now, due).map_err(refused)?;
-    let review_due = business_days_after(&l.cal, ctx.now, REVIEW_DAYS);
-    l.session.status = next.as_str().into();
-    l.session.complaint_reason = Some(input.reason.trim().to_string());
-    l.session.complaint_at = Some(to_micros(ctx.now));
-    l.session.review_due = Some(to_micros(review_due));
-    l.session.review_sla = Some(SlaState::Pending.as_str().into());
-    l.session.updated_at = to_micros(ctx.now);
+    let due = deadline_for_decision(&l.session, ctx)?;
+    let next = l.session.status.complain(ctx.now, due).map_err(refused)?;
+    let review = review_due(&l.cal, ctx.now);
+    let s = &mut l.session;
+    s.status = next;
+    s.complaint_reason = Some(input.reason.trim().to_string());
+    s.complaint_at = Some(ctx.now);
+    s.review_due = Some(review);
+    s.review_sla = Some(SlaState::Pending);
+    s.updated_at = ctx.now;
     l.book.emit(
         "complaint_received",
         id,
         ctx.now,
-        json!({"session_id": id, "review_due": review_due}),
+        json!({"session_id": id, "review_due": review}),
     );
     finish(tx, l).await
 }
@@ -247,15 +244,15 @@ pub async fn complain(
 pub async fn decide(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SessionId,
     input: DecisionInput,
 ) -> Result<Session, ServiceError> {
     ctx.require(Action::DecideComplaint)?;
     validate(&input)?;
     let mut l = lock(tx, ctx, id).await?;
-    let next = status_of(&l.session)?.decide().map_err(refused)?;
+    let next = l.session.status.decide().map_err(refused)?;
     let amount = input.reverse_units.0;
-    let charged = Units::from_hundredths(l.session.units_debited.unwrap_or(0));
+    let charged = l.session.units_debited.unwrap_or(Units::ZERO);
     if amount > charged {
         return Err(ServiceError::invalid(
             "reverse_units",
@@ -265,17 +262,15 @@ pub async fn decide(
     let sow_id = l.sow.id.clone();
     ledger::reverse_session(tx, &mut l.book, id, &sow_id, amount, "reverse_units").await?;
     let s = &mut l.session;
-    s.status = next.as_str().into();
-    s.decision_units = Some(amount.hundredths());
+    s.status = next;
+    s.decision_units = Some(amount);
     s.decision_reason = Some(input.reason.trim().to_string());
-    s.decided_at = Some(to_micros(ctx.now));
+    s.decided_at = Some(ctx.now);
     s.decided_by = Some(ctx.actor());
-    if let Some(due) = s.review_due
-        && s.review_sla.as_deref() == Some(SlaState::Pending.as_str())
-    {
-        s.review_sla = Some(outcome(from_micros(due)?, ctx.now).as_str().into());
+    if let (Some(due), Some(SlaState::Pending)) = (s.review_due, s.review_sla) {
+        s.review_sla = Some(outcome(due, ctx.now));
     }
-    s.updated_at = to_micros(ctx.now);
+    s.updated_at = ctx.now;
     l.book.emit(
         "complaint_decided",
         id,
@@ -289,13 +284,13 @@ pub async fn decide(
 pub async fn evaluate(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SessionId,
     input: EvaluationInput,
 ) -> Result<Session, ServiceError> {
     ctx.require(Action::CustomerDecision)?;
     validate(&input)?;
     let mut l = lock(tx, ctx, id).await?;
-    status_of(&l.session)?.can_be_evaluated().map_err(refused)?;
+    l.session.status.can_be_evaluated().map_err(refused)?;
     if l.session.rating.is_some() {
         return Err(ServiceError::conflict(
             "already_evaluated",
@@ -304,8 +299,8 @@ pub async fn evaluate(
     }
     l.session.rating = Some(input.rating);
     l.session.evaluation_comment = input.comment;
-    l.session.evaluated_at = Some(to_micros(ctx.now));
-    l.session.updated_at = to_micros(ctx.now);
+    l.session.evaluated_at = Some(ctx.now);
+    l.session.updated_at = ctx.now;
     l.book.emit(
         "session_evaluated",
         id,

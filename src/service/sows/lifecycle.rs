@@ -3,26 +3,28 @@
 
 use serde_json::json;
 
-use super::{check_if_match, lock, parse_status, snapshot, transition, view};
+use super::{check_if_match, lock, snapshot, transition, view};
 use crate::domain::access::Action;
 use crate::domain::allocation::shortfall;
+use crate::domain::ids::SowId;
+use crate::domain::quote::QuoteOrigin;
 use crate::domain::sow::{SowAction, SowStatus};
-use crate::dto::validate;
+use crate::domain::units::Units;
 use crate::dto::work::{RejectInput, Sow};
 use crate::service::book::Book;
 use crate::service::{Ctx, ServiceError, coverage, ids, ledger, quotes, requests};
-use crate::storage::db::{Tx, from_micros, to_micros};
+use crate::storage::db::Tx;
 use crate::storage::sessions;
 use crate::storage::sows::{self as store, SowRow};
+use crate::validation::validate;
 
 /// `POST /v1/sows/{id}/submit`: the SOC signs and sends the SoW.
-pub async fn submit(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceError> {
+pub async fn submit(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<Sow, ServiceError> {
     ctx.require(Action::RunWork)?;
     let (mut book, mut row) = lock(tx, ctx, id).await?;
-    let next = transition(&row.status, SowAction::Submit)?;
-    row.status = next.as_str().into();
-    row.submitted_at = Some(to_micros(ctx.now));
-    row.updated_at = to_micros(ctx.now);
+    row.status = transition(row.status, SowAction::Submit)?;
+    row.submitted_at = Some(ctx.now);
+    row.updated_at = ctx.now;
     store::update(tx, &row).await?;
     if let Some(request_id) = &row.request_id {
         requests::sow_delivered(tx, ctx, request_id).await?;
@@ -34,7 +36,7 @@ pub async fn submit(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceErro
         json!({"sow_id": id, "revision": row.revision}),
     );
     book.close(tx).await?;
-    view(row)
+    Ok(view(row))
 }
 
 /// `POST /v1/sows/{id}/approve`: the customer approves the revision named by
@@ -43,14 +45,14 @@ pub async fn submit(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceErro
 pub async fn approve(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SowId,
     if_match: Option<&str>,
 ) -> Result<Sow, ServiceError> {
     ctx.require(Action::CustomerDecision)?;
     let (mut book, mut row) = lock(tx, ctx, id).await?;
     check_if_match(&row, if_match)?;
-    transition(&row.status, SowAction::Approve)?;
-    let now = to_micros(ctx.now);
+    transition(row.status, SowAction::Approve)?;
+    let now = ctx.now;
     if let Some(old_id) = row.supersedes_id.clone() {
         refuse_open_sessions(tx, &old_id).await?;
         retire_superseded(tx, &mut book, &old_id, id, now).await?;
@@ -70,7 +72,7 @@ pub async fn approve(
     // The SoW joins the queue of approved SoWs waiting for units, which is then served
     // in approval order: it is provisioned at once unless units are short or SoWs
     // approved earlier are still waiting.
-    row.status = SowStatus::AwaitingUnits.as_str().into();
+    row.status = SowStatus::AwaitingUnits;
     store::update(tx, &row).await?;
     let activated = coverage::activate_waiting(tx, &mut book).await?;
     if !activated.iter().any(|a| a == id) {
@@ -81,7 +83,7 @@ pub async fn approve(
             &mut book,
             missing,
             &format!("SoW {id} needs {needed} units; {missing} are missing"),
-            "sow_shortfall",
+            QuoteOrigin::SowShortfall,
             Some(id),
         )
         .await?;
@@ -92,38 +94,37 @@ pub async fn approve(
             json!({"sow_id": id, "missing_units": missing, "quote_id": quote}),
         );
     }
+    coverage::rebalance(tx, &mut book).await?;
     book.close(tx).await?;
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("SoW"))?;
-    view(row)
+    Ok(view(row))
 }
 
 async fn retire_superseded(
     tx: &mut Tx,
     book: &mut Book,
-    old_id: &str,
-    new_id: &str,
-    now: i64,
+    old_id: &SowId,
+    new_id: &SowId,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ServiceError> {
     let Some(mut old) = store::get(tx, old_id).await? else {
         return Ok(());
     };
-    let status = parse_status(&old.status)?;
-    if status.is_closed() {
+    if old.status.is_closed() {
         return Ok(());
     }
     ledger::release(book, &mut old, "superseded");
-    old.status = SowStatus::Superseded.as_str().into();
-    old.superseded_by_id = Some(new_id.to_string());
+    old.status = SowStatus::Superseded;
+    old.superseded_by_id = Some(new_id.clone());
     old.closed_at = Some(now);
     old.updated_at = now;
     store::update(tx, &old).await?;
-    let at = from_micros(now)?;
     book.emit(
         "sow_superseded",
         old_id,
-        at,
+        now,
         json!({"sow_id": old_id, "superseded_by": new_id}),
     );
     Ok(())
@@ -133,16 +134,15 @@ async fn retire_superseded(
 pub async fn reject(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SowId,
     input: RejectInput,
 ) -> Result<Sow, ServiceError> {
     ctx.require(Action::CustomerDecision)?;
     validate(&input)?;
     let (mut book, mut row) = lock(tx, ctx, id).await?;
-    let next = transition(&row.status, SowAction::Reject)?;
-    row.status = next.as_str().into();
+    row.status = transition(row.status, SowAction::Reject)?;
     row.rejection_comment = Some(input.comment.trim().to_string());
-    row.updated_at = to_micros(ctx.now);
+    row.updated_at = ctx.now;
     store::update(tx, &row).await?;
     book.emit(
         "sow_rejected",
@@ -151,14 +151,14 @@ pub async fn reject(
         json!({"sow_id": id, "comment": row.rejection_comment}),
     );
     book.close(tx).await?;
-    view(row)
+    Ok(view(row))
 }
 
-async fn refuse_open_sessions(tx: &mut Tx, id: &str) -> Result<(), ServiceError> {
+async fn refuse_open_sessions(tx: &mut Tx, id: &SowId) -> Result<(), ServiceError> {
     let open = sessions::of_sow(tx, id)
         .await?
         .into_iter()
-        .filter(|s| s.status == "scheduled" || s.status == "to_reschedule")
+        .filter(|s| s.status.is_pending())
         .count();
     if open > 0 {
         return Err(ServiceError::conflict(
@@ -176,12 +176,12 @@ async fn refuse_open_sessions(tx: &mut Tx, id: &str) -> Result<(), ServiceError>
 pub async fn close(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: &str,
+    id: &SowId,
     action: SowAction,
 ) -> Result<Sow, ServiceError> {
     ctx.require(Action::RunWork)?;
     let (mut book, mut row) = lock(tx, ctx, id).await?;
-    let next = transition(&row.status, action)?;
+    let next = transition(row.status, action)?;
     refuse_open_sessions(tx, id).await?;
     let released = ledger::release(
         &mut book,
@@ -192,9 +192,9 @@ pub async fn close(
             "cancelled"
         },
     );
-    row.status = next.as_str().into();
-    row.closed_at = Some(to_micros(ctx.now));
-    row.updated_at = to_micros(ctx.now);
+    row.status = next;
+    row.closed_at = Some(ctx.now);
+    row.updated_at = ctx.now;
     store::update(tx, &row).await?;
     let kind = if action == SowAction::Complete {
         "sow_completed"
@@ -207,20 +207,21 @@ pub async fn close(
         ctx.now,
         json!({"sow_id": id, "released_units": released}),
     );
+    coverage::rebalance(tx, &mut book).await?;
     book.close(tx).await?;
-    view(row)
+    Ok(view(row))
 }
 
 /// `POST /v1/sows/{id}/supersede`: drafts a replacement (a copy, edited like any
 /// draft); the old SoW becomes `superseded` when the replacement is approved.
-pub async fn supersede(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceError> {
+pub async fn supersede(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<Sow, ServiceError> {
     ctx.require(Action::RunWork)?;
     let (mut book, old) = lock(tx, ctx, id).await?;
-    transition(&old.status, SowAction::Supersede)?;
-    let now = to_micros(ctx.now);
+    transition(old.status, SowAction::Supersede)?;
+    let now = ctx.now;
     let row = SowRow {
-        id: ids::sow().into_string(),
-        status: SowStatus::Draft.as_str().into(),
+        id: ids::sow(),
+        status: SowStatus::Draft,
         revision: 1,
         supersedes_id: Some(old.id.clone()),
         superseded_by_id: None,
@@ -228,8 +229,8 @@ pub async fn supersede(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceE
         approved_revision: None,
         approved_at: None,
         approval_order: None,
-        reserved: 0,
-        consumed: 0,
+        reserved: Units::ZERO,
+        consumed: Units::ZERO,
         submitted_at: None,
         closed_at: None,
         created_by: ctx.actor(),
@@ -246,5 +247,5 @@ pub async fn supersede(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Sow, ServiceE
         json!({"sow_id": row.id, "supersedes": old.id}),
     );
     book.close(tx).await?;
-    view(row)
+    Ok(view(row))
 }

@@ -1,51 +1,43 @@
-//! The ledger's service operations, driven directly inside transactions (the workflow
-//! calls the same functions): FIFO, expiry, deficits, reversals, races, replicas and
-//! the never-skipping feed.
+//! Charges and reversals through `service::ledger` on a directly inserted SoW: FIFO
+//! across lots, skipping expired lots, deficits and their settlement, partial and full
+//! reversals, and fifty racing debits that never overdraw.
+//!
+//! `sow`, `charge` and `reverse` call internal library APIs and are kept together here.
 
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
+use securehands::domain::ids::{CustomerId, SessionId, SowId};
 use securehands::domain::ledger::EntryKind;
+use securehands::domain::sow::SowStatus;
 use securehands::domain::units::Units;
-use securehands::jobs::{run_due, system_ctx};
 use securehands::service::ServiceError;
 use securehands::service::book::Book;
+use securehands::service::coverage;
+use securehands::service::jobs::system_ctx;
 use securehands::service::ledger::{self, Charge, ChargeOutcome, Shortfall};
 use securehands::storage::sows::{self, SowRow};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::TestApp;
-use crate::ledger::{assert_verified, balance, entries, sell};
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("instant")
-        .with_timezone(&Utc)
-}
-
-fn u(s: &str) -> Units {
-    Units::parse_signed(s).expect("units")
-}
+use crate::helpers::{TestApp, assert_verified, at, balance, entries, sell, u};
 
 /// A SoW row inserted directly, to charge sessions against.
 async fn sow(app: &TestApp, customer: &str) -> String {
     let id = format!("sow_test_{}", uuid::Uuid::now_v7().simple());
     let row = SowRow {
-        id: id.clone(),
-        customer_id: customer.into(),
+        id: SowId::from(id.as_str()),
+        customer_id: CustomerId::from(customer),
         request_id: None,
-        status: "active".into(),
+        status: SowStatus::Active,
         revision: 1,
         title: "t".into(),
         activities: "a".into(),
         planned_sessions: 100,
-        planned_units: 0,
+        planned_units: Units::ZERO,
         units_per_session: None,
         minimum_billable_hours: 1,
-        rate_out_of_hours: 150,
-        rate_weekend: 200,
-        rate_holiday: 200,
+        rate_out_of_hours: u("1.50"),
+        rate_weekend: u("2.00"),
+        rate_holiday: u("2.00"),
         acceptance_criteria: "c".into(),
         language: "en".into(),
         service_hours_note: None,
@@ -55,15 +47,15 @@ async fn sow(app: &TestApp, customer: &str) -> String {
         superseded_by_id: None,
         rejection_comment: None,
         approved_revision: Some(1),
-        approved_at: Some(0),
+        approved_at: Some(DateTime::UNIX_EPOCH),
         approval_order: Some(1),
-        reserved: 0,
-        consumed: 0,
+        reserved: Units::ZERO,
+        consumed: Units::ZERO,
         submitted_at: None,
         closed_at: None,
         created_by: "test".into(),
-        created_at: 0,
-        updated_at: 0,
+        created_at: DateTime::UNIX_EPOCH,
+        updated_at: DateTime::UNIX_EPOCH,
     };
     let mut tx = app.state.db.begin_write().await.expect("tx");
     sows::insert(&mut tx, &row).await.expect("insert sow");
@@ -82,8 +74,8 @@ async fn charge(
 ) -> Result<ChargeOutcome, ServiceError> {
     let ctx = system_ctx(app.state.clock.now());
     let mut tx = app.state.db.begin_write().await?;
-    let mut book = Book::open(&mut tx, &ctx, customer).await?;
-    let mut row = sows::get(&mut tx, sow_id)
+    let mut book = Book::open(&mut tx, &ctx, &CustomerId::from(customer)).await?;
+    let mut row = sows::get(&mut tx, &SowId::from(sow_id))
         .await?
         .ok_or(ServiceError::NotFound("sow"))?;
     let outcome = ledger::charge(
@@ -94,12 +86,13 @@ async fn charge(
             kind: EntryKind::Debit,
             units: u(units),
             effective_at: at(effective),
-            session_id: session,
+            session_id: &SessionId::from(session),
             shortfall,
         },
     )
     .await?;
     sows::update(&mut tx, &row).await?;
+    coverage::rebalance(&mut tx, &mut book).await?;
     book.close(&mut tx).await?;
     tx.commit().await?;
     Ok(outcome)
@@ -114,16 +107,17 @@ async fn reverse(
 ) -> Result<(), ServiceError> {
     let ctx = system_ctx(app.state.clock.now());
     let mut tx = app.state.db.begin_write().await?;
-    let mut book = Book::open(&mut tx, &ctx, customer).await?;
+    let mut book = Book::open(&mut tx, &ctx, &CustomerId::from(customer)).await?;
     ledger::reverse_session(
         &mut tx,
         &mut book,
-        session,
-        sow_id,
+        &SessionId::from(session),
+        &SowId::from(sow_id),
         u(units),
         "reverse_units",
     )
     .await?;
+    coverage::rebalance(&mut tx, &mut book).await?;
     book.close(&mut tx).await?;
     tx.commit().await?;
     Ok(())
@@ -407,132 +401,4 @@ both_backends!(fifty_racing_debits_never_overdraw, |app| {
     assert_eq!(b["deficit"], "0.00");
     assert_eq!(entries(&app, "kind=debit").await.len(), 20);
     assert_verified(&app).await;
-});
-
-both_backends!(
-    two_replicas_running_expiry_at_once_expire_each_lot_once,
-    |app| {
-        let c = app.customer_paris().await;
-        for d in [
-            "2025-12-02",
-            "2025-12-03",
-            "2025-12-04",
-            "2025-12-05",
-            "2025-12-06",
-        ] {
-            sell(&app, &c, "2.00", Some(d)).await;
-        }
-        sell(&app, &c, "1.00", None).await;
-        let replica = securehands::build(&app.settings)
-            .await
-            .expect("second replica");
-        let now = at("2026-12-08T00:00:00Z");
-        let (a, b) = tokio::join!(run_due(&app.state.db, now), run_due(&replica.state.db, now));
-        a.expect("first runner");
-        b.expect("second runner");
-        let (a, b) = tokio::join!(run_due(&app.state.db, now), run_due(&replica.state.db, now));
-        a.expect("first runner again");
-        b.expect("second runner again");
-        let exp = entries(&app, "kind=expiry").await;
-        assert_eq!(exp.len(), 5, "one expiry entry per lot: {exp:#?}");
-        let mut lots: Vec<&str> = exp
-            .iter()
-            .map(|e| e["lot_id"].as_str().unwrap_or_default())
-            .collect();
-        lots.sort_unstable();
-        lots.dedup();
-        assert_eq!(lots.len(), 5);
-        // Each expiry is effective at its lot's own expiry instant, not when the job ran.
-        assert_eq!(exp[0]["effective_at"], "2026-12-01T23:00:00Z");
-        assert_eq!(balance(&app, &c).await["total"], "1.00");
-        replica.state.db.close().await;
-        assert_verified(&app).await;
-    }
-);
-
-both_backends!(the_feed_never_skips_an_entry_committed_late, |app| {
-    let c1 = app.customer_paris().await;
-    let c2 = app.customer_paris().await;
-    // A transaction takes a lower seq and stays open…
-    let ctx = system_ctx(app.state.clock.now());
-    let mut held = app.state.db.begin_write().await.expect("tx");
-    let mut book = Book::open(&mut held, &ctx, &c1).await.expect("book");
-    book.post(EntryKind::Grant, u("1.00"), ctx.now, Default::default());
-    book.close(&mut held).await.expect("close");
-    // …while another writer commits after it.
-    let app = std::sync::Arc::new(app);
-    let writer = {
-        let app = app.clone();
-        let c2 = c2.clone();
-        tokio::spawn(async move { sell(&app, &c2, "2.00", None).await })
-    };
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // A reader polling now must not see a later entry before the earlier one.
-    let seen = entries(&app, "").await;
-    assert!(
-        seen.is_empty(),
-        "nothing is visible while seq 1 is uncommitted: {seen:?}"
-    );
-    held.commit().await.expect("commit held");
-    writer.await.expect("writer");
-    let mut cursor = 0i64;
-    let mut got = Vec::new();
-    for e in entries(&app, "").await {
-        let seq = e["seq"].as_i64().unwrap_or_default();
-        assert_eq!(seq, cursor + 1, "gap in the feed");
-        cursor = seq;
-        got.push(e["customer_id"].as_str().unwrap_or_default().to_string());
-    }
-    assert_eq!(got, vec![c1.clone(), c2.clone()]);
-});
-
-both_backends!(a_poller_following_the_cursor_sees_every_entry_once, |app| {
-    let customers = [
-        app.customer_paris().await,
-        app.customer_paris().await,
-        app.customer_paris().await,
-    ];
-    let app = std::sync::Arc::new(app);
-    let mut writers = Vec::new();
-    for c in customers {
-        let app = app.clone();
-        writers.push(tokio::spawn(async move {
-            for _ in 0..10 {
-                sell(&app, &c, "1.00", None).await;
-            }
-        }));
-    }
-    let poller = {
-        let app = app.clone();
-        tokio::spawn(async move {
-            let mut cursor = String::new();
-            let mut seqs = Vec::new();
-            for _ in 0..400 {
-                let r = app
-                    .get(
-                        &format!("/v1/ledger?limit=7&after={cursor}"),
-                        &app.finance(),
-                    )
-                    .await
-                    .expect(200)
-                    .body;
-                for e in r["data"].as_array().cloned().unwrap_or_default() {
-                    seqs.push(e["seq"].as_i64().unwrap_or_default());
-                }
-                if let Some(c) = r["next_cursor"].as_str() {
-                    cursor = c.to_string();
-                }
-                if seqs.len() >= 30 {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            seqs
-        })
-    };
-    for w in writers {
-        w.await.expect("writer");
-    }
-    let seqs = poller.await.expect("poller");
-    assert_eq!(seqs, (1..=30).collect::<Vec<i64>>());
 });

@@ -3,64 +3,52 @@
 //! `scheduled → delivered → accepted | disputed → resolved`;
 //! `scheduled → cancelled | cancelled_late | no_show | to_reschedule → scheduled`.
 
-use std::fmt;
+mod capacity;
+mod terms;
 
 use chrono::{DateTime, Utc};
 
-use super::units::Units;
+use crate::spelled_enum;
 
-/// Where a session stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SessionStatus {
-    /// Booked.
-    Scheduled,
-    /// Done and debited; a completion statement was issued.
-    Delivered,
-    /// Accepted by the customer, explicitly or automatically.
-    Accepted,
-    /// Under complaint.
-    Disputed,
-    /// Complaint decided.
-    Resolved,
-    /// Cancelled by the customer in time: no charge.
-    Cancelled,
-    /// Cancelled by the customer too late: debited.
-    CancelledLate,
-    /// The customer was absent: debited.
-    NoShow,
-    /// Cancelled for force majeure or by the SOC: to be rescheduled, no charge.
-    ToReschedule,
-}
+pub use capacity::{CapacityError, check_capacity};
+pub use terms::{
+    ACCEPTANCE_DAYS, Acceptance, MAX_SESSION, REVIEW_DAYS, SCHEDULING_DAYS, acceptance_due,
+    acceptance_window_open, check_interval, review_due, scheduling_due,
+};
 
-/// Why a session is cancelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CancelReason {
-    /// The customer asked.
-    CustomerRequest,
-    /// Beyond either party's control.
-    ForceMajeure,
-    /// The SOC cancelled.
-    Soc,
-}
-
-impl CancelReason {
-    /// Parses the wire spelling.
-    pub fn parse(text: &str) -> Option<CancelReason> {
-        match text {
-            "customer_request" => Some(CancelReason::CustomerRequest),
-            "force_majeure" => Some(CancelReason::ForceMajeure),
-            "soc" => Some(CancelReason::Soc),
-            _ => None,
-        }
+spelled_enum! {
+    /// Where a session stands.
+    pub enum SessionStatus {
+        /// Booked.
+        Scheduled = "scheduled",
+        /// Done and debited; a completion statement was issued.
+        Delivered = "delivered",
+        /// Accepted by the customer, explicitly or automatically.
+        Accepted = "accepted",
+        /// Under complaint.
+        Disputed = "disputed",
+        /// Complaint decided.
+        Resolved = "resolved",
+        /// Cancelled by the customer in time: no charge.
+        Cancelled = "cancelled",
+        /// Cancelled by the customer too late: debited.
+        CancelledLate = "cancelled_late",
+        /// The customer was absent: debited.
+        NoShow = "no_show",
+        /// Cancelled for force majeure or by the SOC: to be rescheduled, no charge.
+        ToReschedule = "to_reschedule",
     }
+}
 
-    /// Wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CancelReason::CustomerRequest => "customer_request",
-            CancelReason::ForceMajeure => "force_majeure",
-            CancelReason::Soc => "soc",
-        }
+spelled_enum! {
+    /// Why a session is cancelled.
+    pub enum CancelReason {
+        /// The customer asked.
+        CustomerRequest = "customer_request",
+        /// Beyond either party's control.
+        ForceMajeure = "force_majeure",
+        /// The SOC cancelled.
+        Soc = "soc",
     }
 }
 
@@ -88,39 +76,6 @@ pub enum CancelOutcome {
 }
 
 impl SessionStatus {
-    /// Every state.
-    pub const ALL: [SessionStatus; 9] = [
-        SessionStatus::Scheduled,
-        SessionStatus::Delivered,
-        SessionStatus::Accepted,
-        SessionStatus::Disputed,
-        SessionStatus::Resolved,
-        SessionStatus::Cancelled,
-        SessionStatus::CancelledLate,
-        SessionStatus::NoShow,
-        SessionStatus::ToReschedule,
-    ];
-
-    /// Wire and storage spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionStatus::Scheduled => "scheduled",
-            SessionStatus::Delivered => "delivered",
-            SessionStatus::Accepted => "accepted",
-            SessionStatus::Disputed => "disputed",
-            SessionStatus::Resolved => "resolved",
-            SessionStatus::Cancelled => "cancelled",
-            SessionStatus::CancelledLate => "cancelled_late",
-            SessionStatus::NoShow => "no_show",
-            SessionStatus::ToReschedule => "to_reschedule",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(text: &str) -> Option<SessionStatus> {
-        SessionStatus::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
     /// True while the session holds a slot of the SoW's planned count (only a free
     /// cancellation gives the slot back).
     pub fn uses_a_planned_slot(self) -> bool {
@@ -130,6 +85,12 @@ impl SessionStatus {
     /// True while the session's estimate holds part of the SoW's reservation.
     pub fn holds_estimate(self) -> bool {
         matches!(self, SessionStatus::Scheduled)
+    }
+
+    /// True while the session still has to happen (booked or waiting for new times):
+    /// its SoW can be neither closed nor replaced until it is settled.
+    pub fn is_pending(self) -> bool {
+        matches!(self, SessionStatus::Scheduled | SessionStatus::ToReschedule)
     }
 
     /// True once nothing more can happen to the session.
@@ -217,7 +178,9 @@ impl SessionStatus {
         acceptance_due: DateTime<Utc>,
     ) -> Result<SessionStatus, SessionTransitionError> {
         match self {
-            SessionStatus::Delivered if now < acceptance_due => Ok(SessionStatus::Accepted),
+            SessionStatus::Delivered if acceptance_window_open(acceptance_due, now) => {
+                Ok(SessionStatus::Accepted)
+            }
             SessionStatus::Delivered => {
                 self.refuse("be accepted after its deadline", "acceptance_window_closed")
             }
@@ -233,7 +196,9 @@ impl SessionStatus {
         acceptance_due: DateTime<Utc>,
     ) -> Result<SessionStatus, SessionTransitionError> {
         match self {
-            SessionStatus::Delivered if now < acceptance_due => Ok(SessionStatus::Disputed),
+            SessionStatus::Delivered if acceptance_window_open(acceptance_due, now) => {
+                Ok(SessionStatus::Disputed)
+            }
             SessionStatus::Delivered | SessionStatus::Accepted => self.refuse(
                 "be complained about after acceptance",
                 "complaint_window_closed",
@@ -263,75 +228,6 @@ impl SessionStatus {
             | SessionStatus::Resolved => Ok(()),
             _ => self.refuse("be evaluated", "session_not_delivered"),
         }
-    }
-}
-
-/// Why a session cannot be booked under its SoW.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum CapacityError {
-    /// Every planned session is used (only free cancellations give a slot back).
-    #[error("the SoW plans {planned} session(s) and all are used")]
-    PlannedSessionsExceeded {
-        /// Planned count.
-        planned: i64,
-    },
-    /// The estimate exceeds the SoW's reservation not yet held by scheduled sessions.
-    #[error(
-        "the session is estimated at {estimate} units but the SoW's unused reservation is {unused}"
-    )]
-    InsufficientCover {
-        /// The session's estimate.
-        estimate: Units,
-        /// Reservation not held by other scheduled sessions.
-        unused: Units,
-    },
-}
-
-impl CapacityError {
-    /// The stable code clients branch on.
-    pub fn code(&self) -> &'static str {
-        match self {
-            CapacityError::PlannedSessionsExceeded { .. } => "planned_sessions_exceeded",
-            CapacityError::InsufficientCover { .. } => "insufficient_cover",
-        }
-    }
-}
-
-/// Checks that a session estimated at `estimate` fits its SoW (SPEC §5): a planned
-/// slot is free (when `new_slot`; a reschedule keeps its slot) and the SoW's unused
-/// reservation — `reserved` minus the estimates of the other scheduled sessions —
-/// covers it. `others` are the SoW's other sessions with their estimates.
-pub fn check_capacity(
-    planned_sessions: i64,
-    reserved: Units,
-    others: &[(SessionStatus, Units)],
-    estimate: Units,
-    new_slot: bool,
-) -> Result<(), CapacityError> {
-    let used = others
-        .iter()
-        .filter(|(s, _)| s.uses_a_planned_slot())
-        .count() as i64;
-    if new_slot && used >= planned_sessions {
-        return Err(CapacityError::PlannedSessionsExceeded {
-            planned: planned_sessions,
-        });
-    }
-    let held: Units = others
-        .iter()
-        .filter(|(s, _)| s.holds_estimate())
-        .map(|(_, e)| *e)
-        .sum();
-    let unused = reserved - held;
-    if estimate > unused {
-        return Err(CapacityError::InsufficientCover { estimate, unused });
-    }
-    Ok(())
-}
-
-impl fmt::Display for SessionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -409,32 +305,6 @@ mod tests {
     }
 
     #[test]
-    fn capacity_counts_slots_and_held_estimates() {
-        use SessionStatus::*;
-        let u = Units::whole;
-        let others = [
-            (Scheduled, u(2)),
-            (Delivered, u(3)),
-            (Cancelled, u(4)),
-            (CancelledLate, u(1)),
-        ];
-        // 3 slots used (a free cancellation gives its slot back); 2 units held.
-        assert_eq!(check_capacity(4, u(10), &others, u(8), true), Ok(()));
-        assert_eq!(
-            check_capacity(3, u(10), &others, u(1), true).map_err(|e| e.code()),
-            Err("planned_sessions_exceeded")
-        );
-        assert_eq!(check_capacity(3, u(10), &others, u(1), false), Ok(()));
-        assert_eq!(
-            check_capacity(4, u(10), &others, u(9), true),
-            Err(CapacityError::InsufficientCover {
-                estimate: u(9),
-                unused: u(8)
-            })
-        );
-    }
-
-    #[test]
     fn no_show_only_after_start() {
         assert_eq!(
             SessionStatus::Scheduled.no_show(t(10), t(10)),
@@ -450,7 +320,7 @@ mod tests {
 
     #[test]
     fn every_state_round_trips_and_final_states_refuse_everything() {
-        for s in SessionStatus::ALL {
+        for &s in SessionStatus::ALL {
             assert_eq!(SessionStatus::parse(s.as_str()), Some(s));
             if s.is_final() {
                 assert!(s.deliver().is_err() && s.reschedule().is_err() && s.decide().is_err());

@@ -1,4 +1,5 @@
-//! spawn_app(): the real application on a fresh database, a random port and real JWTs.
+//! spawn_app(): the real application on a fresh database, a random port and real JWTs;
+//! the shared HTTP-level fixtures live in `fixtures` and are re-exported from here.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -8,6 +9,10 @@ use securehands::config::Settings;
 use securehands::domain::access::Role;
 use securehands::http::AppState;
 use serde_json::{Value, json};
+
+mod fixtures;
+
+pub use fixtures::*;
 
 /// The HS256 secret every test app is configured with.
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";

@@ -1,0 +1,190 @@
+//! SQL for what charges left behind: each session's charge entries and their
+//! reversals, deficits and their settlements, and the reservation log.
+
+use chrono::{DateTime, Utc};
+
+use super::db::{StoreResult, Tx};
+use super::ledger::LotUnits;
+use super::sql::Sql;
+use crate::domain::ids::{CustomerId, LotId, SessionId, SowId};
+use crate::domain::ledger::EntryKind;
+use crate::domain::units::Units;
+use crate::stored_row;
+
+stored_row! {
+    /// A charge entry of a session (debit, cancellation debit, deficit) with what
+    /// reversals already gave back on it.
+    #[derive(Clone, Debug)]
+    pub struct ChargePart {
+        /// The charge entry.
+        pub seq: i64,
+        /// Its kind.
+        pub kind: EntryKind,
+        /// Its lot.
+        pub lot_id: Option<LotId>,
+        /// Its units (negative).
+        pub units: Units,
+        /// Σ reversals pointing at it (positive).
+        pub reversed: Units,
+    }
+}
+
+/// Charge entries of a session, with their reversals so far.
+pub async fn session_charges(tx: &mut Tx, session_id: &SessionId) -> StoreResult<Vec<ChargePart>> {
+    tx.fetch_all(
+        Sql::new(
+            "SELECT e.seq, e.kind, e.lot_id, e.units, \
+             CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_seq = e.seq AND r.kind = 'reversal'), 0) AS BIGINT) AS reversed \
+             FROM ledger_entries e WHERE e.session_id = $1 \
+             AND e.kind IN ('debit', 'cancellation_debit', 'deficit') ORDER BY e.seq",
+        )
+        .bind(session_id),
+    )
+    .await
+}
+
+stored_row! {
+    /// What one pack paid of a deficit, and what reversals already gave back to it.
+    #[derive(Clone, Debug)]
+    pub struct Settlement {
+        /// The pack's lot.
+        pub lot_id: LotId,
+        /// Units it paid.
+        pub paid: Units,
+        /// Units already refunded to it.
+        pub refunded: Units,
+    }
+}
+
+/// Settlements of one deficit entry, per paying lot.
+pub async fn settlements_of(tx: &mut Tx, deficit_seq: i64) -> StoreResult<Vec<Settlement>> {
+    tx.fetch_all(
+        Sql::new(
+            "SELECT s.lot_id, CAST(SUM(s.units) AS BIGINT) AS paid, \
+             CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_seq = $1 \
+               AND r.kind = 'reversal' AND r.lot_id = s.lot_id), 0) AS BIGINT) AS refunded \
+             FROM ledger_entries s WHERE s.settles_seq = $1 AND s.kind = 'deficit_settlement' \
+             GROUP BY s.lot_id",
+        )
+        .bind(deficit_seq),
+    )
+    .await
+}
+
+/// Records the outstanding part of new deficit entries.
+pub async fn insert_deficit(
+    tx: &mut Tx,
+    entry_seq: i64,
+    customer_id: &CustomerId,
+    outstanding: Units,
+) -> StoreResult<()> {
+    tx.execute(
+        Sql::new("INSERT INTO deficits (entry_seq, customer_id, outstanding) VALUES ($1, $2, $3)")
+            .bind(entry_seq)
+            .bind(customer_id)
+            .bind(outstanding),
+    )
+    .await?;
+    Ok(())
+}
+
+stored_row! {
+    /// The unpaid part of one deficit entry.
+    #[derive(Clone, Debug)]
+    pub struct OpenDeficit {
+        /// The deficit entry.
+        pub entry_seq: i64,
+        /// What is still owed.
+        pub outstanding: Units,
+    }
+}
+
+/// Open deficits of a customer, oldest first.
+pub async fn open_deficits(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Vec<OpenDeficit>> {
+    tx.fetch_all(
+        Sql::new(
+            "SELECT entry_seq, outstanding FROM deficits WHERE customer_id = $1 AND outstanding > 0 ORDER BY entry_seq",
+        )
+        .bind(customer_id),
+    )
+    .await
+}
+
+/// Outstanding part of one deficit entry.
+pub async fn deficit_outstanding(tx: &mut Tx, entry_seq: i64) -> StoreResult<Units> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional(
+            Sql::new("SELECT outstanding FROM deficits WHERE entry_seq = $1").bind(entry_seq),
+        )
+        .await?;
+    Ok(Units::from_hundredths(row.map(|(o,)| o).unwrap_or(0)))
+}
+
+/// Reduces the outstanding part of a deficit entry.
+pub async fn reduce_deficit(tx: &mut Tx, entry_seq: i64, by: Units) -> StoreResult<()> {
+    tx.execute(
+        Sql::new("UPDATE deficits SET outstanding = outstanding - $2 WHERE entry_seq = $1")
+            .bind(entry_seq)
+            .bind(by),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Logs a change of a customer's reserved units (for `as_of` balances).
+pub async fn log_reservation(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    sow_id: &SowId,
+    delta: Units,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    tx.execute(
+        Sql::new("INSERT INTO reservation_log (customer_id, sow_id, delta, reason, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(customer_id)
+            .bind(sow_id)
+            .bind(delta)
+            .bind(reason)
+            .bind(at),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Reserved units of a customer as of `at`.
+pub async fn reserved_as_of(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    at: DateTime<Utc>,
+) -> StoreResult<Units> {
+    let (sum,): (i64,) = tx
+        .fetch_one(
+            Sql::new(
+                "SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM reservation_log WHERE customer_id = $1 AND at <= $2",
+            )
+            .bind(customer_id)
+            .bind(at),
+        )
+        .await?;
+    Ok(Units::from_hundredths(sum))
+}
+
+/// Units of each pack that went to pay deficits.
+pub async fn settled_by_lots(tx: &mut Tx, lot_ids: &[LotId]) -> StoreResult<Vec<LotUnits>> {
+    if lot_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(
+        "SELECT lot_id, CAST(SUM(units) AS BIGINT) AS units FROM ledger_entries WHERE kind = 'deficit_settlement' AND lot_id IN (",
+    );
+    for (i, id) in lot_ids.iter().enumerate() {
+        if i > 0 {
+            sql.push_sql(", ");
+        }
+        let n = sql.push_bind(id);
+        sql.push_sql(&format!("${n}"));
+    }
+    sql.push_sql(") GROUP BY lot_id");
+    tx.fetch_all(sql).await
+}

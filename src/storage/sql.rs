@@ -1,0 +1,115 @@
+//! Statements and their arguments, written once for both backends.
+//!
+//! Every statement uses `$n` placeholders, which SQLite and PostgreSQL both accept, and
+//! binds only what both engines store identically ([`Arg`]): integers, text, booleans.
+//! Domain values reach an [`Arg`] through their [`super::column::Column`] encoding.
+
+use std::borrow::Cow;
+
+/// A bound query argument. Only the three types both engines store identically.
+#[derive(Clone, Debug)]
+pub enum Arg {
+    /// 64-bit integer (units in hundredths, instants in microseconds, counts).
+    Int(Option<i64>),
+    /// UTF-8 text (ids, names, dates, statuses, JSON documents).
+    Text(Option<String>),
+    /// Boolean flag.
+    Bool(Option<bool>),
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+
+impl From<u32> for Arg {
+    fn from(v: u32) -> Self {
+        Arg::Int(Some(i64::from(v)))
+    }
+}
+
+impl<T: super::column::Column> From<&T> for Arg {
+    fn from(v: &T) -> Self {
+        v.arg()
+    }
+}
+
+/// A SQL statement with its arguments, runnable on either backend.
+#[derive(Clone, Debug)]
+pub struct Sql {
+    pub(super) text: Cow<'static, str>,
+    pub(super) args: Vec<Arg>,
+}
+
+impl Sql {
+    /// A statement with `$n` placeholders.
+    pub fn new(text: impl Into<Cow<'static, str>>) -> Self {
+        Sql {
+            text: text.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends the next positional argument.
+    pub fn bind(mut self, value: impl Into<Arg>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    /// Appends the next positional argument in place (for builders with optional filters).
+    pub fn push_bind(&mut self, value: impl Into<Arg>) -> usize {
+        self.args.push(value.into());
+        self.args.len()
+    }
+
+    /// Appends raw SQL text (only ever constant fragments chosen by the code).
+    pub fn push_sql(&mut self, fragment: &str) {
+        self.text.to_mut().push_str(fragment);
+    }
+}
+
+/// `INSERT INTO table (columns) VALUES ($1, …, $n)` for a comma-separated column list.
+pub fn insert_statement(table: &str, columns: &str) -> String {
+    let n = columns.split(',').count();
+    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO {table} ({columns}) VALUES ({})",
+        placeholders.join(", ")
+    )
+}
+
+/// `UPDATE table SET c2 = $2, … WHERE c1 = $1`: writes every column of a row keyed by
+/// its first column, binding in the same order as [`insert_statement`].
+pub fn update_statement(table: &str, columns: &str) -> String {
+    let mut names = columns.split(',').map(str::trim);
+    let key = names.next().unwrap_or("id");
+    let sets: Vec<String> = names
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 2))
+        .collect();
+    format!("UPDATE {table} SET {} WHERE {key} = $1", sets.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_bind_every_column_in_order() {
+        assert_eq!(
+            insert_statement("t", "id, a, b"),
+            "INSERT INTO t (id, a, b) VALUES ($1, $2, $3)"
+        );
+        assert_eq!(
+            update_statement("t", "id, a, b"),
+            "UPDATE t SET a = $2, b = $3 WHERE id = $1"
+        );
+    }
+}

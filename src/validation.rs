@@ -1,0 +1,158 @@
+//! Field-level validation shared by the wire types and the use cases.
+//!
+//! It sits below both [`crate::dto`] (which checks bodies against their declared
+//! rules) and [`crate::service`] (which adds the checks that need the domain), so
+//! neither has to import the other to report a 422 with per-field messages.
+
+use std::collections::BTreeMap;
+
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+/// Field name → messages, for 422 responses.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// A refused input, with every problem found, keyed by field path.
+#[derive(Debug, Default, thiserror::Error)]
+#[error("validation failed")]
+pub struct Invalid(pub FieldErrors);
+
+impl Invalid {
+    /// One message on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(field.to_string(), vec![message.into()]);
+        Invalid(errors)
+    }
+
+    /// The same errors under `prefix.` (a nested object's fields).
+    pub fn prefixed(self, prefix: &str) -> Self {
+        Invalid(
+            self.0
+                .into_iter()
+                .map(|(k, v)| (format!("{prefix}.{k}"), v))
+                .collect(),
+        )
+    }
+}
+
+/// Collects field errors so every problem in a body is reported at once.
+#[derive(Debug, Default)]
+pub struct Problems(FieldErrors);
+
+impl Problems {
+    /// Records one message on a field.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_string())
+            .or_default()
+            .push(message.into());
+    }
+
+    /// Records the error of a fallible parse and returns its value when it succeeded.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Takes in the field errors of another check.
+    pub fn absorb(&mut self, result: Result<(), Invalid>) {
+        if let Err(Invalid(errors)) = result {
+            for (field, messages) in errors {
+                for m in messages {
+                    self.add(&field, m);
+                }
+            }
+        }
+    }
+
+    /// Refuses now with everything recorded so far (when later checks need what the
+    /// earlier ones established), leaving the collector empty.
+    pub fn stop_if_any(&mut self) -> Result<(), Invalid> {
+        std::mem::take(self).finish()
+    }
+
+    /// `Ok` when nothing was recorded, otherwise everything recorded.
+    pub fn finish(self) -> Result<(), Invalid> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Invalid(self.0))
+        }
+    }
+}
+
+/// Runs the `validator` rules declared on a wire type.
+pub fn validate(input: &impl Validate) -> Result<(), Invalid> {
+    input.validate().map_err(|e| Invalid(field_errors(e)))
+}
+
+/// A `validator` custom rule: text must contain something other than whitespace.
+pub fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
+    if text.trim().is_empty() {
+        let mut e = validator::ValidationError::new("blank");
+        e.message = Some("must not be blank".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Converts `validator` errors into the 422 field map.
+pub fn field_errors(errors: ValidationErrors) -> FieldErrors {
+    let mut out = FieldErrors::new();
+    collect(&mut out, "", &errors);
+    out
+}
+
+fn collect(out: &mut FieldErrors, prefix: &str, errors: &ValidationErrors) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                let messages = out.entry(path).or_default();
+                for e in list {
+                    messages.push(
+                        e.message
+                            .as_ref()
+                            .map(|m| m.to_string())
+                            .unwrap_or_else(|| describe(e)),
+                    );
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(out, &path, inner),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect(out, &format!("{path}[{i}]"), inner);
+                }
+            }
+        }
+    }
+}
+
+fn describe(e: &validator::ValidationError) -> String {
+    let bound = |name: &str| e.params.get(name).map(|v| v.to_string());
+    let (min, max) = (bound("min"), bound("max"));
+    match (e.code.as_ref(), min, max) {
+        ("length", Some(a), Some(b)) => format!("length must be between {a} and {b}"),
+        ("length", Some(a), None) => format!("length must be at least {a}"),
+        ("length", None, Some(b)) => format!("length must be at most {b}"),
+        ("length", None, None) => "invalid length".into(),
+        ("range", Some(a), Some(b)) => format!("must be between {a} and {b}"),
+        ("range", Some(a), None) => format!("must be at least {a}"),
+        ("range", None, Some(b)) => format!("must be at most {b}"),
+        ("range", None, None) => "out of range".into(),
+        (other, _, _) => other.replace('_', " "),
+    }
+}

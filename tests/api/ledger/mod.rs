@@ -1,0 +1,5 @@
+//! Packs, balances, quotes, statements and finance reads over HTTP.
+
+mod packs;
+mod quotes;
+mod statements;

@@ -1,0 +1,6 @@
+//! The ledger's service operations, driven directly inside transactions (the workflow
+//! calls the same functions): FIFO, expiry, deficits, reversals, races, replicas and
+//! the never-skipping feed.
+
+mod charges;
+mod jobs_and_feed;
