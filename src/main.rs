@@ -81,7 +81,7 @@ async fn main() -> ExitCode {
 
 async fn serve(settings: Settings) -> Result<ExitCode, String> {
     tracing::info!(?settings, "starting");
-    let app = securehands::build(&settings)
+    let app = securehands::app::build(&settings)
         .await
         .map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(settings.bind)
@@ -133,7 +133,7 @@ async fn shutdown_signal() {
 }
 
 async fn migrate(settings: Settings) -> Result<ExitCode, String> {
-    let db = securehands::connect(&settings)
+    let db = securehands::app::connect(&settings)
         .await
         .map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
@@ -151,7 +151,7 @@ fn token(
     if roles.contains(&Role::Customer) && customer.is_none() {
         return Err("--customer is required with --role customer".into());
     }
-    let auth = securehands::load_auth(settings).map_err(|e| e.to_string())?;
+    let auth = securehands::app::load_auth(settings).map_err(|e| e.to_string())?;
     let subject = sub.unwrap_or_else(|| {
         roles
             .first()
@@ -167,7 +167,7 @@ fn token(
 }
 
 async fn verify(settings: Settings) -> Result<ExitCode, String> {
-    let db = securehands::connect(&settings)
+    let db = securehands::app::connect(&settings)
         .await
         .map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;

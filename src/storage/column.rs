@@ -121,6 +121,13 @@ arg_by_value!(
     EntryKind,
 );
 
+/// References bind through their column encoding.
+impl<T: Column> From<&T> for Arg {
+    fn from(v: &T) -> Self {
+        v.arg()
+    }
+}
+
 /// Optional references bind as their value or NULL.
 impl<T: Stored> From<Option<&T>> for Arg {
     fn from(v: Option<&T>) -> Self {

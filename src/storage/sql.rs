@@ -2,7 +2,7 @@
 //!
 //! Every statement uses `$n` placeholders, which SQLite and PostgreSQL both accept, and
 //! binds only what both engines store identically ([`Arg`]): integers, text, booleans.
-//! Domain values reach an [`Arg`] through their [`super::column::Column`] encoding.
+//! Domain values reach an `Arg` through their column encoding (`storage::column`).
 
 use std::borrow::Cow;
 
@@ -32,12 +32,6 @@ impl From<Option<&str>> for Arg {
 impl From<u32> for Arg {
     fn from(v: u32) -> Self {
         Arg::Int(Some(i64::from(v)))
-    }
-}
-
-impl<T: super::column::Column> From<&T> for Arg {
-    fn from(v: &T) -> Self {
-        v.arg()
     }
 }
 

@@ -203,7 +203,7 @@ async fn short_secrets_are_refused_at_start() {
     let mut settings =
         crate::helpers::settings_for(format!("sqlite://{}/x.db", dir.path().display()));
     settings.jwt_secret = Some("too-short".into());
-    let err = securehands::build(&settings)
+    let err = securehands::app::build(&settings)
         .await
         .err()
         .expect("must refuse");
@@ -216,7 +216,7 @@ async fn a_generated_secret_is_kept_beside_the_database() {
     let mut settings =
         crate::helpers::settings_for(format!("sqlite://{}/db/x.db", dir.path().display()));
     settings.jwt_secret = None;
-    let first = securehands::build(&settings).await.expect("build");
+    let first = securehands::app::build(&settings).await.expect("build");
     let path = dir.path().join("db/jwt-secret");
     let meta = std::fs::metadata(&path).expect("secret file");
     use std::os::unix::fs::PermissionsExt;
@@ -231,7 +231,9 @@ async fn a_generated_secret_is_kept_beside_the_database() {
             std::time::Duration::from_secs(60),
         )
         .expect("mint");
-    let second = securehands::build(&settings).await.expect("build again");
+    let second = securehands::app::build(&settings)
+        .await
+        .expect("build again");
     assert!(
         second.state.auth.verify(&token).is_ok(),
         "the same secret is reused"

@@ -143,7 +143,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
             .with_timezone(&chrono::Utc),
     );
     tweak(&mut settings);
-    let app = securehands::build(&settings).await.expect("build app");
+    let app = securehands::app::build(&settings).await.expect("build app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -25,7 +25,7 @@ both_backends!(
             sell(&app, &c, "2.00", Some(d)).await;
         }
         sell(&app, &c, "1.00", None).await;
-        let replica = securehands::build(&app.settings)
+        let replica = securehands::app::build(&app.settings)
             .await
             .expect("second replica");
         let now = at("2026-12-08T00:00:00Z");
