@@ -9,7 +9,7 @@ use crate::config::{JwtAlgorithm, MIN_SECRET_BYTES, Settings, generated_secret_p
 use crate::http::AppState;
 use crate::http::auth::{Auth, AuthConfigError, KeyMaterial};
 use crate::storage::db::{Db, DbOptions, StoreError};
-use crate::{http, service, telemetry};
+use crate::{http, notify, service, telemetry};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +20,9 @@ pub enum StartError {
     /// Database connection or migration.
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    /// The SMTP configuration cannot work.
+    #[error("notifications: {0}")]
+    Notify(String),
     /// Reading or writing the generated secret.
     #[error("secret file {path}: {source}")]
     SecretFile {
@@ -36,6 +39,31 @@ pub struct App {
     pub router: axum::Router,
     /// The shared state (database, clock, …), for jobs and tests.
     pub state: AppState,
+    /// The mail and webhook sender.
+    pub notifier: notify::worker::Worker,
+    /// Pause between runs of the time-driven rules.
+    pub job_interval: std::time::Duration,
+}
+
+impl App {
+    /// Starts the background work of this replica until `shutdown` turns true: the
+    /// mail and webhook sender always, the time-driven rules unless the test clock
+    /// drives them.
+    pub fn spawn_background(
+        &self,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = vec![tokio::spawn(self.notifier.clone().run(shutdown.clone()))];
+        if !self.state.clock.is_test() {
+            tasks.push(tokio::spawn(
+                self.state
+                    .jobs
+                    .clone()
+                    .run_loop(self.job_interval, shutdown),
+            ));
+        }
+        tasks
+    }
 }
 
 /// Connects (and migrates) the database, loads the keys and builds the router.
@@ -57,9 +85,17 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         inflight: Arc::default(),
         public_url: Arc::from(settings.public_url.trim_end_matches('/')),
     };
+    let notifier = notify::worker::Worker::new(
+        state.db.clone(),
+        state.clock.clone(),
+        notify::NotifySettings::from_settings(settings),
+    )
+    .map_err(StartError::Notify)?;
     Ok(App {
         router: http::router(state.clone()),
         state,
+        notifier,
+        job_interval: std::time::Duration::from_secs(settings.job_interval_secs.max(1)),
     })
 }
 

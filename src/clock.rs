@@ -75,7 +75,13 @@ impl Clock {
     }
 }
 
-/// Drops sub-microsecond precision.
+/// The real time, whatever the service clock says: for what a peer checks against its
+/// own clock (webhook signature timestamps), never for business rules.
+pub fn wall_now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// Drops sub-microsecond precision (what storage keeps).
 pub fn truncate_to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }

@@ -132,6 +132,53 @@ pub struct Settings {
     )]
     pub public_url: String,
 
+    /// SMTP server for mails (`smtp://host:port`, `smtps://user:pass@host:465`,
+    /// `smtp://host:587?tls=required`). Unset: mails are recorded as `not_configured`.
+    #[arg(
+        long,
+        env = "SECUREHANDS_SMTP_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub smtp_url: Option<String>,
+
+    /// Sender of every mail.
+    #[arg(
+        long,
+        env = "SECUREHANDS_MAIL_FROM",
+        default_value = "SecureHands <securehands@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Account managers told of approvals, quotes, expiries and low balances
+    /// (comma-separated addresses).
+    #[arg(
+        long,
+        env = "SECUREHANDS_NOTIFY_ACCOUNT_MANAGERS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub notify_account_managers: Vec<String>,
+
+    /// SOC addresses told of complaints (comma-separated).
+    #[arg(
+        long,
+        env = "SECUREHANDS_NOTIFY_SOC",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub notify_soc: Vec<String>,
+
+    /// Milliseconds between runs of the mail and webhook sender.
+    #[arg(
+        long,
+        env = "SECUREHANDS_NOTIFY_INTERVAL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub notify_interval_ms: u64,
+
     /// Log format: `text` or `json`.
     #[arg(
         long,
@@ -155,6 +202,8 @@ impl fmt::Debug for Settings {
             .field("jwt_issuer", &self.jwt_issuer)
             .field("jwt_audience", &self.jwt_audience)
             .field("test_clock", &self.test_clock)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
             .finish_non_exhaustive()
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod dto;
 pub mod http;
+pub mod notify;
 pub mod service;
 pub mod storage;
 pub mod telemetry;

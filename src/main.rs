@@ -89,20 +89,13 @@ async fn serve(settings: Settings) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     tracing::info!(address = %settings.bind, test_clock = settings.test_clock, "listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let jobs = if app.state.clock.is_test() {
-        None
-    } else {
-        Some(tokio::spawn(app.state.jobs.clone().run_loop(
-            Duration::from_secs(settings.job_interval_secs.max(1)),
-            stop_rx,
-        )))
-    };
+    let background = app.spawn_background(stop_rx);
     axum::serve(listener, app.router)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
     let _ = stop_tx.send(true);
-    if let Some(handle) = jobs {
+    for handle in background {
         let _ = handle.await;
     }
     app.state.db.close().await;

@@ -129,6 +129,10 @@ actions!(
     ReadSla,
     /// Move the test clock.
     MoveTestClock,
+    /// Read the mail outbox.
+    ReadNotifications,
+    /// Register, list, remove webhook endpoints and retry their deliveries.
+    ManageWebhooks,
 );
 
 impl Action {
@@ -164,6 +168,8 @@ impl Action {
             Action::DecideComplaint => &[SocManager],
             Action::ReadSla => &[Admin, AccountManager, SocLead, SocManager, Finance],
             Action::MoveTestClock => &[Admin],
+            Action::ReadNotifications => &[Admin, AccountManager],
+            Action::ManageWebhooks => &[Admin, AccountManager, Finance],
         }
     }
 }

@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::NonNegativeUnits;
+use crate::domain::units::Units;
+
 /// The SecureCall contract a pack sale depends on.
 #[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct SecureCall {
@@ -21,6 +24,34 @@ pub struct SecureCall {
     /// Last day of the contract (local date, inclusive).
     #[schema(value_type = String, format = Date, example = "2028-12-31")]
     pub ends_on: NaiveDate,
+}
+
+/// A person at the customer who receives mails (SPEC §11).
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
+pub struct ContactInput {
+    /// Display name.
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::validation::not_blank")
+    )]
+    #[schema(example = "Claire Martin")]
+    pub name: String,
+    /// E-mail address.
+    #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[schema(example = "claire.martin@acme.example")]
+    pub email: String,
+    /// Language of the mails: `en` or `fr`.
+    #[serde(default = "english")]
+    #[schema(example = "fr")]
+    pub language: String,
+    /// What the contact is told about: `approver` (SoWs, statements, acceptance),
+    /// `finance` (packs, quotes, statements, expiries), `technical` (sessions).
+    #[schema(example = json!(["approver", "finance"]))]
+    pub roles: Vec<String>,
+}
+
+fn english() -> String {
+    "en".into()
 }
 
 /// `POST /v1/customers` body.
@@ -43,6 +74,14 @@ pub struct CustomerInput {
     /// Packs may be sold without an active SecureCall contract ("sauf accord contraire").
     #[serde(default)]
     pub standalone_agreed: bool,
+    /// Who receives mails.
+    #[validate(nested)]
+    #[serde(default)]
+    pub contacts: Vec<ContactInput>,
+    /// Available units below which account managers and finance contacts are told
+    /// (`"0.00"`, the default, is off).
+    #[schema(value_type = Option<String>, example = "5.00")]
+    pub low_balance_threshold: Option<NonNegativeUnits>,
 }
 
 /// `PATCH /v1/customers/{id}` body (JSON merge patch: absent fields are unchanged,
@@ -63,6 +102,12 @@ pub struct CustomerPatch {
     pub securecall: Option<Option<SecureCall>>,
     /// New standalone flag.
     pub standalone_agreed: Option<bool>,
+    /// New contacts (replace the list).
+    #[validate(nested)]
+    pub contacts: Option<Vec<ContactInput>>,
+    /// New low-balance threshold.
+    #[schema(value_type = Option<String>, example = "5.00")]
+    pub low_balance_threshold: Option<NonNegativeUnits>,
 }
 
 /// A customer.
@@ -79,6 +124,11 @@ pub struct Customer {
     pub securecall: Option<SecureCall>,
     /// Packs may be sold without an active SecureCall contract.
     pub standalone_agreed: bool,
+    /// Who receives mails.
+    pub contacts: Vec<ContactInput>,
+    /// Available units below which account managers and finance contacts are told.
+    #[schema(value_type = String, example = "5.00")]
+    pub low_balance_threshold: Units,
     /// Creation instant.
     pub created_at: DateTime<Utc>,
     /// Last change.

@@ -7,6 +7,7 @@
 pub mod calendars;
 pub mod customers;
 pub mod ledger;
+pub mod notify;
 pub mod quotes;
 pub mod work;
 

@@ -28,7 +28,7 @@ use crate::clock::Clock;
 use crate::domain::access::Principal;
 use crate::http::error::{ApiError, PROBLEM_JSON};
 use crate::http::routes::{
-    accounts, calendars, customers, finance, ops, reports, requests, sessions, sows,
+    accounts, calendars, customers, finance, notify, ops, reports, requests, sessions, sows,
 };
 use crate::service::Ctx;
 use crate::storage::db::Db;
@@ -73,6 +73,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(sows::router())
         .merge(sessions::router())
         .merge(reports::router())
+        .merge(notify::router())
         .merge(ops::router())
 }
 

@@ -142,6 +142,7 @@ pub enum RevisionErrors {
         (name = "ledger", description = "Packs, balances and monthly statements"),
         (name = "quotes", description = "Top-up quotes"),
         (name = "finance", description = "Ledger export, events feed, reports"),
+        (name = "notifications", description = "Mails sent to contacts and staff, webhook endpoints and their deliveries"),
         (name = "operations", description = "Health, readiness, metrics, test clock"),
     )
 )]

@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use super::{Ctx, ServiceError};
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
+use crate::domain::notification::balance_fell_below;
 use crate::domain::units::Units;
+use crate::notify::outbox;
 use crate::storage::accounts::{self, AccountRow};
 use crate::storage::db::Tx;
 use crate::storage::deficits;
@@ -217,10 +219,28 @@ impl Book {
         });
     }
 
+    /// Records a `balance_low` event when this use case took the available units below
+    /// the customer's threshold.
+    fn tell_if_balance_low(&mut self) {
+        let threshold = self.account.low_balance_threshold;
+        let before = self.as_read.total - self.as_read.reserved;
+        let after = self.available();
+        if balance_fell_below(threshold, before, after) {
+            let customer = self.account.customer_id.clone();
+            self.emit(
+                "balance_low",
+                &customer,
+                self.now,
+                serde_json::json!({"available": after, "threshold": threshold}),
+            );
+        }
+    }
+
     /// Writes entries, deficits, events, the reservation log and the maintained
     /// figures. Use cases that move units run [`super::coverage::rebalance`] first.
-    pub async fn close(self, tx: &mut Tx) -> Result<Written, ServiceError> {
+    pub async fn close(mut self, tx: &mut Tx) -> Result<Written, ServiceError> {
         let recorded_at = self.now;
+        self.tell_if_balance_low();
         let mut written = Written {
             first_entry_seq: None,
             entries: self.entries.len(),
@@ -268,6 +288,14 @@ impl Book {
             written.first_entry_seq = Some(first_entry);
         }
         events::insert(tx, first_event, recorded_at, &self.events).await?;
+        outbox::enqueue(
+            tx,
+            &self.account.customer_id,
+            first_event,
+            &self.events,
+            recorded_at,
+        )
+        .await?;
         Ok(written)
     }
 }

@@ -118,7 +118,7 @@ pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<SowId>
             "sow_activated",
             &sow.id,
             now,
-            json!({"sow_id": sow.id, "reserved_units": needed}),
+            json!({"sow_id": sow.id, "title": sow.title, "reserved_units": needed}),
         );
     }
     Ok(activated)

@@ -3,11 +3,13 @@
 use super::{Ctx, ServiceError, ids};
 use crate::domain::access::Action;
 use crate::domain::ids::{CalendarId, CustomerId};
-use crate::dto::customers::{Customer, CustomerInput, CustomerPatch, SecureCall};
+use crate::domain::notification::{Contact, ContactRole, Language};
+use crate::domain::units::Units;
+use crate::dto::customers::{ContactInput, Customer, CustomerInput, CustomerPatch, SecureCall};
 use crate::dto::{Page, PageQuery};
-use crate::storage::calendars;
 use crate::storage::customers::{self as store, CustomerRow};
 use crate::storage::db::Tx;
+use crate::storage::{accounts, calendars};
 use crate::validation::{Problems, validate};
 
 /// `POST /v1/customers`.
@@ -20,6 +22,7 @@ pub async fn create(
     let mut problems = Problems::default();
     problems.absorb(validate(&input));
     check_securecall(&mut problems, input.securecall.as_ref());
+    let contacts = check_contacts(&mut problems, &input.contacts);
     let calendar_id = check_calendar(tx, &mut problems, &input.calendar_id).await?;
     problems.finish()?;
     let calendar_id = calendar_id.ok_or(ServiceError::NotFound("calendar"))?;
@@ -35,11 +38,14 @@ pub async fn create(
         securecall_starts_on: input.securecall.as_ref().map(|s| s.starts_on),
         securecall_ends_on: input.securecall.as_ref().map(|s| s.ends_on),
         standalone_agreed: input.standalone_agreed,
+        contacts,
         created_at: now,
         updated_at: now,
     };
     store::insert(tx, &row).await?;
-    view(row)
+    let threshold = input.low_balance_threshold.map_or(Units::ZERO, |u| u.0);
+    accounts::set_threshold(tx, &row.id, threshold).await?;
+    Ok(view(row, threshold))
 }
 
 /// `GET /v1/customers/{id}`.
@@ -49,7 +55,14 @@ pub async fn get(tx: &mut Tx, ctx: &Ctx, id: &CustomerId) -> Result<Customer, Se
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("customer"))?;
-    view(row)
+    let threshold = threshold_of(tx, id).await?;
+    Ok(view(row, threshold))
+}
+
+async fn threshold_of(tx: &mut Tx, id: &CustomerId) -> Result<Units, ServiceError> {
+    Ok(accounts::get(tx, id)
+        .await?
+        .map_or(Units::ZERO, |a| a.low_balance_threshold))
 }
 
 /// `GET /v1/customers`: keyset pagination on the id (creation order).
@@ -64,7 +77,23 @@ pub async fn list(tx: &mut Tx, ctx: &Ctx, page: PageQuery) -> Result<Page<Custom
         scope.as_ref(),
     )
     .await?;
-    super::paginate(rows, limit, |r| r.id.to_string(), view)
+    let ids: Vec<CustomerId> = rows.iter().map(|r| r.id.clone()).collect();
+    let accounts = accounts::of_customers(tx, &ids).await?;
+    let threshold = |id: &CustomerId| {
+        accounts
+            .iter()
+            .find(|a| &a.customer_id == id)
+            .map_or(Units::ZERO, |a| a.low_balance_threshold)
+    };
+    super::paginate(
+        rows,
+        limit,
+        |r| r.id.to_string(),
+        |r| {
+            let t = threshold(&r.id);
+            Ok(view(r, t))
+        },
+    )
 }
 
 /// `PATCH /v1/customers/{id}`: JSON merge patch of the editable fields.
@@ -85,6 +114,10 @@ pub async fn patch(
         problems.absorb(validate(sc).map_err(|e| e.prefixed("securecall")));
         check_securecall(&mut problems, Some(sc));
     }
+    let contacts = patch
+        .contacts
+        .as_ref()
+        .map(|c| check_contacts(&mut problems, c));
     let calendar_id = match &patch.calendar_id {
         Some(cal) => check_calendar(tx, &mut problems, cal).await?,
         None => None,
@@ -104,9 +137,59 @@ pub async fn patch(
     if let Some(flag) = patch.standalone_agreed {
         row.standalone_agreed = flag;
     }
+    if let Some(contacts) = contacts {
+        row.contacts = contacts;
+    }
+    if let Some(threshold) = patch.low_balance_threshold {
+        accounts::set_threshold(tx, id, threshold.0).await?;
+    }
     row.updated_at = ctx.now;
     store::update(tx, &row).await?;
-    view(row)
+    let threshold = threshold_of(tx, id).await?;
+    Ok(view(row, threshold))
+}
+
+/// Checks each contact's language and roles (the address was checked by the wire
+/// type) and keeps them in their canonical spelling.
+fn check_contacts(problems: &mut Problems, input: &[ContactInput]) -> Vec<Contact> {
+    input
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let language = Language::parse(&c.language).unwrap_or_else(|| {
+                problems.add(
+                    &format!("contacts[{i}].language"),
+                    format!("must be {}", Language::choices()),
+                );
+                Language::En
+            });
+            if c.roles.is_empty() {
+                problems.add(
+                    &format!("contacts[{i}].roles"),
+                    "must name at least one role",
+                );
+            }
+            let mut roles: Vec<String> = Vec::new();
+            for role in &c.roles {
+                match ContactRole::parse(role) {
+                    Some(r) if !roles.iter().any(|x| x == r.as_str()) => {
+                        roles.push(r.as_str().to_string())
+                    }
+                    Some(_) => {}
+                    None => problems.add(
+                        &format!("contacts[{i}].roles"),
+                        format!("{role:?} is not one of {}", ContactRole::listed()),
+                    ),
+                }
+            }
+            Contact {
+                name: c.name.trim().to_string(),
+                email: c.email.trim().to_string(),
+                language: language.as_str().to_string(),
+                roles,
+            }
+        })
+        .collect()
 }
 
 fn check_securecall(problems: &mut Problems, securecall: Option<&SecureCall>) {
@@ -134,7 +217,7 @@ async fn check_calendar(
 }
 
 /// The wire view of a stored customer.
-pub fn view(row: CustomerRow) -> Result<Customer, ServiceError> {
+pub fn view(row: CustomerRow, low_balance_threshold: Units) -> Customer {
     let securecall = match (
         row.securecall_reference,
         row.securecall_starts_on,
@@ -147,15 +230,26 @@ pub fn view(row: CustomerRow) -> Result<Customer, ServiceError> {
         }),
         _ => None,
     };
-    Ok(Customer {
+    Customer {
         id: row.id.into_string(),
         name: row.name,
         calendar_id: row.calendar_id.as_str().to_string(),
         securecall,
         standalone_agreed: row.standalone_agreed,
+        contacts: row
+            .contacts
+            .into_iter()
+            .map(|c| ContactInput {
+                name: c.name,
+                email: c.email,
+                language: c.language,
+                roles: c.roles,
+            })
+            .collect(),
+        low_balance_threshold,
         created_at: row.created_at,
         updated_at: row.updated_at,
-    })
+    }
 }
 
 /// 404 unless the customer exists.

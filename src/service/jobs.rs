@@ -41,6 +41,7 @@ pub fn system_ctx(now: DateTime<Utc>) -> Ctx {
 pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<(), ServiceError> {
     let ctx = system_ctx(now);
     expire_lots(db, &ctx).await?;
+    super::alerts::run_due(db, &ctx).await?;
     lapse_quotes(db, &ctx).await?;
     accept_sessions(db, &ctx).await?;
     mark_breaches(db, &ctx).await?;

@@ -5,6 +5,7 @@
 //! transaction and commits it, so the idempotency record and the business writes land
 //! in the same commit.
 
+pub mod alerts;
 pub mod book;
 pub mod calendars;
 pub mod coverage;
@@ -14,6 +15,7 @@ pub mod finance;
 pub mod ids;
 pub mod jobs;
 pub mod ledger;
+pub mod notifications;
 pub mod packs;
 pub mod quotes;
 pub mod reports;
@@ -22,6 +24,7 @@ pub mod sessions;
 pub mod sows;
 pub mod statements;
 pub mod verify;
+pub mod webhooks;
 
 use chrono::{DateTime, Utc};
 
@@ -137,7 +140,7 @@ pub fn paginate<R, T>(
     mut rows: Vec<R>,
     limit: u32,
     cursor_of: impl Fn(&R) -> String,
-    view: impl Fn(R) -> Result<T, ServiceError>,
+    view: impl FnMut(R) -> Result<T, ServiceError>,
 ) -> Result<crate::dto::Page<T>, ServiceError> {
     let limit = limit as usize;
     let more = rows.len() > limit;

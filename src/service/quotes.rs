@@ -43,7 +43,8 @@ pub async fn raise(
         "quote_raised",
         &row.id,
         book.now(),
-        json!({"quote_id": row.id, "units": units, "origin": origin.as_str(), "sow_id": sow_id}),
+        json!({"quote_id": row.id, "units": units, "origin": origin.as_str(), "sow_id": sow_id,
+            "reason": row.reason, "order_due": row.order_due}),
     );
     Ok(Some(row.id))
 }
@@ -97,7 +98,8 @@ pub async fn create(
         "quote_raised",
         &row.id,
         ctx.now,
-        json!({"quote_id": row.id, "units": input.units.0, "origin": QuoteOrigin::Manual.as_str()}),
+        json!({"quote_id": row.id, "units": input.units.0, "origin": QuoteOrigin::Manual.as_str(),
+            "reason": row.reason, "order_due": row.order_due}),
     );
     book.close(tx).await?;
     Ok(view(row))
@@ -185,7 +187,12 @@ pub async fn lapse(tx: &mut Tx, ctx: &Ctx, id: &QuoteId) -> Result<(), ServiceEr
         return Ok(());
     }
     close(tx, &row, QuoteStatus::Lapsed, None, row.order_due).await?;
-    book.emit("quote_lapsed", id, row.order_due, json!({"quote_id": id}));
+    book.emit(
+        "quote_lapsed",
+        id,
+        row.order_due,
+        json!({"quote_id": id, "units": row.units, "reason": row.reason, "order_due": row.order_due}),
+    );
     book.close(tx).await?;
     Ok(())
 }

@@ -138,6 +138,8 @@ pub async fn schedule(
         decided_by: None,
         created_by: ctx.actor(),
         updated_at: ctx.now,
+        acceptance_reminder_at: None,
+        reminded_at: None,
     };
     store::insert(tx, &row).await?;
     book.emit(
@@ -308,8 +310,8 @@ pub async fn cancel(
     l.session.cancel_reason = Some(reason);
     l.session.cancelled_at = Some(ctx.now);
     l.session.updated_at = ctx.now;
-    let mut data =
-        json!({"session_id": id, "reason": reason.as_str(), "late": charge == CancelOutcome::Late});
+    let mut data = json!({"session_id": id, "reason": reason.as_str(), "late": charge == CancelOutcome::Late,
+        "starts_at": l.session.starts_at, "ends_at": l.session.ends_at});
     if charge == CancelOutcome::Late {
         let out = charge_scheduled(tx, &mut l, ctx.now).await?;
         data["units_debited"] = json!(out.drawn + out.deficit);

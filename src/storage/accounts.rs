@@ -18,15 +18,20 @@ stored_row! {
         pub reserved: Units,
         /// Outstanding deficit.
         pub deficit: Units,
+        /// Available units below which the account managers and finance contacts are
+        /// told (zero: off).
+        pub low_balance_threshold: Units,
     }
 }
+
+const COLUMNS: &str = AccountRow::COLUMNS;
 
 /// Reads the account and, on PostgreSQL, locks it until the transaction ends: every
 /// movement of a customer's units goes through this lock, so they serialize per
 /// customer while different customers proceed in parallel.
 pub async fn lock(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Option<AccountRow>> {
     let sql = format!(
-        "SELECT customer_id, total, reserved, deficit FROM accounts WHERE customer_id = $1{}",
+        "SELECT {COLUMNS} FROM accounts WHERE customer_id = $1{}",
         tx.for_update()
     );
     tx.fetch_optional(Sql::new(sql).bind(customer_id)).await
@@ -35,12 +40,27 @@ pub async fn lock(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Option<A
 /// Reads the account without locking (balance reads).
 pub async fn get(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Option<AccountRow>> {
     tx.fetch_optional(
-        Sql::new(
-            "SELECT customer_id, total, reserved, deficit FROM accounts WHERE customer_id = $1",
-        )
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM accounts WHERE customer_id = $1"
+        ))
         .bind(customer_id),
     )
     .await
+}
+
+/// Sets the low-balance threshold of a customer's account.
+pub async fn set_threshold(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    threshold: Units,
+) -> StoreResult<()> {
+    tx.execute(
+        Sql::new("UPDATE accounts SET low_balance_threshold = $2 WHERE customer_id = $1")
+            .bind(customer_id)
+            .bind(threshold),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Writes the maintained figures back.
@@ -58,11 +78,30 @@ pub async fn save(tx: &mut Tx, account: &AccountRow) -> StoreResult<()> {
     Ok(())
 }
 
+/// The accounts of several customers (one statement: list pages).
+pub async fn of_customers(tx: &mut Tx, ids: &[CustomerId]) -> StoreResult<Vec<AccountRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(format!(
+        "SELECT {COLUMNS} FROM accounts WHERE customer_id IN ("
+    ));
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push_sql(", ");
+        }
+        let n = sql.push_bind(id);
+        sql.push_sql(&format!("${n}"));
+    }
+    sql.push_sql(")");
+    tx.fetch_all(sql).await
+}
+
 /// Every account (for `verify`).
 pub async fn all(tx: &mut Tx) -> StoreResult<Vec<AccountRow>> {
-    tx.fetch_all(Sql::new(
-        "SELECT customer_id, total, reserved, deficit FROM accounts ORDER BY customer_id",
-    ))
+    tx.fetch_all(Sql::new(format!(
+        "SELECT {COLUMNS} FROM accounts ORDER BY customer_id"
+    )))
     .await
 }
 
@@ -83,7 +122,7 @@ pub async fn lock_owner(tx: &mut Tx, owner: Owner, id: &str) -> StoreResult<Opti
         Owner::Sow => "sows",
     };
     let sql = format!(
-        "SELECT customer_id, total, reserved, deficit FROM accounts \
+        "SELECT {COLUMNS} FROM accounts \
          WHERE customer_id = (SELECT customer_id FROM {table} WHERE id = $1){}",
         tx.for_update()
     );

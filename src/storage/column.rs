@@ -14,6 +14,7 @@ use sqlx::sqlite::SqliteRow;
 use super::sql::Arg;
 use crate::domain::ids::{CalendarId, CustomerId, LotId, QuoteId, RequestId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
+use crate::domain::notification::{Audience, Contact, Language, MailKind, NotificationStatus};
 use crate::domain::quote::{QuoteOrigin, QuoteStatus};
 use crate::domain::request::{Channel, RequestKind, RequestStatus};
 use crate::domain::session::{Acceptance, CancelReason, SessionStatus};
@@ -119,6 +120,10 @@ arg_by_value!(
     QuoteOrigin,
     SlaState,
     EntryKind,
+    Audience,
+    Language,
+    MailKind,
+    NotificationStatus,
 );
 
 /// References bind through their column encoding.
@@ -207,6 +212,24 @@ impl Stored for NaiveDate {
     }
 }
 
+/// JSON documents stored as text (lists the services read whole).
+macro_rules! stored_json {
+    ($($ty:ty),* $(,)?) => {$(
+        impl Stored for $ty {
+            fn read<R: RawRow>(row: &R, name: &str) -> sqlx::Result<Option<Self>> {
+                row.text(name)?
+                    .map(|text| serde_json::from_str(&text).map_err(|e| corrupt(name, e)))
+                    .transpose()
+            }
+            fn encode(value: Option<&Self>) -> Arg {
+                Arg::Text(value.map(|v| serde_json::to_string(v).unwrap_or_else(|_| "null".into())))
+            }
+        }
+    )*};
+}
+
+stored_json!(Vec<Contact>, Vec<String>);
+
 /// Closed sets stored by their spelling (`as_str` / `parse`).
 macro_rules! stored_spelling {
     ($($ty:ty),* $(,)?) => {$(
@@ -237,6 +260,10 @@ stored_spelling!(
     QuoteOrigin,
     SlaState,
     EntryKind,
+    Audience,
+    Language,
+    MailKind,
+    NotificationStatus,
 );
 
 /// Opaque ids stored as their text.

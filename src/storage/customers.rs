@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::db::{StoreResult, Tx};
 use super::sql::{Sql, insert_statement};
 use crate::domain::ids::{CalendarId, CustomerId};
+use crate::domain::notification::Contact;
 use crate::stored_row;
 
 stored_row! {
@@ -25,6 +26,8 @@ stored_row! {
         pub securecall_ends_on: Option<NaiveDate>,
         /// Packs may be sold without an active SecureCall contract.
         pub standalone_agreed: bool,
+        /// Who receives mails, and in which language.
+        pub contacts: Vec<Contact>,
         /// Creation instant.
         pub created_at: DateTime<Utc>,
         /// Last change.
@@ -48,8 +51,8 @@ pub async fn update(tx: &mut Tx, c: &CustomerRow) -> StoreResult<()> {
     tx.execute(
         Sql::new(
             "UPDATE customers SET name = $2, calendar_id = $3, securecall_reference = $4, \
-             securecall_starts_on = $5, securecall_ends_on = $6, standalone_agreed = $7, updated_at = $8 \
-             WHERE id = $1",
+             securecall_starts_on = $5, securecall_ends_on = $6, standalone_agreed = $7, updated_at = $8, \
+             contacts = $9 WHERE id = $1",
         )
         .bind(&c.id)
         .bind(c.name.as_str())
@@ -58,7 +61,8 @@ pub async fn update(tx: &mut Tx, c: &CustomerRow) -> StoreResult<()> {
         .bind(c.securecall_starts_on)
         .bind(c.securecall_ends_on)
         .bind(c.standalone_agreed)
-        .bind(c.updated_at),
+        .bind(c.updated_at)
+        .bind(&c.contacts),
     )
     .await?;
     Ok(())
@@ -85,6 +89,31 @@ pub async fn list(
         .bind(after)
         .bind(only)
         .bind(limit),
+    )
+    .await
+}
+
+stored_row! {
+    /// What a mail needs to know of its customer.
+    #[derive(Debug, Clone)]
+    pub struct MailProfile {
+        /// Name.
+        pub name: String,
+        /// Contacts.
+        pub contacts: Vec<Contact>,
+        /// The calendar's IANA zone.
+        pub timezone: String,
+    }
+}
+
+/// The name, contacts and time zone of a customer (one statement).
+pub async fn mail_profile(tx: &mut Tx, id: &CustomerId) -> StoreResult<Option<MailProfile>> {
+    tx.fetch_optional(
+        Sql::new(
+            "SELECT c.name, c.contacts, cal.timezone FROM customers c \
+             JOIN calendars cal ON cal.id = c.calendar_id WHERE c.id = $1",
+        )
+        .bind(id),
     )
     .await
 }

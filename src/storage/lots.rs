@@ -180,3 +180,24 @@ pub async fn all(tx: &mut Tx) -> StoreResult<Vec<LotRow>> {
     tx.fetch_all(Sql::new(format!("SELECT {COLUMNS} FROM lots ORDER BY id")))
         .await
 }
+
+/// Live lots with units left expiring at or before `before` for which no alert keyed
+/// `key_prefix || lot id` was raised yet.
+pub async fn expiring_unannounced(
+    tx: &mut Tx,
+    before: DateTime<Utc>,
+    key_prefix: &str,
+    limit: i64,
+) -> StoreResult<Vec<LotRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM lots l WHERE expired = FALSE AND remaining > 0 AND expires_at <= $1 \
+             AND NOT EXISTS (SELECT 1 FROM alerts_sent a WHERE a.alert_key = $2 || l.id) \
+             ORDER BY expires_at, id LIMIT $3"
+        ))
+        .bind(before)
+        .bind(key_prefix)
+        .bind(limit),
+    )
+    .await
+}

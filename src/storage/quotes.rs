@@ -125,3 +125,26 @@ pub async fn due_by(
     )
     .await
 }
+
+/// Quotes in `status` whose order is due at or before `before` for which no alert
+/// keyed `key_prefix || quote id` was raised yet.
+pub async fn due_unannounced(
+    tx: &mut Tx,
+    status: QuoteStatus,
+    before: DateTime<Utc>,
+    key_prefix: &str,
+    limit: i64,
+) -> StoreResult<Vec<QuoteRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM quotes q WHERE status = $1 AND order_due <= $2 \
+             AND NOT EXISTS (SELECT 1 FROM alerts_sent a WHERE a.alert_key = $3 || q.id) \
+             ORDER BY order_due, id LIMIT $4"
+        ))
+        .bind(status)
+        .bind(before)
+        .bind(key_prefix)
+        .bind(limit),
+    )
+    .await
+}

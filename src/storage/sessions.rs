@@ -86,6 +86,10 @@ stored_row! {
         pub created_by: String,
         /// Last change.
         pub updated_at: DateTime<Utc>,
+        /// When the customer is reminded of the open acceptance window.
+        pub acceptance_reminder_at: Option<DateTime<Utc>>,
+        /// When that reminder was raised.
+        pub reminded_at: Option<DateTime<Utc>>,
     }
 }
 
@@ -156,6 +160,25 @@ pub async fn delivered_due_by(
         Sql::new(
             "SELECT id, customer_id FROM sessions WHERE status = $1 AND acceptance_due <= $2 \
              ORDER BY acceptance_due, id LIMIT $3",
+        )
+        .bind(SessionStatus::Delivered)
+        .bind(at)
+        .bind(limit),
+    )
+    .await
+}
+
+/// Delivered sessions whose acceptance reminder is due at or before `at` and was not
+/// raised yet.
+pub async fn reminders_due_by(
+    tx: &mut Tx,
+    at: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<DueSession>> {
+    tx.fetch_all(
+        Sql::new(
+            "SELECT id, customer_id FROM sessions WHERE status = $1 AND reminded_at IS NULL \
+             AND acceptance_reminder_at <= $2 ORDER BY acceptance_reminder_at, id LIMIT $3",
         )
         .bind(SessionStatus::Delivered)
         .bind(at)

@@ -9,6 +9,7 @@ mod conventions;
 mod idempotency;
 mod ledger;
 mod ledger_ops;
+mod notify;
 mod openapi;
 mod workflow;
 mod workflow_access;

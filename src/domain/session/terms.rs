@@ -36,6 +36,15 @@ pub fn acceptance_due(cal: &BusinessCalendar, statement_at: DateTime<Utc>) -> Da
     business_days_after(cal, statement_at, ACCEPTANCE_DAYS)
 }
 
+/// When the customer is reminded of an open acceptance window: one business day
+/// before the deadline (at the end of the next-to-last business day of the window).
+pub fn acceptance_reminder_at(
+    cal: &BusinessCalendar,
+    statement_at: DateTime<Utc>,
+) -> DateTime<Utc> {
+    business_days_after(cal, statement_at, ACCEPTANCE_DAYS - 1)
+}
+
 /// The review deadline of a complaint received at `received_at`.
 pub fn review_due(cal: &BusinessCalendar, received_at: DateTime<Utc>) -> DateTime<Utc> {
     business_days_after(cal, received_at, REVIEW_DAYS)

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod calendars;
 pub mod customers;
 pub mod finance;
+pub mod notify;
 pub mod ops;
 pub mod reports;
 pub mod requests;

@@ -9,7 +9,8 @@ use crate::domain::ids::SessionId;
 use crate::domain::ledger::EntryKind;
 use crate::domain::pricing::price_session;
 use crate::domain::session::{
-    Acceptance, SessionStatus, acceptance_due, acceptance_window_open, check_interval, review_due,
+    Acceptance, SessionStatus, acceptance_due, acceptance_reminder_at, acceptance_window_open,
+    check_interval, review_due,
 };
 use crate::domain::sla::{SlaState, outcome};
 use crate::domain::units::Units;
@@ -71,6 +72,7 @@ pub async fn deliver(
     s.units_debited = Some(price.units);
     s.delivered_at = Some(ctx.now);
     s.acceptance_due = Some(due);
+    s.acceptance_reminder_at = Some(acceptance_reminder_at(&l.cal, ctx.now));
     s.updated_at = ctx.now;
     let statement = CompletionStatement {
         session_id: id.to_string(),
@@ -93,7 +95,9 @@ pub async fn deliver(
         "session_delivered",
         id,
         ended,
-        json!({"session_id": id, "units": price.units, "billable_hours": price.billable_hours, "acceptance_due": due}),
+        json!({"session_id": id, "units": price.units, "billable_hours": price.billable_hours,
+            "duration_minutes": price.duration_minutes, "started_at": started, "ended_at": ended,
+            "balance_after": statement.balance_after, "acceptance_due": due}),
     );
     finish(tx, l).await?;
     Ok(statement)
@@ -234,7 +238,7 @@ pub async fn complain(
         "complaint_received",
         id,
         ctx.now,
-        json!({"session_id": id, "review_due": review}),
+        json!({"session_id": id, "review_due": review, "reason": input.reason.trim()}),
     );
     finish(tx, l).await
 }

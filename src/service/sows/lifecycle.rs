@@ -33,7 +33,8 @@ pub async fn submit(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<Sow, ServiceEr
         "sow_submitted",
         id,
         ctx.now,
-        json!({"sow_id": id, "revision": row.revision}),
+        json!({"sow_id": id, "revision": row.revision, "title": row.title,
+            "planned_units": row.planned_units, "reserves_units": coverage::units_needed(&row)}),
     );
     book.close(tx).await?;
     Ok(view(row))
@@ -91,7 +92,7 @@ pub async fn approve(
             "sow_awaiting_units",
             id,
             ctx.now,
-            json!({"sow_id": id, "missing_units": missing, "quote_id": quote}),
+            json!({"sow_id": id, "title": row.title, "missing_units": missing, "quote_id": quote}),
         );
     }
     coverage::rebalance(tx, &mut book).await?;

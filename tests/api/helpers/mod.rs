@@ -11,6 +11,8 @@ use securehands::http::AppState;
 use serde_json::{Value, json};
 
 mod fixtures;
+pub mod receiver;
+pub mod smtp;
 
 pub use fixtures::*;
 
@@ -39,6 +41,8 @@ pub struct TestApp {
     pub settings: Settings,
     _dir: Option<tempfile::TempDir>,
     pg_cleanup: Option<(String, String)>,
+    /// Dropping it stops the app's background sender.
+    _stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// A response with its parsed body.
@@ -110,6 +114,7 @@ pub fn settings_for(database_url: String) -> Settings {
     s.test_clock = true;
     s.db_max_connections = 8;
     s.sqlite_synchronous = "NORMAL".into();
+    s.notify_interval_ms = 50;
     s
 }
 
@@ -152,6 +157,8 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    app.spawn_background(stop_rx);
     TestApp {
         addr,
         client: reqwest::Client::builder()
@@ -163,6 +170,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
         settings,
         _dir: dir,
         pg_cleanup,
+        _stop: stop,
     }
 }
 
@@ -349,6 +357,38 @@ impl TestApp {
         .str("id")
     }
 
+    /// A Paris customer with contacts: Claire (French approver), Bob (English approver
+    /// and technical contact) and Fanny (French finance contact).
+    pub async fn customer_with_contacts(&self) -> String {
+        let id = self.customer_paris().await;
+        self.patch(
+            &format!("/v1/customers/{id}"),
+            &self.am(),
+            json!({"contacts": [
+                {"name": "Claire Martin", "email": "claire@acme.example", "language": "fr", "roles": ["approver"]},
+                {"name": "Bob Smith", "email": "bob@acme.example", "language": "en", "roles": ["approver", "technical"]},
+                {"name": "Fanny Roux", "email": "fanny@acme.example", "language": "fr", "roles": ["finance"]}
+            ]}),
+        )
+        .await
+        .expect(200);
+        id
+    }
+
+    /// The mails recorded for a customer.
+    pub async fn notifications(&self, customer: &str) -> Vec<Value> {
+        self.get(
+            &format!("/v1/notifications?customer_id={customer}&limit=1000"),
+            &self.admin(),
+        )
+        .await
+        .expect(200)
+        .body["data"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Moves the test clock (and runs what became due).
     pub async fn set_clock(&self, now: &str) {
         self.post("/v1/test-clock", &self.admin(), json!({ "now": now }))
@@ -377,6 +417,31 @@ macro_rules! both_backends {
             #[cfg_attr(not(postgres_tests), ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL")]
             async fn postgres() {
                 scenario($crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await).await;
+            }
+        }
+    };
+}
+
+/// Declares a test that builds its own app(s) on each backend: the scenario receives
+/// the backend (PostgreSQL is ignored, not passed, when not configured).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, |$backend:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn scenario($backend: $crate::helpers::Backend) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                scenario($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(not(postgres_tests), ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL")]
+            async fn postgres() {
+                scenario($crate::helpers::Backend::Postgres).await;
             }
         }
     };

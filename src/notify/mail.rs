@@ -1,0 +1,72 @@
+//! Sending a rendered mail over SMTP (lettre, tokio, rustls).
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::templates::Rendered;
+
+/// An SMTP connection pool for the configured server.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// Why a mail could not be handed to the SMTP server.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The configuration cannot work (bad URL or sender).
+    #[error("mail configuration: {0}")]
+    Config(String),
+    /// The message could not be built (bad recipient address).
+    #[error("message: {0}")]
+    Message(String),
+    /// The server refused or could not be reached.
+    #[error("smtp: {0}")]
+    Smtp(String),
+}
+
+impl Mailer {
+    /// Builds the transport from `smtp://…` / `smtps://…` and the sender address.
+    pub fn new(url: &str, from: &str) -> Result<Mailer, MailError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| MailError::Config(e.to_string()))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse::<Mailbox>()
+            .map_err(|e| MailError::Config(format!("SECUREHANDS_MAIL_FROM: {e}")))?;
+        Ok(Mailer { transport, from })
+    }
+
+    /// Sends one mail to `to`; `message_id` is stable across retries so receivers can
+    /// recognise a duplicate.
+    pub async fn send(
+        &self,
+        to: &[String],
+        message_id: &str,
+        mail: &Rendered,
+    ) -> Result<(), MailError> {
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(mail.subject.clone())
+            .message_id(Some(format!("<{message_id}@securehands>")));
+        for address in to {
+            let mailbox = address
+                .parse::<Mailbox>()
+                .map_err(|e| MailError::Message(format!("{address}: {e}")))?;
+            builder = builder.to(mailbox);
+        }
+        let message = builder
+            .multipart(MultiPart::alternative_plain_html(
+                mail.text.clone(),
+                mail.html.clone(),
+            ))
+            .map_err(|e| MailError::Message(e.to_string()))?;
+        self.transport
+            .send(message)
+            .await
+            .map_err(|e| MailError::Smtp(e.to_string()))?;
+        Ok(())
+    }
+}

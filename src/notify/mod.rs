@@ -1,0 +1,52 @@
+//! Telling people (SPEC §11): the mail outbox written with each change, mail
+//! templates in English and French, SMTP sending, signed webhooks, and the sender
+//! that delivers both in the background on every replica.
+//!
+//! Which mail an event causes and to whom is decided in
+//! [`crate::domain::notification`]; this module records, renders and delivers.
+
+pub mod mail;
+pub mod outbox;
+pub mod templates;
+pub mod webhooks;
+pub mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the sender needs from configuration.
+#[derive(Clone, Debug, Default)]
+pub struct NotifySettings {
+    /// `smtp://…` or `smtps://…`; `None`: mails are recorded as `not_configured`.
+    pub smtp_url: Option<String>,
+    /// Sender address.
+    pub mail_from: String,
+    /// Account managers' addresses.
+    pub account_managers: Vec<String>,
+    /// SOC addresses.
+    pub soc: Vec<String>,
+    /// Base of links in mails.
+    pub public_url: Arc<str>,
+    /// Pause between runs of the sender.
+    pub interval: Duration,
+}
+
+impl NotifySettings {
+    /// From the service settings.
+    pub fn from_settings(s: &crate::config::Settings) -> NotifySettings {
+        let clean = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect()
+        };
+        NotifySettings {
+            smtp_url: s.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            mail_from: s.mail_from.clone(),
+            account_managers: clean(&s.notify_account_managers),
+            soc: clean(&s.notify_soc),
+            public_url: Arc::from(s.public_url.trim_end_matches('/')),
+            interval: Duration::from_millis(s.notify_interval_ms.max(10)),
+        }
+    }
+}

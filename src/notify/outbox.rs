@@ -1,0 +1,91 @@
+//! The outbox: the mails a change causes, written in the same transaction as the
+//! change, so a crash can neither lose one nor send one for a change that did not
+//! commit. A sender ([`super::worker`]) delivers them later.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::domain::ids::CustomerId;
+use crate::domain::notification::{Language, MailKind, NotificationStatus};
+use crate::storage::customers;
+use crate::storage::db::{StoreResult, Tx};
+use crate::storage::events::NewEvent;
+use crate::storage::notifications::{self, NotificationRow};
+
+/// Records the mails the events just written cause (`first_seq` is the seq of the
+/// first of them). Customer contacts get one mail each in their language; staff
+/// audiences one mail each, addressed when sent.
+pub async fn enqueue(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    first_seq: i64,
+    events: &[NewEvent],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mails: Vec<(i64, MailKind, &NewEvent)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| MailKind::for_event(e.kind).map(|k| (first_seq + i as i64, k, e)))
+        .collect();
+    if mails.is_empty() {
+        return Ok(());
+    }
+    let Some(profile) = customers::mail_profile(tx, customer_id).await? else {
+        return Ok(());
+    };
+    for (seq, kind, event) in mails {
+        let facts: serde_json::Value =
+            serde_json::from_str(&event.data).unwrap_or(serde_json::Value::Null);
+        let base = json!({
+            "event": event.kind,
+            "subject_id": event.subject_id,
+            "occurred_at": event.occurred_at,
+            "customer": profile.name,
+            "timezone": profile.timezone,
+            "facts": facts,
+        });
+        let mut addressed: Vec<String> = Vec::new();
+        for audience in kind.audiences() {
+            let add = |recipients: Vec<String>, language: Language, name: &str| {
+                let mut data = base.clone();
+                data["name"] = json!(name);
+                NotificationRow {
+                    id: format!("ntf_{}", uuid::Uuid::now_v7().simple()),
+                    customer_id: Some(customer_id.clone()),
+                    event_seq: Some(seq),
+                    kind,
+                    audience: *audience,
+                    recipients,
+                    language,
+                    data: data.to_string(),
+                    status: NotificationStatus::Pending,
+                    attempts: 0,
+                    next_attempt_at: now,
+                    claimed_until: None,
+                    subject: None,
+                    last_error: None,
+                    created_at: now,
+                    sent_at: None,
+                }
+            };
+            let rows: Vec<NotificationRow> = match audience.contact_role() {
+                Some(role) => profile
+                    .contacts
+                    .iter()
+                    .filter(|c| c.has(role))
+                    .filter(|c| {
+                        let fresh = !addressed.iter().any(|a| a.eq_ignore_ascii_case(&c.email));
+                        addressed.push(c.email.clone());
+                        fresh
+                    })
+                    .map(|c| add(vec![c.email.clone()], c.language(), &c.name))
+                    .collect(),
+                None => vec![add(Vec::new(), Language::En, "")],
+            };
+            for row in rows {
+                notifications::insert(tx, &row).await?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! The sender: on every replica, in a loop, fans new events out to webhook endpoints,
+//! sends the mails that are due and delivers the webhooks that are due. Each mail and
+//! each delivery is claimed by one sender at a time; a claim left by a crashed sender
+//! expires, so nothing recorded is lost.
+
+use std::time::Duration;
+
+use chrono::DateTime;
+use chrono::Utc;
+
+use super::NotifySettings;
+use super::mail::Mailer;
+use super::templates::{MailContext, render};
+use super::webhooks;
+use crate::clock::Clock;
+use crate::domain::notification::{Audience, NotificationStatus, next_mail_attempt};
+use crate::storage::db::{Db, StoreResult};
+use crate::storage::notifications::{self, AttemptRow, NotificationRow};
+
+const MAIL_BATCH: i64 = 50;
+
+/// The background sender of one replica.
+#[derive(Clone)]
+pub struct Worker {
+    db: Db,
+    clock: Clock,
+    settings: NotifySettings,
+    mailer: Option<Mailer>,
+    http: reqwest::Client,
+}
+
+impl Worker {
+    /// Builds the sender; a bad SMTP configuration is reported here, at start.
+    pub fn new(db: Db, clock: Clock, settings: NotifySettings) -> Result<Worker, String> {
+        let mailer = match &settings.smtp_url {
+            Some(url) => Some(Mailer::new(url, &settings.mail_from).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Worker {
+            db,
+            clock,
+            settings,
+            mailer,
+            http,
+        })
+    }
+
+    /// Runs until shutdown.
+    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.run_once().await {
+                tracing::warn!(error = %e, "notification sender failed; will retry");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.settings.interval) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+
+    /// One pass: fan-out, mails, webhooks.
+    pub async fn run_once(&self) -> StoreResult<()> {
+        webhooks::fan_out(&self.db, self.clock.now()).await?;
+        self.send_mails().await?;
+        webhooks::deliver_due(&self.db, &self.clock, &self.http).await?;
+        Ok(())
+    }
+
+    async fn send_mails(&self) -> StoreResult<()> {
+        let now = self.clock.now();
+        let lease = now + chrono::Duration::minutes(2);
+        let mut tx = self.db.begin_write().await?;
+        let claimed = notifications::claim_due(&mut tx, now, lease, MAIL_BATCH).await?;
+        tx.commit().await?;
+        for n in claimed {
+            self.send_one(n).await?;
+        }
+        Ok(())
+    }
+
+    async fn send_one(&self, mut n: NotificationRow) -> StoreResult<()> {
+        if n.recipients.is_empty() {
+            n.recipients = match n.audience {
+                Audience::AccountManagers => self.settings.account_managers.clone(),
+                Audience::Soc => self.settings.soc.clone(),
+                _ => Vec::new(),
+            };
+        }
+        let data: serde_json::Value = serde_json::from_str(&n.data).unwrap_or_default();
+        let text = |k: &str| data[k].as_str().unwrap_or_default().to_string();
+        let link = format!("{}{}", self.settings.public_url, link_path(&data));
+        let rendered = render(&MailContext {
+            kind: n.kind,
+            language: n.language,
+            name: &text("name"),
+            customer: &text("customer"),
+            timezone: &text("timezone"),
+            link: &link,
+            data: &data["facts"],
+        });
+        let outcome = match (&rendered, &self.mailer) {
+            (Err(e), _) => Err(format!("template: {e:#}")),
+            (Ok(_), _) if n.recipients.is_empty() => Ok("no_recipient"),
+            (Ok(_), None) => Ok("not_configured"),
+            (Ok(mail), Some(mailer)) => mailer
+                .send(&n.recipients, &n.id, mail)
+                .await
+                .map(|()| "sent")
+                .map_err(|e| e.to_string()),
+        };
+        if let Ok(mail) = &rendered {
+            n.subject = Some(mail.subject.clone());
+        }
+        let now = self.clock.now();
+        n.attempts += 1;
+        let error = match outcome {
+            Ok("sent") => {
+                n.status = NotificationStatus::Sent;
+                n.sent_at = Some(now);
+                n.last_error = None;
+                None
+            }
+            Ok(why) => {
+                n.status = NotificationStatus::NotConfigured;
+                n.last_error = Some(why.to_string());
+                None
+            }
+            Err(e) => {
+                n.last_error = Some(e.clone());
+                match next_mail_attempt(n.created_at, n.attempts as u32, now) {
+                    Some(at) => n.next_attempt_at = at,
+                    None => n.status = NotificationStatus::Failed,
+                }
+                Some(e)
+            }
+        };
+        let attempt = AttemptRow {
+            notification_id: n.id.clone(),
+            attempt: n.attempts,
+            at: now,
+            outcome: match (&error, n.status) {
+                (Some(_), _) => "error".to_string(),
+                (None, status) => status.as_str().to_string(),
+            },
+            error,
+        };
+        let mut tx = self.db.begin_write().await?;
+        notifications::record_attempt(&mut tx, &n, &attempt).await?;
+        tx.commit().await
+    }
+
+    /// Sleeps, for tests that wait for the sender.
+    pub fn interval(&self) -> Duration {
+        self.settings.interval
+    }
+}
+
+/// Where a mail's link points: the resource the event is about.
+fn link_path(data: &serde_json::Value) -> String {
+    let facts = &data["facts"];
+    let id = |k: &str| facts[k].as_str().map(str::to_string);
+    if let Some(s) = id("session_id") {
+        format!("/v1/sessions/{s}")
+    } else if let Some(s) = id("sow_id") {
+        format!("/v1/sows/{s}")
+    } else if let Some(q) = id("quote_id") {
+        format!("/v1/quotes/{q}")
+    } else {
+        "/v1/ledger".to_string()
+    }
+}
+
+/// The instant a claimed message expires (for operators reading the table).
+pub fn lease_expiry(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + chrono::Duration::minutes(2)
+}

@@ -1,0 +1,195 @@
+//! SQL for the mail outbox, its attempts, and the time-driven alerts already raised.
+
+use chrono::{DateTime, Utc};
+
+use super::db::{Backend, StoreResult, Tx};
+use super::sql::{Sql, insert_statement};
+use crate::domain::ids::CustomerId;
+use crate::domain::notification::{Audience, Language, MailKind, NotificationStatus};
+use crate::stored_row;
+
+stored_row! {
+    /// One mail of the outbox.
+    #[derive(Clone, Debug)]
+    pub struct NotificationRow {
+        /// Id (`ntf_…`).
+        pub id: String,
+        /// Customer concerned.
+        pub customer_id: Option<CustomerId>,
+        /// Seq of the domain event that caused it.
+        pub event_seq: Option<i64>,
+        /// Which mail.
+        pub kind: MailKind,
+        /// Who it is for.
+        pub audience: Audience,
+        /// Addresses (resolved from configuration at sending time for staff).
+        pub recipients: Vec<String>,
+        /// Language of the mail.
+        pub language: Language,
+        /// The facts the template renders (JSON).
+        pub data: String,
+        /// Where it stands.
+        pub status: NotificationStatus,
+        /// Attempts so far.
+        pub attempts: i64,
+        /// When it is due (next).
+        pub next_attempt_at: DateTime<Utc>,
+        /// A sender holds it until then.
+        pub claimed_until: Option<DateTime<Utc>>,
+        /// Subject, once rendered.
+        pub subject: Option<String>,
+        /// Last failure.
+        pub last_error: Option<String>,
+        /// Recorded (in the transaction of its cause).
+        pub created_at: DateTime<Utc>,
+        /// Accepted by the SMTP server.
+        pub sent_at: Option<DateTime<Utc>>,
+    }
+}
+
+stored_row! {
+    /// One attempt to send a mail.
+    #[derive(Clone, Debug)]
+    pub struct AttemptRow {
+        /// The mail.
+        pub notification_id: String,
+        /// 1, 2, …
+        pub attempt: i64,
+        /// When.
+        pub at: DateTime<Utc>,
+        /// `sent`, `error`, `not_configured`.
+        pub outcome: String,
+        /// What went wrong.
+        pub error: Option<String>,
+    }
+}
+
+const COLUMNS: &str = NotificationRow::COLUMNS;
+
+/// Records a mail (in the transaction of the change that causes it).
+pub async fn insert(tx: &mut Tx, n: &NotificationRow) -> StoreResult<()> {
+    tx.execute(n.bind_all(Sql::new(insert_statement("notifications", COLUMNS))))
+        .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due mails for `until`: each is taken by one sender only
+/// (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's single writer elsewhere), and a
+/// claim that outlives a crashed sender expires.
+pub async fn claim_due(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<NotificationRow>> {
+    let skip = match tx.backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE notifications SET claimed_until = $3 WHERE id IN (SELECT id FROM notifications \
+         WHERE status = $1 AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2) \
+         ORDER BY next_attempt_at, id LIMIT $4{skip}) RETURNING {COLUMNS}"
+    );
+    tx.fetch_all(
+        Sql::new(sql)
+            .bind(NotificationStatus::Pending)
+            .bind(now)
+            .bind(until)
+            .bind(limit),
+    )
+    .await
+}
+
+/// Writes the outcome of an attempt: the mail's new state and the attempt itself.
+pub async fn record_attempt(
+    tx: &mut Tx,
+    n: &NotificationRow,
+    attempt: &AttemptRow,
+) -> StoreResult<()> {
+    tx.execute(
+        Sql::new(
+            "UPDATE notifications SET status = $2, attempts = $3, next_attempt_at = $4, \
+             claimed_until = NULL, subject = $5, last_error = $6, sent_at = $7, recipients = $8 \
+             WHERE id = $1",
+        )
+        .bind(n.id.as_str())
+        .bind(n.status)
+        .bind(n.attempts)
+        .bind(n.next_attempt_at)
+        .bind(&n.subject)
+        .bind(&n.last_error)
+        .bind(n.sent_at)
+        .bind(&n.recipients),
+    )
+    .await?;
+    tx.execute(attempt.bind_all(Sql::new(insert_statement(
+        "notification_attempts",
+        AttemptRow::COLUMNS,
+    ))))
+    .await?;
+    Ok(())
+}
+
+/// A page of mails in id order, filtered by customer and status.
+pub async fn list(
+    tx: &mut Tx,
+    customer_id: Option<&CustomerId>,
+    status: Option<NotificationStatus>,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<NotificationRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM notifications WHERE ($1 IS NULL OR customer_id = $1) \
+             AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+        ))
+        .bind(customer_id)
+        .bind(status)
+        .bind(after)
+        .bind(limit),
+    )
+    .await
+}
+
+/// The attempts of some mails, in order.
+pub async fn attempts_of(tx: &mut Tx, ids: &[String]) -> StoreResult<Vec<AttemptRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(format!(
+        "SELECT {} FROM notification_attempts WHERE notification_id IN (",
+        AttemptRow::COLUMNS
+    ));
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push_sql(", ");
+        }
+        let n = sql.push_bind(id.as_str());
+        sql.push_sql(&format!("${n}"));
+    }
+    sql.push_sql(") ORDER BY notification_id, attempt");
+    tx.fetch_all(sql).await
+}
+
+/// Records that the alert `key` was raised; false when it already was (so each
+/// time-driven alert is raised exactly once, whoever runs the job loop).
+pub async fn mark_alert(
+    tx: &mut Tx,
+    key: &str,
+    customer_id: &CustomerId,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            Sql::new(
+                "INSERT INTO alerts_sent (alert_key, customer_id, at) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(key)
+            .bind(customer_id)
+            .bind(at),
+        )
+        .await?;
+    Ok(n == 1)
+}

@@ -1,0 +1,303 @@
+//! SQL for webhook endpoints, their deliveries and the attempts of each.
+
+use chrono::{DateTime, Utc};
+
+use super::db::{Backend, StoreResult, Tx};
+use super::sql::{Sql, insert_statement};
+use crate::domain::ids::CustomerId;
+use crate::stored_row;
+
+stored_row! {
+    /// A registered endpoint.
+    #[derive(Clone, Debug)]
+    pub struct EndpointRow {
+        /// Id (`we_…`).
+        pub id: String,
+        /// Target (http or https).
+        pub url: String,
+        /// Event types, or `["*"]`.
+        pub events: Vec<String>,
+        /// Free text.
+        pub description: Option<String>,
+        /// Signing secret (`whsec_…`).
+        pub secret: String,
+        /// Last event seq fanned out to it.
+        pub feed_cursor: i64,
+        /// Who registered it.
+        pub created_by: String,
+        /// When.
+        pub created_at: DateTime<Utc>,
+        /// When it was removed.
+        pub deleted_at: Option<DateTime<Utc>>,
+    }
+}
+
+stored_row! {
+    /// One event to deliver to one endpoint.
+    #[derive(Clone, Debug)]
+    pub struct DeliveryRow {
+        /// Id (`whd_…`).
+        pub id: String,
+        /// The endpoint.
+        pub endpoint_id: String,
+        /// The event (its feed seq).
+        pub event_seq: i64,
+        /// The event's type.
+        pub event_type: String,
+        /// The event's customer.
+        pub customer_id: Option<CustomerId>,
+        /// `pending`, `succeeded`, `failed`.
+        pub status: String,
+        /// Attempts so far.
+        pub attempts: i64,
+        /// When it is due (next).
+        pub next_attempt_at: DateTime<Utc>,
+        /// A sender holds it until then.
+        pub claimed_until: Option<DateTime<Utc>>,
+        /// Last HTTP status.
+        pub last_status: Option<i64>,
+        /// Last failure.
+        pub last_error: Option<String>,
+        /// Created (when the event was fanned out).
+        pub created_at: DateTime<Utc>,
+        /// Succeeded or given up.
+        pub completed_at: Option<DateTime<Utc>>,
+    }
+}
+
+stored_row! {
+    /// One attempt to deliver.
+    #[derive(Clone, Debug)]
+    pub struct WebhookAttemptRow {
+        /// The delivery.
+        pub delivery_id: String,
+        /// 1, 2, …
+        pub attempt: i64,
+        /// When.
+        pub at: DateTime<Utc>,
+        /// HTTP status, when the receiver answered.
+        pub status_code: Option<i64>,
+        /// Transport error or non-2xx summary.
+        pub error: Option<String>,
+        /// How long it took.
+        pub duration_ms: i64,
+    }
+}
+
+const ENDPOINT: &str = EndpointRow::COLUMNS;
+const DELIVERY: &str = DeliveryRow::COLUMNS;
+
+/// Registers an endpoint.
+pub async fn insert_endpoint(tx: &mut Tx, e: &EndpointRow) -> StoreResult<()> {
+    tx.execute(e.bind_all(Sql::new(insert_statement("webhook_endpoints", ENDPOINT))))
+        .await?;
+    Ok(())
+}
+
+/// One endpoint (removed ones too).
+pub async fn endpoint(tx: &mut Tx, id: &str) -> StoreResult<Option<EndpointRow>> {
+    tx.fetch_optional(
+        Sql::new(format!(
+            "SELECT {ENDPOINT} FROM webhook_endpoints WHERE id = $1"
+        ))
+        .bind(id),
+    )
+    .await
+}
+
+/// A page of live endpoints in id order.
+pub async fn endpoints(
+    tx: &mut Tx,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<EndpointRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {ENDPOINT} FROM webhook_endpoints WHERE deleted_at IS NULL \
+             AND ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit),
+    )
+    .await
+}
+
+/// Removes an endpoint (kept for its delivery log); false when already removed.
+pub async fn delete_endpoint(tx: &mut Tx, id: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            Sql::new(
+                "UPDATE webhook_endpoints SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .bind(at),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Live endpoints, each locked for fan-out by one sender (others skip it).
+pub async fn lock_endpoints_for_fan_out(tx: &mut Tx) -> StoreResult<Vec<EndpointRow>> {
+    let skip = match tx.backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    tx.fetch_all(Sql::new(format!(
+        "SELECT {ENDPOINT} FROM webhook_endpoints WHERE deleted_at IS NULL ORDER BY id{skip}"
+    )))
+    .await
+}
+
+/// Moves an endpoint's feed cursor.
+pub async fn advance_cursor(tx: &mut Tx, id: &str, cursor: i64) -> StoreResult<()> {
+    tx.execute(
+        Sql::new("UPDATE webhook_endpoints SET feed_cursor = $2 WHERE id = $1")
+            .bind(id)
+            .bind(cursor),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The highest event seq (a new endpoint starts after it).
+pub async fn last_event_seq(tx: &mut Tx) -> StoreResult<i64> {
+    let (seq,): (i64,) = tx
+        .fetch_one(Sql::new(
+            "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM events",
+        ))
+        .await?;
+    Ok(seq)
+}
+
+/// Creates a delivery (once per endpoint and event).
+pub async fn insert_delivery(tx: &mut Tx, d: &DeliveryRow) -> StoreResult<()> {
+    let sql = format!(
+        "{} ON CONFLICT DO NOTHING",
+        insert_statement("webhook_deliveries", DELIVERY)
+    );
+    tx.execute(d.bind_all(Sql::new(sql))).await?;
+    Ok(())
+}
+
+/// Claims due deliveries for `until`, one sender each, keeping the feed's order per
+/// customer and endpoint: a delivery waits while an earlier one of the same endpoint
+/// and customer is still pending.
+pub async fn claim_due(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<DeliveryRow>> {
+    let skip = match tx.backend() {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE webhook_deliveries SET claimed_until = $2 WHERE id IN (SELECT d.id FROM webhook_deliveries d \
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+         AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
+           AND COALESCE(e.customer_id, '') = COALESCE(d.customer_id, '') \
+           AND e.event_seq < d.event_seq AND e.status = 'pending') \
+         ORDER BY d.event_seq LIMIT $3{skip}) RETURNING {DELIVERY}"
+    );
+    tx.fetch_all(Sql::new(sql).bind(now).bind(until).bind(limit))
+        .await
+}
+
+/// Writes the outcome of an attempt: the delivery's new state and the attempt.
+pub async fn record_attempt(
+    tx: &mut Tx,
+    d: &DeliveryRow,
+    attempt: &WebhookAttemptRow,
+) -> StoreResult<()> {
+    tx.execute(
+        Sql::new(
+            "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, \
+             claimed_until = NULL, last_status = $5, last_error = $6, completed_at = $7 WHERE id = $1",
+        )
+        .bind(d.id.as_str())
+        .bind(d.status.as_str())
+        .bind(d.attempts)
+        .bind(d.next_attempt_at)
+        .bind(d.last_status)
+        .bind(&d.last_error)
+        .bind(d.completed_at),
+    )
+    .await?;
+    tx.execute(attempt.bind_all(Sql::new(insert_statement(
+        "webhook_attempts",
+        WebhookAttemptRow::COLUMNS,
+    ))))
+    .await?;
+    Ok(())
+}
+
+/// One delivery of an endpoint.
+pub async fn delivery(
+    tx: &mut Tx,
+    endpoint_id: &str,
+    id: &str,
+) -> StoreResult<Option<DeliveryRow>> {
+    tx.fetch_optional(
+        Sql::new(format!(
+            "SELECT {DELIVERY} FROM webhook_deliveries WHERE endpoint_id = $1 AND id = $2"
+        ))
+        .bind(endpoint_id)
+        .bind(id),
+    )
+    .await
+}
+
+/// Schedules a delivery again now (manual retry).
+pub async fn retry_now(tx: &mut Tx, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    tx.execute(
+        Sql::new(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, \
+             claimed_until = NULL, completed_at = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A page of an endpoint's deliveries, newest event first.
+pub async fn deliveries(
+    tx: &mut Tx,
+    endpoint_id: &str,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<DeliveryRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {DELIVERY} FROM webhook_deliveries WHERE endpoint_id = $1 \
+             AND ($2 IS NULL OR event_seq < $2) ORDER BY event_seq DESC LIMIT $3"
+        ))
+        .bind(endpoint_id)
+        .bind(before_seq)
+        .bind(limit),
+    )
+    .await
+}
+
+/// The attempts of some deliveries, in order.
+pub async fn attempts_of(tx: &mut Tx, ids: &[String]) -> StoreResult<Vec<WebhookAttemptRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(format!(
+        "SELECT {} FROM webhook_attempts WHERE delivery_id IN (",
+        WebhookAttemptRow::COLUMNS
+    ));
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push_sql(", ");
+        }
+        let n = sql.push_bind(id.as_str());
+        sql.push_sql(&format!("${n}"));
+    }
+    sql.push_sql(") ORDER BY delivery_id, attempt");
+    tx.fetch_all(sql).await
+}
