@@ -6,6 +6,11 @@ fn main() {
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-env-changed=SECUREHANDS_TEST_POSTGRES_URL");
     println!("cargo:rustc-check-cfg=cfg(postgres_tests)");
+    println!("cargo:rerun-if-env-changed=SECUREHANDS_BROWSER_PYTHON");
+    println!("cargo:rustc-check-cfg=cfg(browser_tests)");
+    if std::env::var("SECUREHANDS_BROWSER_PYTHON").is_ok_and(|v| !v.is_empty()) {
+        println!("cargo:rustc-cfg=browser_tests");
+    }
     if std::env::var("SECUREHANDS_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=postgres_tests");
     }

@@ -9,7 +9,7 @@ use crate::config::{JwtAlgorithm, MIN_SECRET_BYTES, Settings, generated_secret_p
 use crate::http::AppState;
 use crate::http::auth::{Auth, AuthConfigError, KeyMaterial};
 use crate::storage::db::{Db, DbOptions, StoreError};
-use crate::{http, notify, service, telemetry};
+use crate::{console, http, notify, service, telemetry};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +92,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     )
     .map_err(StartError::Notify)?;
     Ok(App {
-        router: http::router(state.clone()),
+        router: http::router(state.clone(), console::router()),
         state,
         notifier,
         job_interval: std::time::Duration::from_secs(settings.job_interval_secs.max(1)),

@@ -170,7 +170,8 @@ pub struct Settings {
     )]
     pub notify_soc: Vec<String>,
 
-    /// Milliseconds between runs of the mail and webhook sender.
+    /// Milliseconds between runs of the mail and webhook sender; `0` runs no sender on
+    /// this replica (mails and deliveries are still recorded, for other replicas).
     #[arg(
         long,
         env = "SECUREHANDS_NOTIFY_INTERVAL_MS",

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod dto;
 pub mod http;

@@ -37,6 +37,10 @@ enum Command {
         /// Lifetime, e.g. `1h`, `30m`, `7d`.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
+        /// Print a sign-in link to the console (`SECUREHANDS_PUBLIC_URL`) instead of the
+        /// bare token; for an operator on their own machine.
+        #[arg(long)]
+        console: bool,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -66,7 +70,8 @@ async fn main() -> ExitCode {
             customer,
             sub,
             ttl,
-        } => token(&cli.settings, &roles, customer, sub, ttl),
+            console,
+        } => token(&cli.settings, &roles, customer, sub, ttl, console),
         Command::Openapi => print_openapi(),
         Command::Verify => verify(cli.settings).await,
     };
@@ -140,6 +145,7 @@ fn token(
     customer: Option<String>,
     sub: Option<String>,
     ttl: Duration,
+    console: bool,
 ) -> Result<ExitCode, String> {
     if roles.contains(&Role::Customer) && customer.is_none() {
         return Err("--customer is required with --role customer".into());
@@ -155,7 +161,14 @@ fn token(
     let token = auth
         .mint(&subject, roles, customer.as_deref(), ttl)
         .map_err(|e| e.to_string())?;
-    println!("{token}");
+    if console {
+        println!(
+            "{}/console/login?token={token}",
+            settings.public_url.trim_end_matches('/')
+        );
+    } else {
+        println!("{token}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

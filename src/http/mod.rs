@@ -83,12 +83,14 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     api_router().split_for_parts().1
 }
 
-/// The complete application: API routes, `/docs`, fallbacks and middleware.
-pub fn router(state: AppState) -> Router {
+/// The complete application: API routes, `/docs`, the screens given in `screens`
+/// (the console), fallbacks and middleware.
+pub fn router(state: AppState, screens: Router<AppState>) -> Router {
     let (api, doc) = api_router().split_for_parts();
     let api = api.with_state(state.clone());
     Router::new()
         .merge(api)
+        .merge(screens.with_state(state.clone()))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
         .fallback(|| async { ApiError::not_found("no such route").into_response() })
         .layer(middleware::from_fn(problem_for_bare_errors))
@@ -123,6 +125,10 @@ pub fn router(state: AppState) -> Router {
 /// Rewrites error responses produced outside our handlers (405, axum's own path
 /// rejections, …) into problem documents, so every error has the same shape.
 async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    // The console answers in HTML, errors included.
+    if req.uri().path().starts_with("/console") {
+        return next.run(req).await;
+    }
     let uri = req.uri();
     let has_nul = |text: &str| text.to_ascii_lowercase().contains("%00");
     if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {

@@ -27,8 +27,8 @@ pub struct NotifySettings {
     pub soc: Vec<String>,
     /// Base of links in mails.
     pub public_url: Arc<str>,
-    /// Pause between runs of the sender.
-    pub interval: Duration,
+    /// Pause between runs of the sender; `None`: this replica runs no sender.
+    pub interval: Option<Duration>,
 }
 
 impl NotifySettings {
@@ -46,7 +46,8 @@ impl NotifySettings {
             account_managers: clean(&s.notify_account_managers),
             soc: clean(&s.notify_soc),
             public_url: Arc::from(s.public_url.trim_end_matches('/')),
-            interval: Duration::from_millis(s.notify_interval_ms.max(10)),
+            interval: (s.notify_interval_ms > 0)
+                .then(|| Duration::from_millis(s.notify_interval_ms)),
         }
     }
 }

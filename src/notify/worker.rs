@@ -3,8 +3,6 @@
 //! each delivery is claimed by one sender at a time; a claim left by a crashed sender
 //! expires, so nothing recorded is lost.
 
-use std::time::Duration;
-
 use chrono::DateTime;
 use chrono::Utc;
 
@@ -49,14 +47,17 @@ impl Worker {
         })
     }
 
-    /// Runs until shutdown.
+    /// Runs until shutdown (at once returns when this replica runs no sender).
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let Some(interval) = self.settings.interval else {
+            return;
+        };
         loop {
             if let Err(e) = self.run_once().await {
                 tracing::warn!(error = %e, "notification sender failed; will retry");
             }
             tokio::select! {
-                _ = tokio::time::sleep(self.settings.interval) => {}
+                _ = tokio::time::sleep(interval) => {}
                 _ = shutdown.changed() => break,
             }
         }
@@ -151,11 +152,6 @@ impl Worker {
         let mut tx = self.db.begin_write().await?;
         notifications::record_attempt(&mut tx, &n, &attempt).await?;
         tx.commit().await
-    }
-
-    /// Sleeps, for tests that wait for the sender.
-    pub fn interval(&self) -> Duration {
-        self.settings.interval
     }
 }
 

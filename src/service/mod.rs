@@ -10,6 +10,7 @@ pub mod book;
 pub mod calendars;
 pub mod coverage;
 pub mod customers;
+pub mod dashboards;
 pub mod export;
 pub mod finance;
 pub mod ids;

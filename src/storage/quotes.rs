@@ -148,3 +148,22 @@ pub async fn due_unannounced(
     )
     .await
 }
+
+/// Quotes in `status` of every customer (or one), soonest order deadline first.
+pub async fn in_status(
+    tx: &mut Tx,
+    status: QuoteStatus,
+    customer_id: Option<&CustomerId>,
+    limit: i64,
+) -> StoreResult<Vec<QuoteRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM quotes WHERE status = $1 AND ($2 IS NULL OR customer_id = $2) \
+             ORDER BY order_due, id LIMIT $3"
+        ))
+        .bind(status)
+        .bind(customer_id)
+        .bind(limit),
+    )
+    .await
+}

@@ -171,3 +171,22 @@ pub async fn sla_window(
     )
     .await
 }
+
+/// Requests in `status`, optionally of one customer, oldest first.
+pub async fn in_status(
+    tx: &mut Tx,
+    status: RequestStatus,
+    customer_id: Option<&CustomerId>,
+    limit: i64,
+) -> StoreResult<Vec<RequestRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM requests WHERE status = $1 AND ($2 IS NULL OR customer_id = $2) \
+             ORDER BY received_at, id LIMIT $3"
+        ))
+        .bind(status)
+        .bind(customer_id)
+        .bind(limit),
+    )
+    .await
+}

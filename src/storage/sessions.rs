@@ -290,3 +290,43 @@ pub async fn review_window(
     )
     .await
 }
+
+/// Sessions starting in `[from, to)`, optionally of one customer, by start.
+pub async fn starting_between(
+    tx: &mut Tx,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    customer_id: Option<&CustomerId>,
+    limit: i64,
+) -> StoreResult<Vec<SessionRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM sessions WHERE starts_at >= $1 AND starts_at < $2 \
+             AND ($3 IS NULL OR customer_id = $3) ORDER BY starts_at, id LIMIT $4"
+        ))
+        .bind(from)
+        .bind(to)
+        .bind(customer_id)
+        .bind(limit),
+    )
+    .await
+}
+
+/// Sessions in `status`, optionally of one customer, oldest change first.
+pub async fn in_status(
+    tx: &mut Tx,
+    status: SessionStatus,
+    customer_id: Option<&CustomerId>,
+    limit: i64,
+) -> StoreResult<Vec<SessionRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM sessions WHERE status = $1 AND ($2 IS NULL OR customer_id = $2) \
+             ORDER BY updated_at, id LIMIT $3"
+        ))
+        .bind(status)
+        .bind(customer_id)
+        .bind(limit),
+    )
+    .await
+}

@@ -189,3 +189,22 @@ pub async fn reserved_by_customer(tx: &mut Tx) -> StoreResult<Vec<CustomerReserv
     ))
     .await
 }
+
+/// SoWs in `status`, optionally of one customer, oldest first.
+pub async fn in_status(
+    tx: &mut Tx,
+    status: SowStatus,
+    customer_id: Option<&CustomerId>,
+    limit: i64,
+) -> StoreResult<Vec<SowRow>> {
+    tx.fetch_all(
+        Sql::new(format!(
+            "SELECT {COLUMNS} FROM sows WHERE status = $1 AND ($2 IS NULL OR customer_id = $2) \
+             ORDER BY id LIMIT $3"
+        ))
+        .bind(status)
+        .bind(customer_id)
+        .bind(limit),
+    )
+    .await
+}

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod calendars_customers;
+mod console;
 mod conventions;
 mod idempotency;
 mod ledger;

@@ -1,0 +1,5 @@
+//! The console (SPEC §12): its sign-in, cookies and CSRF over plain HTTP, customer
+//! scoping, and the whole story in a real browser.
+
+mod browser;
+mod pages;

@@ -1,0 +1,120 @@
+//! The console over plain HTTP: sign-in sets a hardened cookie, forms need the CSRF
+//! token, every page applies the API's roles and customer scoping.
+
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{TestApp, sell};
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn page(app: &TestApp, path: &str, token: &str) -> (u16, String) {
+    let r = browser()
+        .get(app.url(path))
+        .header("cookie", format!("sh_session={token}"))
+        .send()
+        .await
+        .expect("get");
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+both_backends!(sign_in_cookie_csrf_and_scoping, |app| {
+    // Not signed in: to the sign-in page.
+    let r = browser()
+        .get(app.url("/console"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/console/login");
+    // A bad token is refused; a good one becomes an HttpOnly, SameSite=Strict cookie.
+    let bad = browser()
+        .post(app.url("/console/login"))
+        .form(&[("token", "nope")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad.status().as_u16(), 401);
+    let am = app.am();
+    let ok = browser()
+        .post(app.url("/console/login"))
+        .form(&[("token", am.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(ok.status().as_u16(), 303);
+    let cookie = ok.headers()["set-cookie"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(cookie.contains("Path=/console"), "{cookie}");
+
+    let c = app.customer_paris().await;
+    let other = app.customer_paris().await;
+    let (status, html) = page(&app, "/console", &am).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("/console/customers/{c}")), "{html}");
+
+    // A form without the session's CSRF token changes nothing.
+    let forged = browser()
+        .post(app.url(&format!("/console/customers/{c}/packs")))
+        .header("cookie", format!("sh_session={am}"))
+        .form(&[
+            ("units", "5.00"),
+            ("order_reference", "X"),
+            ("csrf", "forged"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status().as_u16(), 403);
+    let balance = app
+        .get(&format!("/v1/customers/{c}/balance"), &app.finance())
+        .await
+        .expect(200);
+    assert_eq!(balance.body["total"], "0.00");
+
+    // A customer sees its own page, and another customer's is a 404.
+    sell(&app, &c, "3.00", None).await;
+    let own = app.customer(&c);
+    let (status, html) = page(&app, &format!("/console/customers/{c}"), &own).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("3.00"));
+    let (status, _) = page(&app, &format!("/console/customers/{other}"), &own).await;
+    assert_eq!(status, 404);
+    // A customer has no portfolio: its overview is its own desk.
+    let (status, html) = page(&app, "/console", &own).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains(&other), "another customer leaked: {html}");
+
+    // French from the browser's preference; the language switch sets a cookie.
+    let fr = browser()
+        .get(app.url("/console/login"))
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .expect("get");
+    assert!(fr.text().await.unwrap_or_default().contains("Se connecter"));
+    let switch = browser()
+        .get(app.url("/console/lang/fr"))
+        .send()
+        .await
+        .expect("get");
+    assert!(
+        switch.headers()["set-cookie"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("sh_lang=fr")
+    );
+    let _ = json!({});
+});
