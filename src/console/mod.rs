@@ -76,6 +76,10 @@ pub fn router() -> Router<AppState> {
             post(pages::sessions::cancel),
         )
         .route(
+            "/console/sessions/{id}/no-show/preview",
+            post(pages::sessions::no_show_preview),
+        )
+        .route(
             "/console/sessions/{id}/no-show",
             post(pages::sessions::no_show),
         )

@@ -93,6 +93,10 @@ def main():
         expect(page.locator("main")).to_contain_text("Top-up for Q1")
         sign_out(page)
 
+        shoot(browser, "account-manager", "/console", "account_manager")
+        shoot(browser, "customer-page", f"/console/customers/{CUSTOMER}", "account_manager")
+        shoot(browser, "soc-lead", "/console?week=2026-11-30", "soc_lead")
+
         # SOC lead: the request queue with its SLA clocks, a SoW drafted and submitted.
         sign_in(page, "soc_lead")
         expect(page.locator("main")).to_contain_text("Migrate the firewall rules")
@@ -116,6 +120,9 @@ def main():
         page.goto(BASE + "/console")
         expect(page.locator("main")).not_to_contain_text("Firewall migration")
         sign_out(page)
+
+        shoot(browser, "customer-approval", "/console", "customer", lang="fr-FR")
+        shoot(browser, "sow-to-approve", sow_url.replace(BASE, ""), "customer")
 
         # The customer approves, seeing what approval reserves.
         sign_in(page, "customer")
@@ -150,6 +157,9 @@ def main():
         expect(page.locator("main")).to_contain_text("Acme")
         sign_out(page)
 
+        shoot(browser, "customer", "/console", "customer", lang="fr-FR")
+        shoot(browser, "session", sessions[1], "customer")
+
         # The customer: sessions awaiting acceptance with their deadline; accepts one,
         # complains about the other, evaluates.
         sign_in(page, "customer")
@@ -168,6 +178,8 @@ def main():
         flash_ok(page)
         expect(page.locator("#session-status")).to_have_text("disputed")
         sign_out(page)
+
+        shoot(browser, "soc-manager", "/console", "soc_manager")
 
         # SOC manager: decides the complaint with a partial reversal.
         sign_in(page, "soc_manager")
@@ -195,15 +207,10 @@ def main():
         fr.close()
         story.close()
 
-        # Screens, both widths, with the accessibility check.
+        # The remaining screens, both widths, with the accessibility check.
         shoot(browser, "login", "/console/login", "account_manager")
-        shoot(browser, "account-manager", "/console", "account_manager")
-        shoot(browser, "customer-page", f"/console/customers/{CUSTOMER}", "account_manager")
-        shoot(browser, "soc-lead", "/console?week=2026-11-30", "soc_lead")
         shoot(browser, "sow", sow_url.replace(BASE, ""), "soc_lead")
-        shoot(browser, "session", sessions[0], "soc_lead")
-        shoot(browser, "customer", "/console", "customer", lang="fr-FR")
-        shoot(browser, "soc-manager", "/console", "soc_manager")
+        shoot(browser, "statement", f"/console/customers/{CUSTOMER}/statements/2026-12", "customer")
         browser.close()
     if serious:
         print("serious accessibility violations:\n" + "\n".join(serious))

@@ -161,6 +161,40 @@ pub async fn cancel_preview(
     }
 }
 
+/// `POST /console/sessions/{id}/no-show/preview`: a no-show is charged on the
+/// scheduled times.
+pub async fn no_show_preview(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<SessionId>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !crate::console::csrf_ok(&user, &form) {
+        return crate::console::forged();
+    }
+    let key = id.clone();
+    let loaded = read(&state, &user, |tx, ctx| {
+        Box::pin(async move {
+            let (s, _, _) = with_calendar(tx, ctx, &key).await?;
+            dashboards::preview_delivery(tx, ctx, &key, s.starts_at, s.ends_at).await
+        })
+    })
+    .await;
+    match loaded {
+        Ok(p) => screen(
+            "preview.html",
+            &user,
+            &Flash::default(),
+            context! {
+                p, session_id => id.to_string(), action => "no-show",
+                heading => word(user.lang, "no_show"),
+                fields => context! {},
+            },
+        ),
+        Err(r) => r,
+    }
+}
+
 /// `POST /console/sessions/{id}/cancel`.
 pub async fn cancel(
     State(state): State<AppState>,
