@@ -84,6 +84,12 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         metrics: telemetry::metrics_handle(),
         inflight: Arc::default(),
         public_url: Arc::from(settings.public_url.trim_end_matches('/')),
+        limits: http::limits::Limits::new(
+            settings.max_inflight,
+            std::time::Duration::from_secs(settings.request_timeout_secs.max(1)),
+            settings.rate_limit_per_second,
+            std::time::Duration::from_secs(settings.body_timeout_secs.max(1)),
+        ),
     };
     let notifier = notify::worker::Worker::new(
         state.db.clone(),

@@ -180,6 +180,42 @@ pub struct Settings {
     )]
     pub notify_interval_ms: u64,
 
+    /// Requests handled at once by this replica; beyond it, 503 with `Retry-After`.
+    #[arg(
+        long,
+        env = "SECUREHANDS_MAX_INFLIGHT",
+        default_value_t = 256,
+        global = true
+    )]
+    pub max_inflight: usize,
+
+    /// Seconds a request may take before it is abandoned (503; nothing is committed).
+    #[arg(
+        long,
+        env = "SECUREHANDS_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Seconds a request body may take to arrive (a slow sender gets 408).
+    #[arg(
+        long,
+        env = "SECUREHANDS_BODY_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub body_timeout_secs: u64,
+
+    /// Requests per second per token (bursts of twice as many); `0` disables the limit.
+    #[arg(
+        long,
+        env = "SECUREHANDS_RATE_LIMIT_PER_SECOND",
+        default_value_t = 100,
+        global = true
+    )]
+    pub rate_limit_per_second: u32,
+
     /// Log format: `text` or `json`.
     #[arg(
         long,

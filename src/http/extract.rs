@@ -121,22 +121,36 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        let deadline = parts
+            .extensions
+            .get::<super::limits::BodyDeadline>()
+            .copied()
+            .unwrap_or_default()
+            .0;
+        let read = tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY_BYTES))
             .await
             .map_err(|_| {
                 ApiError::new(
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    format!("the body exceeds {MAX_BODY_BYTES} bytes"),
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    "body_timeout",
+                    format!("the body did not arrive within {} s", deadline.as_secs()),
                 )
             })?;
+        let bytes: Bytes = read.map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body exceeds {MAX_BODY_BYTES} bytes"),
+            )
+        })?;
         let fingerprint = fingerprint(&parts, &bytes);
         // Action endpoints accept an empty body as `{}`.
         let effective: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {
             if !is_json(&parts.headers) {
-                return Err(ApiError::bad_request(
+                return Err(ApiError::new(
+                    axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "unsupported_content_type",
                     "send the body as `Content-Type: application/json`",
                 ));

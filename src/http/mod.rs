@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod openapi;
 pub mod routes;
 pub mod uow;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub jobs: crate::service::jobs::Jobs,
     /// Base URL for links in responses.
     pub public_url: Arc<str>,
+    /// Request limits of this replica.
+    pub limits: limits::Limits,
 }
 
 impl AppState {
@@ -94,6 +97,10 @@ pub fn router(state: AppState, screens: Router<AppState>) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
         .fallback(|| async { ApiError::not_found("no such route").into_response() })
         .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(middleware::from_fn_with_state(
+            state.limits.clone(),
+            limits::enforce,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

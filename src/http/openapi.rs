@@ -62,6 +62,53 @@ pub struct PreconditionFailed(#[allow(dead_code)] Problem);
 )]
 pub struct PreconditionRequired(#[allow(dead_code)] Problem);
 
+/// 408: the body did not arrive in time.
+#[derive(ToResponse)]
+#[response(
+    description = "The request body did not arrive within the body deadline",
+    content_type = "application/problem+json"
+)]
+pub struct RequestTimeout(#[allow(dead_code)] Problem);
+
+/// 413: the body is too large.
+#[derive(ToResponse)]
+#[response(
+    description = "The body exceeds 64 KiB",
+    content_type = "application/problem+json"
+)]
+pub struct PayloadTooLarge(#[allow(dead_code)] Problem);
+
+/// 415: the body is not JSON.
+#[derive(ToResponse)]
+#[response(
+    description = "The body must be `application/json`",
+    content_type = "application/problem+json"
+)]
+pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);
+
+/// 429: the token's rate is exceeded.
+#[derive(ToResponse)]
+#[response(
+    description = "Too many requests for this token; retry after `Retry-After` seconds",
+    content_type = "application/problem+json",
+    headers(
+        ("Retry-After" = u32, description = "Seconds to wait"),
+        ("RateLimit-Limit" = u32, description = "Requests per second allowed for this token"),
+        ("RateLimit-Remaining" = u32, description = "Requests left in the current burst"),
+        ("RateLimit-Reset" = u32, description = "Seconds until the burst refills"),
+    )
+)]
+pub struct TooManyRequests(#[allow(dead_code)] Problem);
+
+/// 503: overloaded, timed out or the database is busy.
+#[derive(ToResponse)]
+#[response(
+    description = "At capacity, too slow, or the database is busy; retry after `Retry-After` seconds (nothing was committed)",
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u32, description = "Seconds to wait"))
+)]
+pub struct Unavailable(#[allow(dead_code)] Problem);
+
 /// 422: validation failed.
 #[derive(ToResponse)]
 #[response(
@@ -70,10 +117,14 @@ pub struct PreconditionRequired(#[allow(dead_code)] Problem);
 )]
 pub struct Unprocessable(#[allow(dead_code)] Problem);
 
-/// The refusals every read can answer: no or a bad token, a role without the right,
-/// an unknown resource (or another customer's), a query parameter out of range.
+/// The refusals every read can answer: a malformed query, no or a bad token, a role
+/// without the right, an unknown resource (or another customer's), a parameter out of
+/// range, the token's rate exceeded, the replica at capacity.
 #[derive(IntoResponses)]
 pub enum ReadErrors {
+    /// 400.
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
     /// 401.
     #[response(status = 401)]
     Unauthorized(#[ref_response] Unauthorized),
@@ -86,10 +137,17 @@ pub enum ReadErrors {
     /// 422.
     #[response(status = 422)]
     Unprocessable(#[ref_response] Unprocessable),
+    /// 429.
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
+    /// 503.
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
 }
 
 /// The refusals every state-changing request can answer: those of a read, plus a
-/// malformed body and a refusal in the current state (or a key still in flight).
+/// malformed, slow, large or non-JSON body and a refusal in the current state (or a
+/// key still in flight).
 #[derive(IntoResponses)]
 pub enum WriteErrors {
     /// 400.
@@ -104,12 +162,27 @@ pub enum WriteErrors {
     /// 404.
     #[response(status = 404)]
     NotFound(#[ref_response] NotFound),
+    /// 408.
+    #[response(status = 408)]
+    RequestTimeout(#[ref_response] RequestTimeout),
     /// 409.
     #[response(status = 409)]
     Conflict(#[ref_response] Conflict),
+    /// 413.
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    /// 415.
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
     /// 422.
     #[response(status = 422)]
     Unprocessable(#[ref_response] Unprocessable),
+    /// 429.
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
+    /// 503.
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
 }
 
 /// What a change bound to a revision adds to [`WriteErrors`]: `If-Match` missing or
@@ -131,7 +204,7 @@ pub enum RevisionErrors {
         title = "SecureHands units ledger",
         description = "Unit packs, statements of work, sessions, acceptance, complaints and finance reads for the SecureHands remote-expert option. Units are decimal strings with two decimals (\"12.50\"); instants are RFC 3339 in UTC; every error is application/problem+json with a stable `code`. State-changing POSTs honour `Idempotency-Key`."
     ),
-    components(responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, Unprocessable)),
+    components(responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, Unprocessable, RequestTimeout, PayloadTooLarge, UnsupportedMediaType, TooManyRequests, Unavailable)),
     modifiers(&BearerAuth),
     tags(
         (name = "calendars", description = "Business calendars and public holidays"),

@@ -32,7 +32,7 @@ both_backends!(every_error_class_is_a_problem_document, |app| {
     assert_eq!(r.status().as_u16(), 400);
     let body: serde_json::Value = r.json().await.expect("json");
     assert_eq!(body["code"], "malformed_json");
-    // Wrong content type → 400.
+    // Wrong content type → 415.
     let r = app
         .client
         .post(app.url("/v1/customers"))
@@ -42,7 +42,7 @@ both_backends!(every_error_class_is_a_problem_document, |app| {
         .send()
         .await
         .expect("send");
-    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.status().as_u16(), 415);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     // Body over 64 KiB → 413.
     let big = json!({"name": "x".repeat(70 * 1024), "calendar_id": "fr-paris"});

@@ -10,6 +10,7 @@ mod conventions;
 mod idempotency;
 mod ledger;
 mod ledger_ops;
+mod limits;
 mod notify;
 mod openapi;
 mod workflow;

@@ -1,0 +1,184 @@
+//! Limits that keep one client from hurting the others: URL and header sizes, a cap
+//! on requests in flight (503 with `Retry-After` beyond it), a deadline per request
+//! (503), and a rate per token (429 with `Retry-After` and `RateLimit-*` headers).
+//! Bodies are read under their own deadline by [`super::extract::JsonBody`] before any
+//! transaction opens, so a client trickling its body holds no database resource.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock as _, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use super::error::ApiError;
+
+/// Longest request target accepted (path and query).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most header bytes accepted.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// The configured limits of one replica.
+#[derive(Clone)]
+pub struct Limits {
+    inflight: Arc<Semaphore>,
+    timeout: Duration,
+    body_deadline: BodyDeadline,
+    rate: Option<Arc<DefaultKeyedRateLimiter<[u8; 16], StateInformationMiddleware>>>,
+    per_second: u32,
+}
+
+impl Limits {
+    /// `max_inflight` requests at once, `timeout` each, `per_second` requests per token
+    /// (bursts of twice as many; `0`: no rate limit).
+    pub fn new(
+        max_inflight: usize,
+        timeout: Duration,
+        per_second: u32,
+        body_deadline: Duration,
+    ) -> Limits {
+        let rate = NonZeroU32::new(per_second).map(|rate| {
+            let burst = NonZeroU32::new(per_second.saturating_mul(2)).unwrap_or(rate);
+            Arc::new(
+                RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+                    .with_middleware::<StateInformationMiddleware>(),
+            )
+        });
+        Limits {
+            inflight: Arc::new(Semaphore::new(max_inflight.max(1))),
+            timeout,
+            body_deadline: BodyDeadline(body_deadline),
+            rate,
+            per_second,
+        }
+    }
+}
+
+/// The key of a caller for the rate limit: its bearer token (hashed), or "anonymous".
+fn caller_key(req: &Request) -> [u8; 16] {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .unwrap_or(b"anonymous");
+    let digest = Sha256::digest(token);
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
+}
+
+fn refuse(
+    status: StatusCode,
+    code: &'static str,
+    detail: &str,
+    retry_after: Option<u64>,
+) -> Response {
+    let mut response = ApiError::new(status, code, detail).into_response();
+    if let Some(secs) = retry_after
+        && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// The middleware applying every limit.
+pub async fn enforce(State(limits): State<Limits>, mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(limits.body_deadline);
+    let uri_len = req.uri().path().len() + req.uri().query().map_or(0, |q| q.len() + 1);
+    if uri_len > MAX_URI_BYTES {
+        return refuse(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            &format!("the request target exceeds {MAX_URI_BYTES} bytes"),
+            None,
+        );
+    }
+    let header_len: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header_len > MAX_HEADER_BYTES {
+        return refuse(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            &format!("the headers exceed {MAX_HEADER_BYTES} bytes"),
+            None,
+        );
+    }
+    let mut rate_headers = None;
+    if let Some(rate) = &limits.rate {
+        match rate.check_key(&caller_key(&req)) {
+            Ok(snapshot) => rate_headers = Some(snapshot.remaining_burst_capacity()),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let mut r = refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "too many requests for this token; slow down",
+                    Some(secs),
+                );
+                set_rate_headers(&mut r, limits.per_second, 0, secs);
+                return r;
+            }
+        }
+    }
+    let Ok(_permit) = limits.inflight.clone().try_acquire_owned() else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the service is at capacity; retry shortly",
+            Some(1),
+        );
+    };
+    let mut response = match tokio::time::timeout(limits.timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                &format!(
+                    "the request took longer than {} s and was abandoned (nothing was committed)",
+                    limits.timeout.as_secs()
+                ),
+                Some(1),
+            );
+        }
+    };
+    if let Some(remaining) = rate_headers {
+        set_rate_headers(&mut response, limits.per_second, remaining, 1);
+    }
+    response
+}
+
+fn set_rate_headers(r: &mut Response, limit: u32, remaining: u32, reset: u64) {
+    let h = r.headers_mut();
+    for (name, value) in [
+        ("ratelimit-limit", limit.to_string()),
+        ("ratelimit-remaining", remaining.to_string()),
+        ("ratelimit-reset", reset.to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+}
+
+/// How long a request body may take to arrive (set on each request by [`enforce`]).
+#[derive(Clone, Copy, Debug)]
+pub struct BodyDeadline(pub Duration);
+
+impl Default for BodyDeadline {
+    fn default() -> Self {
+        BodyDeadline(Duration::from_secs(10))
+    }
+}
