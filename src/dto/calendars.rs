@@ -13,13 +13,18 @@ pub struct CalendarInput {
         length(min = 1, max = 200),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(example = "France (Paris)")]
+    #[schema(
+        example = "France (Paris)",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub name: String,
     /// IANA time zone name; DST is handled from the tz database.
-    #[schema(example = "Europe/Paris")]
+    #[schema(example = "Europe/Paris", value_type = crate::dto::schemas::TimeZoneName)]
     pub timezone: String,
     /// When present, replaces the calendar's public holidays (local dates).
-    #[schema(value_type = Option<Vec<String>>, example = json!(["2026-12-25", "2027-01-01"]))]
+    #[schema(example = json!(["2026-12-25", "2027-01-01"]))]
     pub holidays: Option<Vec<NaiveDate>>,
 }
 
@@ -35,7 +40,7 @@ pub struct Calendar {
     #[schema(example = "Europe/Paris")]
     pub timezone: String,
     /// Public holidays (local dates), ascending.
-    #[schema(value_type = Vec<String>, example = json!(["2026-12-25", "2027-01-01"]))]
+    #[schema(example = json!(["2026-12-25", "2027-01-01"]))]
     pub holidays: Vec<NaiveDate>,
     /// Creation instant.
     pub created_at: DateTime<Utc>,

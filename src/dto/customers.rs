@@ -16,7 +16,12 @@ pub struct SecureCall {
         length(min = 1, max = 100),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(example = "SC-2026-0042")]
+    #[schema(
+        example = "SC-2026-0042",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"\S"
+    )]
     pub reference: String,
     /// First day of the contract (local date).
     #[schema(value_type = String, format = Date, example = "2026-01-01")]
@@ -34,19 +39,24 @@ pub struct ContactInput {
         length(min = 1, max = 200),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(example = "Claire Martin")]
+    #[schema(
+        example = "Claire Martin",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub name: String,
     /// E-mail address.
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
-    #[schema(example = "claire.martin@acme.example")]
+    #[schema(example = "claire.martin@acme.example", max_length = 254, format = Email)]
     pub email: String,
     /// Language of the mails: `en` or `fr`.
     #[serde(default = "english")]
-    #[schema(example = "fr")]
+    #[schema(example = "fr", value_type = crate::dto::schemas::LanguageName)]
     pub language: String,
     /// What the contact is told about: `approver` (SoWs, statements, acceptance),
     /// `finance` (packs, quotes, statements, expiries), `technical` (sessions).
-    #[schema(example = json!(["approver", "finance"]))]
+    #[schema(example = json!(["approver", "finance"]), value_type = Vec<crate::dto::schemas::ContactRoleName>)]
     pub roles: Vec<String>,
 }
 
@@ -62,10 +72,15 @@ pub struct CustomerInput {
         length(min = 1, max = 200),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(example = "Acme Industries")]
+    #[schema(
+        example = "Acme Industries",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub name: String,
     /// Business calendar id (must exist).
-    #[schema(example = "fr-paris")]
+    #[schema(example = "fr-paris", pattern = r"^[a-z0-9-]{1,40}$")]
     pub calendar_id: String,
     /// SecureCall contract, when there is one.
     #[validate(nested)]
@@ -80,7 +95,6 @@ pub struct CustomerInput {
     pub contacts: Vec<ContactInput>,
     /// Available units below which account managers and finance contacts are told
     /// (`"0.00"`, the default, is off).
-    #[schema(value_type = Option<String>, example = "5.00")]
     pub low_balance_threshold: Option<NonNegativeUnits>,
 }
 
@@ -93,8 +107,10 @@ pub struct CustomerPatch {
         length(min = 1, max = 200),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     /// New calendar id.
+    #[schema(pattern = r"^[a-z0-9-]{1,40}$")]
     pub calendar_id: Option<String>,
     /// New contract, or `null` to remove it.
     #[serde(default, deserialize_with = "super::patch_field")]
@@ -106,7 +122,6 @@ pub struct CustomerPatch {
     #[validate(nested)]
     pub contacts: Option<Vec<ContactInput>>,
     /// New low-balance threshold.
-    #[schema(value_type = Option<String>, example = "5.00")]
     pub low_balance_threshold: Option<NonNegativeUnits>,
 }
 

@@ -23,14 +23,18 @@ pub struct Price {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct PackInput {
     /// Units sold (decimal string, > 0, at most 2 decimals, ≤ 1000000).
-    #[schema(value_type = String, example = "40.00")]
     pub units: PositiveUnits,
     /// The customer's order reference.
     #[validate(
         length(min = 1, max = 100),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(example = "PO-2026-118")]
+    #[schema(
+        example = "PO-2026-118",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"\S"
+    )]
     pub order_reference: String,
     /// Date the order was received (default: today in the customer's calendar).
     #[schema(value_type = Option<String>, format = Date, example = "2026-12-01")]
@@ -174,12 +178,15 @@ pub struct LedgerQuery {
     /// Only this customer (a customer's token is limited to its own).
     pub customer_id: Option<String>,
     /// Only this kind.
+    #[param(value_type = Option<super::schemas::EntryKindName>)]
     pub kind: Option<String>,
     /// Only this session.
     pub session_id: Option<String>,
     /// Entries after this seq (the `next_cursor` of the previous page).
+    #[param(pattern = r"^[0-9]*$")]
     pub after: Option<String>,
     /// Page size, 1–1000 (default 100). For CSV/NDJSON, caps the export (default: everything).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -274,8 +281,10 @@ pub struct EventPage {
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Events after this seq.
+    #[param(pattern = r"^[0-9]*$")]
     pub after: Option<String>,
     /// Page size, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Only this customer.
     pub customer_id: Option<String>,
@@ -286,6 +295,7 @@ pub struct EventQuery {
 #[into_params(parameter_in = Query)]
 pub struct ExpiringQuery {
     /// Horizon in days, 1–366 (default 30).
+    #[param(minimum = 1, maximum = 366)]
     pub within_days: Option<u32>,
     /// Only this customer.
     pub customer_id: Option<String>,

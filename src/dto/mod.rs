@@ -9,10 +9,13 @@ pub mod customers;
 pub mod ledger;
 pub mod notify;
 pub mod quotes;
+pub mod schemas;
 pub mod work;
 
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::units::{Units, UnitsError};
 use crate::validation::Invalid;
@@ -31,6 +34,7 @@ pub struct Page<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1–1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Cursor returned as `next_cursor` by the previous page.
     pub after: Option<String>,
@@ -88,6 +92,44 @@ units_input!(
     Units::parse_non_negative
 );
 
+/// The decimal strings [`Units::parse_positive`] accepts: digits, at most two decimals,
+/// above zero and at most 1,000,000.
+pub const POSITIVE_UNITS_PATTERN: &str =
+    r"^(?:0*[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|0+\.(?:[1-9][0-9]?|0[1-9])|0*1000000(?:\.0{1,2})?)$";
+
+/// The decimal strings [`Units::parse_non_negative`] accepts: as positive units, or zero
+/// (`-0` included).
+pub const NON_NEGATIVE_UNITS_PATTERN: &str = r"^(?:0*[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|0+\.(?:[1-9][0-9]?|0[1-9])|0*1000000(?:\.0{1,2})?|-?0+(?:\.0{1,2})?)$";
+
+fn units_schema(pattern: &str, description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+        .examples(["20.00"])
+        .into()
+}
+
+impl PartialSchema for PositiveUnits {
+    fn schema() -> RefOr<Schema> {
+        units_schema(
+            POSITIVE_UNITS_PATTERN,
+            "Units above zero as a decimal string with at most 2 decimals, at most 1000000",
+        )
+    }
+}
+impl ToSchema for PositiveUnits {}
+
+impl PartialSchema for NonNegativeUnits {
+    fn schema() -> RefOr<Schema> {
+        units_schema(
+            NON_NEGATIVE_UNITS_PATTERN,
+            "Units (zero or more) as a decimal string with at most 2 decimals, at most 1000000",
+        )
+    }
+}
+impl ToSchema for NonNegativeUnits {}
+
 /// Deserializes a field that distinguishes "absent" (outer `None`) from `null`
 /// (`Some(None)`), for JSON merge-patch bodies.
 pub fn patch_field<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -101,4 +143,65 @@ where
 /// Formats an instant the way every response does: RFC 3339 in UTC with `Z`.
 pub fn instant(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented patterns accept exactly what the parsers accept.
+    #[test]
+    fn unit_patterns_match_the_parsers() {
+        let positive = regex_lite(POSITIVE_UNITS_PATTERN);
+        let non_negative = regex_lite(NON_NEGATIVE_UNITS_PATTERN);
+        let samples = [
+            "0",
+            "0.0",
+            "0.00",
+            "-0",
+            "-0.00",
+            "1",
+            "01",
+            "1.5",
+            "1.50",
+            "1.505",
+            "0.5",
+            "0.05",
+            "00.10",
+            ".5",
+            "5.",
+            "-1",
+            "+1",
+            "1e3",
+            " 1",
+            "999999.99",
+            "1000000",
+            "1000000.00",
+            "1000000.01",
+            "1000001",
+            "0001000000",
+            "12.345",
+            "",
+            "abc",
+        ];
+        for s in samples {
+            assert_eq!(
+                positive(s),
+                Units::parse_positive(s).is_ok(),
+                "positive pattern disagrees on {s:?}"
+            );
+            assert_eq!(
+                non_negative(s),
+                Units::parse_non_negative(s).is_ok(),
+                "non-negative pattern disagrees on {s:?}"
+            );
+        }
+    }
+
+    /// A tiny matcher for the patterns above, through the `regex` semantics of serde's
+    /// friend `validator` (which depends on `regex`).
+    fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
+        let re = regex::Regex::new(pattern).expect("pattern compiles");
+        move |s| re.is_match(s)
+    }
 }

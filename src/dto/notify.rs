@@ -12,10 +12,12 @@ pub struct NotificationQuery {
     /// Only this customer's mails.
     pub customer_id: Option<String>,
     /// Only mails in this status: `pending`, `sent`, `failed`, `not_configured`.
+    #[param(value_type = Option<crate::dto::schemas::NotificationStatusName>)]
     pub status: Option<String>,
     /// Cursor from `next_cursor`.
     pub after: Option<String>,
     /// Page size, 1–1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -70,14 +72,19 @@ pub struct Notification {
 pub struct EndpointInput {
     /// Target; only `http` and `https`.
     #[validate(length(min = 1, max = 2000))]
-    #[schema(example = "https://erp.example.com/hooks/securehands")]
+    #[schema(
+        example = "https://erp.example.com/hooks/securehands",
+        min_length = 1,
+        max_length = 2000
+    )]
     pub url: String,
     /// Event types of the feed (`pack_sold`, `session_delivered`, …), or `["*"]`.
     #[validate(length(min = 1, max = 100))]
-    #[schema(example = json!(["session_delivered", "quote_raised"]))]
+    #[schema(example = json!(["session_delivered", "quote_raised"]), min_items = 1, max_items = 100, value_type = Vec<crate::dto::schemas::EventTypeName>)]
     pub events: Vec<String>,
     /// Free text.
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub description: Option<String>,
 }
 

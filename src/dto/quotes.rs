@@ -12,14 +12,18 @@ use crate::domain::units::Units;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct QuoteInput {
     /// Units to quote (decimal string, > 0, at most 2 decimals, ≤ 1000000).
-    #[schema(value_type = String, example = "20.00")]
     pub units: PositiveUnits,
     /// Why the customer should top up.
     #[validate(
         length(min = 1, max = 1000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(example = "Q1 change window")]
+    #[schema(
+        example = "Q1 change window",
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"\S"
+    )]
     pub reason: String,
 }
 
@@ -36,10 +40,10 @@ pub struct Quote {
     /// Why.
     pub reason: String,
     /// `manual`, `sow_shortfall`, `deficit` or `coverage_lost`.
-    #[schema(example = "manual")]
+    #[schema(example = "manual", value_type = crate::dto::schemas::QuoteOriginName)]
     pub origin: String,
     /// `open`, `ordered`, `lapsed` or `cancelled`.
-    #[schema(example = "open")]
+    #[schema(example = "open", value_type = crate::dto::schemas::QuoteStatusName)]
     pub status: String,
     /// Issue instant.
     pub issued_at: DateTime<Utc>,

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod access_matrix;
 mod calendars_customers;
 mod console;
 mod conventions;

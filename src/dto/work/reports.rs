@@ -57,6 +57,7 @@ pub struct WorkQuery {
     /// Only this customer.
     pub customer_id: Option<String>,
     /// Page size, 1–1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Cursor.
     pub after: Option<String>,

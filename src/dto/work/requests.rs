@@ -11,16 +11,17 @@ pub struct RequestInput {
     /// Customer (a customer's token may only name itself).
     pub customer_id: String,
     /// `remote_technician`, `change_execution`, `update_upgrade`, `baseline_assessment`, `custom` or `training`.
-    #[schema(example = "change_execution")]
+    #[schema(example = "change_execution", value_type = crate::dto::schemas::RequestKindName)]
     pub kind: String,
     /// `phone`, `email` or `portal`.
-    #[schema(example = "portal")]
+    #[schema(example = "portal", value_type = crate::dto::schemas::ChannelName)]
     pub channel: String,
     /// What is asked.
     #[validate(
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub summary: String,
     /// When the request was received (default: now; not in the future).
     pub received_at: Option<DateTime<Utc>>,
@@ -33,6 +34,7 @@ pub struct RequestInput {
 pub struct RespondInput {
     /// What was answered.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub note: Option<String>,
 }
 
@@ -44,6 +46,7 @@ pub struct ReasonInput {
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -55,8 +58,10 @@ pub struct Request {
     /// Customer.
     pub customer_id: String,
     /// Kind.
+    #[schema(value_type = crate::dto::schemas::RequestKindName)]
     pub kind: String,
     /// Channel.
+    #[schema(value_type = crate::dto::schemas::ChannelName)]
     pub channel: String,
     /// Summary.
     pub summary: String,
@@ -65,6 +70,7 @@ pub struct Request {
     /// Identity verified.
     pub identity_verified: bool,
     /// `open`, `responded`, `declined` or `redirected`.
+    #[schema(value_type = crate::dto::schemas::RequestStatusName)]
     pub status: String,
     /// 8 business hours after receipt.
     pub initial_response_due: DateTime<Utc>,
@@ -79,8 +85,10 @@ pub struct Request {
     /// When a SoW answering it was submitted.
     pub sow_delivered_at: Option<DateTime<Utc>>,
     /// `pending`, `met` or `breached`.
+    #[schema(value_type = crate::dto::schemas::SlaStateName)]
     pub initial_response_sla: String,
     /// `pending`, `met`, `breached` or `not_applicable` (declined or redirected).
+    #[schema(value_type = crate::dto::schemas::SlaStateName)]
     pub sow_sla: String,
     /// Creation instant.
     pub created_at: DateTime<Utc>,

@@ -32,7 +32,7 @@ pub struct RescheduleInput {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CancelInput {
     /// `customer_request`, `force_majeure` or `soc`.
-    #[schema(example = "customer_request")]
+    #[schema(example = "customer_request", value_type = crate::dto::schemas::CancelReasonName)]
     pub reason: String,
     /// Free text.
     pub note: Option<String>,
@@ -47,6 +47,7 @@ pub struct DeliverInput {
     pub ended_at: DateTime<Utc>,
     /// Notes.
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     pub notes: Option<String>,
 }
 
@@ -58,6 +59,7 @@ pub struct ComplaintInput {
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -65,13 +67,13 @@ pub struct ComplaintInput {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct DecisionInput {
     /// Units to give back: from "0.00" (none) to everything the session was charged.
-    #[schema(value_type = String, example = "1.50")]
     pub reverse_units: NonNegativeUnits,
     /// Why.
     #[validate(
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -80,9 +82,11 @@ pub struct DecisionInput {
 pub struct EvaluationInput {
     /// 1 (poor) to 5 (excellent).
     #[validate(range(min = 1, max = 5))]
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i64,
     /// Comment.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub comment: Option<String>,
 }
 
@@ -129,6 +133,7 @@ pub struct Session {
     /// Customer.
     pub customer_id: String,
     /// `scheduled`, `delivered`, `accepted`, `disputed`, `resolved`, `cancelled`, `cancelled_late`, `no_show` or `to_reschedule`.
+    #[schema(value_type = crate::dto::schemas::SessionStatusName)]
     pub status: String,
     /// Planned start.
     pub starts_at: DateTime<Utc>,
@@ -139,6 +144,7 @@ pub struct Session {
     /// Scheduling target: 3 business days after requested_at.
     pub scheduling_due: DateTime<Utc>,
     /// `met` or `breached`.
+    #[schema(value_type = crate::dto::schemas::SlaStateName)]
     pub scheduling_sla: String,
     /// Units the planned times cost (§3).
     #[schema(value_type = String)]

@@ -12,13 +12,10 @@ use crate::dto::PositiveUnits;
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct RateCardInput {
     /// A business day outside 09:00–17:00 (default 1.50).
-    #[schema(value_type = Option<String>, example = "1.50")]
     pub out_of_hours: Option<PositiveUnits>,
     /// Saturday and Sunday (default 2.00).
-    #[schema(value_type = Option<String>, example = "2.00")]
     pub weekend: Option<PositiveUnits>,
     /// Public holidays (default 2.00).
-    #[schema(value_type = Option<String>, example = "2.00")]
     pub holiday: Option<PositiveUnits>,
 }
 
@@ -51,24 +48,26 @@ pub struct SowInput {
         length(min = 1, max = 200),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
     /// What the experts will do.
     #[validate(
         length(min = 1, max = 20000),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub activities: String,
     /// Number of sessions planned (1–1000).
     #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub planned_sessions: i64,
     /// Units to provision on approval.
-    #[schema(value_type = String, example = "12.00")]
     pub planned_units: PositiveUnits,
     /// Fixed units per session, whatever its duration.
-    #[schema(value_type = Option<String>, example = "3.00")]
     pub units_per_session: Option<PositiveUnits>,
     /// Minimum billable hours per session (0–24, default 1).
     #[validate(range(min = 0, max = 24))]
+    #[schema(minimum = 0, maximum = 24)]
     pub minimum_billable_hours: Option<i64>,
     /// Rates per band (defaults 1.50 / 2.00 / 2.00).
     pub rate_card: Option<RateCardInput>,
@@ -77,17 +76,22 @@ pub struct SowInput {
         length(min = 1, max = 20000),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub acceptance_criteria: String,
     /// `en` (default), `fr` or `de`.
+    #[schema(value_type = Option<crate::dto::schemas::SowLanguageName>)]
     pub language: Option<String>,
     /// Service hours note.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub service_hours_note: Option<String>,
     /// Contingency plan.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub contingency_plan: Option<String>,
     /// Customer technical contact.
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub technical_contact: Option<String>,
 }
 
@@ -99,25 +103,27 @@ pub struct SowPatch {
         length(min = 1, max = 200),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
     /// Activities.
     #[validate(
         length(min = 1, max = 20000),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub activities: Option<String>,
     /// Planned sessions.
     #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub planned_sessions: Option<i64>,
     /// Planned units.
-    #[schema(value_type = Option<String>)]
     pub planned_units: Option<PositiveUnits>,
     /// Fixed units per session (`null` removes it).
     #[serde(default, deserialize_with = "crate::dto::patch_field")]
-    #[schema(value_type = Option<String>)]
     pub units_per_session: Option<Option<PositiveUnits>>,
     /// Minimum billable hours.
     #[validate(range(min = 0, max = 24))]
+    #[schema(minimum = 0, maximum = 24)]
     pub minimum_billable_hours: Option<i64>,
     /// Rates (missing bands keep their value).
     pub rate_card: Option<RateCardInput>,
@@ -126,17 +132,22 @@ pub struct SowPatch {
         length(min = 1, max = 20000),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
     pub acceptance_criteria: Option<String>,
     /// Language.
+    #[schema(value_type = Option<crate::dto::schemas::SowLanguageName>)]
     pub language: Option<String>,
     /// Service hours note.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub service_hours_note: Option<String>,
     /// Contingency plan.
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub contingency_plan: Option<String>,
     /// Technical contact.
     #[validate(length(max = 500))]
+    #[schema(max_length = 500)]
     pub technical_contact: Option<String>,
 }
 
@@ -148,6 +159,7 @@ pub struct RejectInput {
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub comment: String,
 }
 
@@ -161,6 +173,7 @@ pub struct Sow {
     /// Request it answers.
     pub request_id: Option<String>,
     /// `draft`, `submitted`, `active`, `awaiting_units`, `completed`, `cancelled` or `superseded`.
+    #[schema(value_type = crate::dto::schemas::SowStatusName)]
     pub status: String,
     /// Current revision; the ETag names it.
     pub revision: i64,

@@ -104,7 +104,7 @@ pub async fn balance(
 /// A monthly statement: opening, each movement kind, closing (reconciles to the ledger).
 #[utoipa::path(
     get, path = "/v1/customers/{id}/statements/{month}", tag = "ledger",
-    params(("id" = String, Path, description = "Customer id"), ("month" = String, Path, description = "YYYY-MM")),
+    params(("id" = String, Path, description = "Customer id"), ("month" = String, Path, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", description = "YYYY-MM")),
     responses(
         (status = 200, description = "The statement", body = Statement), ReadErrors),
     security(("bearer" = []))

@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Creates or replaces a business calendar.
 #[utoipa::path(
     put, path = "/v1/calendars/{id}", tag = "calendars",
-    params(("id" = String, Path, description = "Calendar id, `[a-z0-9-]{1,40}`")),
+    params(("id" = String, Path, description = "Calendar id, `[a-z0-9-]{1,40}`", pattern = r"^[a-z0-9-]{1,40}$")),
     request_body = CalendarInput,
     responses(
         (status = 201, description = "Created", body = Calendar),
@@ -55,7 +55,7 @@ pub async fn put_calendar(
 /// Reads a business calendar with its holidays.
 #[utoipa::path(
     get, path = "/v1/calendars/{id}", tag = "calendars",
-    params(("id" = String, Path, description = "Calendar id")),
+    params(("id" = String, Path, description = "Calendar id", pattern = r"^[a-z0-9-]{1,40}$")),
     responses(
         (status = 200, description = "The calendar", body = Calendar), ReadErrors),
     security(("bearer" = []))
@@ -74,7 +74,7 @@ pub async fn get_calendar(
 /// Adds a public holiday (idempotent).
 #[utoipa::path(
     put, path = "/v1/calendars/{id}/holidays/{date}", tag = "calendars",
-    params(("id" = String, Path, description = "Calendar id"), ("date" = String, Path, description = "Local date YYYY-MM-DD")),
+    params(("id" = String, Path, description = "Calendar id", pattern = r"^[a-z0-9-]{1,40}$"), ("date" = String, Path, description = "Local date YYYY-MM-DD", format = Date)),
     responses(
         (status = 200, description = "The calendar after the change", body = Calendar), ReadErrors),
     security(("bearer" = []))
@@ -99,7 +99,7 @@ pub async fn put_holiday(
 /// Removes a public holiday.
 #[utoipa::path(
     delete, path = "/v1/calendars/{id}/holidays/{date}", tag = "calendars",
-    params(("id" = String, Path, description = "Calendar id"), ("date" = String, Path, description = "Local date YYYY-MM-DD")),
+    params(("id" = String, Path, description = "Calendar id", pattern = r"^[a-z0-9-]{1,40}$"), ("date" = String, Path, description = "Local date YYYY-MM-DD", format = Date)),
     responses(
         (status = 200, description = "The calendar after the change", body = Calendar), ReadErrors),
     security(("bearer" = []))
