@@ -95,6 +95,12 @@ pub fn validate(input: &impl Validate) -> Result<(), Invalid> {
     input.validate().map_err(|e| Invalid(field_errors(e)))
 }
 
+/// The pattern the document gives every text that must not be blank: one character
+/// that is not Unicode white space (the characters `str::trim` removes), spelled out
+/// because `\S` means different things to different regex engines.
+pub const NOT_BLANK_PATTERN: &str =
+    r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]";
+
 /// A `validator` custom rule: text must contain something other than whitespace.
 pub fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
     if text.trim().is_empty() {
@@ -154,5 +160,33 @@ fn describe(e: &validator::ValidationError) -> String {
         ("range", None, Some(b)) => format!("must be at most {b}"),
         ("range", None, None) => "out of range".into(),
         (other, _, _) => other.replace('_', " "),
+    }
+}
+
+#[cfg(test)]
+mod blank_tests {
+    use super::*;
+
+    #[test]
+    fn the_not_blank_pattern_is_what_not_blank_accepts() {
+        let re = regex::Regex::new(NOT_BLANK_PATTERN).expect("pattern compiles");
+        for c in (0u32..0x3100)
+            .chain([0xfeff, 0x10ffff])
+            .filter_map(char::from_u32)
+        {
+            let text = c.to_string();
+            assert_eq!(
+                re.is_match(&text),
+                not_blank(&text).is_ok(),
+                "disagree on U+{:04X}",
+                c as u32
+            );
+        }
+        let doc = serde_json::to_string(&crate::http::openapi_document()).expect("serialises");
+        assert!(
+            !doc.contains(r#""pattern":"\\S""#),
+            "a bare \\S pattern is left"
+        );
+        assert!(doc.contains(&serde_json::to_string(NOT_BLANK_PATTERN).expect("string")));
     }
 }

@@ -140,6 +140,17 @@ pub struct LotRef {
     pub expires_at: DateTime<Utc>,
     /// Date received (tie-breaker).
     pub received_on: NaiveDate,
+    /// Its expiry is already booked: units given back to it expire again at once,
+    /// even when the giver's "now" is still before `expires_at` (a request that began
+    /// before the expiry ran and commits after it).
+    pub expired: bool,
+}
+
+impl LotRef {
+    /// Units returned to this lot at `at` cannot be spent any more.
+    pub fn is_spent_at(&self, at: DateTime<Utc>) -> bool {
+        self.expired || self.expires_at <= at
+    }
 }
 
 /// One step of a reversal.
@@ -209,7 +220,7 @@ pub fn plan_reversal(
             entry_seq: part.entry_seq,
             lot_id: part.lot.as_ref().map(|l| l.id.clone()),
             units: give,
-            expire_again: part.lot.as_ref().is_some_and(|l| l.expires_at <= at),
+            expire_again: part.lot.as_ref().is_some_and(|l| l.is_spent_at(at)),
         });
         left -= give;
     }
@@ -239,7 +250,7 @@ pub fn plan_deficit_part_reversal(
         }
         let give = (*paid - *returned).clamp_non_negative().min(left);
         if give.is_positive() {
-            refunds.push((lot.id.clone(), give, lot.expires_at <= at));
+            refunds.push((lot.id.clone(), give, lot.is_spent_at(at)));
             left -= give;
         }
     }

@@ -17,7 +17,7 @@ pub struct CalendarInput {
         example = "France (Paris)",
         min_length = 1,
         max_length = 200,
-        pattern = r"\S"
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
     )]
     pub name: String,
     /// IANA time zone name; DST is handled from the tz database.

@@ -20,7 +20,7 @@ pub struct SecureCall {
         example = "SC-2026-0042",
         min_length = 1,
         max_length = 100,
-        pattern = r"\S"
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
     )]
     pub reference: String,
     /// First day of the contract (local date).
@@ -43,7 +43,7 @@ pub struct ContactInput {
         example = "Claire Martin",
         min_length = 1,
         max_length = 200,
-        pattern = r"\S"
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
     )]
     pub name: String,
     /// E-mail address.
@@ -56,7 +56,7 @@ pub struct ContactInput {
     pub language: String,
     /// What the contact is told about: `approver` (SoWs, statements, acceptance),
     /// `finance` (packs, quotes, statements, expiries), `technical` (sessions).
-    #[schema(example = json!(["approver", "finance"]), value_type = Vec<crate::dto::schemas::ContactRoleName>)]
+    #[schema(example = json!(["approver", "finance"]), value_type = Vec<crate::dto::schemas::ContactRoleName>, min_items = 1)]
     pub roles: Vec<String>,
 }
 
@@ -76,7 +76,7 @@ pub struct CustomerInput {
         example = "Acme Industries",
         min_length = 1,
         max_length = 200,
-        pattern = r"\S"
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
     )]
     pub name: String,
     /// Business calendar id (must exist).
@@ -107,7 +107,11 @@ pub struct CustomerPatch {
         length(min = 1, max = 200),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub name: Option<String>,
     /// New calendar id.
     #[schema(pattern = r"^[a-z0-9-]{1,40}$")]

@@ -33,7 +33,7 @@ pub struct PackInput {
         example = "PO-2026-118",
         min_length = 1,
         max_length = 100,
-        pattern = r"\S"
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
     )]
     pub order_reference: String,
     /// Date the order was received (default: today in the customer's calendar).
@@ -183,7 +183,7 @@ pub struct LedgerQuery {
     /// Only this session.
     pub session_id: Option<String>,
     /// Entries after this seq (the `next_cursor` of the previous page).
-    #[param(pattern = r"^[0-9]*$")]
+    #[param(value_type = Option<super::schemas::SeqCursor>)]
     pub after: Option<String>,
     /// Page size, 1–1000 (default 100). For CSV/NDJSON, caps the export (default: everything).
     #[param(minimum = 1, maximum = 1000)]
@@ -281,7 +281,7 @@ pub struct EventPage {
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Events after this seq.
-    #[param(pattern = r"^[0-9]*$")]
+    #[param(value_type = Option<super::schemas::SeqCursor>)]
     pub after: Option<String>,
     /// Page size, 1–1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]

@@ -92,6 +92,10 @@ units_input!(
     Units::parse_non_negative
 );
 
+/// A cursor over a sequence (ledger, events, deliveries): a non-negative integer that
+/// fits in 63 bits, or empty for "from the start".
+pub const SEQ_CURSOR_PATTERN: &str = r"^[0-9]{0,18}$";
+
 /// The decimal strings [`Units::parse_positive`] accepts: digits, at most two decimals,
 /// above zero and at most 1,000,000.
 pub const POSITIVE_UNITS_PATTERN: &str =
@@ -129,6 +133,34 @@ impl PartialSchema for NonNegativeUnits {
     }
 }
 impl ToSchema for NonNegativeUnits {}
+
+/// Deserializes a whole JSON number, `3` or `3.0`: JSON Schema's `integer` (what the
+/// document says) admits both.
+pub fn whole<'de, D>(deserializer: D) -> Result<i64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let n = serde_json::Number::deserialize(deserializer)?;
+    whole_of(&n).ok_or_else(|| serde::de::Error::custom("must be a whole number"))
+}
+
+/// [`whole`] for an optional field (`null` or absent is `None`).
+pub fn optional_whole<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Option::<serde_json::Number>::deserialize(deserializer)?
+        .map(|n| whole_of(&n).ok_or_else(|| serde::de::Error::custom("must be a whole number")))
+        .transpose()
+}
+
+fn whole_of(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+            .map(|f| f as i64)
+    })
+}
 
 /// Deserializes a field that distinguishes "absent" (outer `None`) from `null`
 /// (`Some(None)`), for JSON merge-patch bodies.
@@ -196,6 +228,50 @@ mod tests {
                 "non-negative pattern disagrees on {s:?}"
             );
         }
+    }
+
+    #[test]
+    fn cursor_and_url_patterns_match_the_parsers() {
+        let cursor = regex_lite(SEQ_CURSOR_PATTERN);
+        for s in [
+            "",
+            "0",
+            "42",
+            "999999999999999999",
+            "9999999999999999999",
+            "1000000000000000000",
+            "-1",
+            "+1",
+            "a",
+            " 1",
+        ] {
+            let parsed = crate::service::finance::parse_cursor(Some(s)).is_ok();
+            assert_eq!(cursor(s), parsed, "cursor pattern disagrees on {s:?}");
+        }
+        let url = regex_lite(schemas::WEBHOOK_URL_PATTERN);
+        for s in [
+            "https://erp.example.com/hooks",
+            "HTTP://127.0.0.1:9/hook",
+            "http://h",
+            "http://h?x=1",
+            "http://h#f",
+            "http:///path",
+            "http://",
+            "ftp://h",
+            "h",
+            "https://a b/c",
+            "https://ab/c d",
+            "0000",
+        ] {
+            let accepted = crate::domain::webhook::check_target(s).is_ok();
+            assert_eq!(url(s), accepted, "url pattern disagrees on {s:?}");
+        }
+        let doc = serde_json::to_value(crate::http::openapi_document()).expect("serialises");
+        assert_eq!(
+            doc["components"]["schemas"]["EndpointInput"]["properties"]["url"]["pattern"],
+            schemas::WEBHOOK_URL_PATTERN,
+            "the url attribute and WEBHOOK_URL_PATTERN drifted apart"
+        );
     }
 
     /// A tiny matcher for the patterns above, through the `regex` semantics of serde's

@@ -21,6 +21,19 @@ pub struct NotificationQuery {
     pub limit: Option<u32>,
 }
 
+/// `GET /v1/webhook-endpoints/{id}/deliveries` query: newest first, the cursor is a
+/// delivery sequence number.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryQuery {
+    /// Page size, 1–1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// Cursor from `next_cursor`.
+    #[param(value_type = Option<super::schemas::SeqCursor>)]
+    pub after: Option<String>,
+}
+
 /// One attempt to send a mail.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MailAttempt {
@@ -75,7 +88,8 @@ pub struct EndpointInput {
     #[schema(
         example = "https://erp.example.com/hooks/securehands",
         min_length = 1,
-        max_length = 2000
+        max_length = 2000,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+(?:[/?#][\s\S]*)?$"
     )]
     pub url: String,
     /// Event types of the feed (`pack_sold`, `session_delivered`, …), or `["*"]`.

@@ -22,7 +22,7 @@ pub struct QuoteInput {
         example = "Q1 change window",
         min_length = 1,
         max_length = 1000,
-        pattern = r"\S"
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
     )]
     pub reason: String,
 }

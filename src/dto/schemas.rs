@@ -71,3 +71,31 @@ closed_set! {
     /// Webhook subscriptions.
     EventTypeName = std::iter::once("*").chain(crate::domain::webhook::EVENT_TYPES.iter().copied()), "An event type of the feed, or `*` for all";
 }
+
+/// A string schema matching `pattern`.
+fn matching(pattern: &str, description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+        .into()
+}
+
+/// The cursor of a sequence (ledger, events, deliveries); see [`super::SEQ_CURSOR_PATTERN`].
+pub struct SeqCursor;
+
+impl PartialSchema for SeqCursor {
+    fn schema() -> RefOr<Schema> {
+        matching(
+            super::SEQ_CURSOR_PATTERN,
+            "A `next_cursor` returned by the previous page (a sequence number)",
+        )
+    }
+}
+impl ToSchema for SeqCursor {}
+
+/// What [`crate::domain::webhook::check_target`] accepts: `http` or `https` (any
+/// case), `://`, a host without whitespace, then anything. Written out again in
+/// `EndpointInput::url`'s schema attribute (which takes only a literal); a test
+/// holds the two together.
+pub const WEBHOOK_URL_PATTERN: &str = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+(?:[/?#][\s\S]*)?$";

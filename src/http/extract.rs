@@ -186,6 +186,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     }
 }
 
+/// A usable `Idempotency-Key`: 1–255 visible ASCII characters (what
+/// [`crate::http::conventions::KEY_PATTERN`] documents).
+pub fn is_valid_key(text: &str) -> bool {
+    (1..=255).contains(&text.len()) && text.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
 /// The `Idempotency-Key` header, when present (1–255 visible ASCII characters).
 #[derive(Clone, Debug)]
 pub struct IdempotencyKey(pub Option<String>);
@@ -200,9 +206,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         let text = value
             .to_str()
             .ok()
-            .filter(|t| {
-                (1..=255).contains(&t.len()) && t.bytes().all(|b| (0x21..=0x7e).contains(&b))
-            })
+            .filter(|t| is_valid_key(t))
             .ok_or_else(|| {
                 ApiError::bad_request(
                     "invalid_idempotency_key",

@@ -1,9 +1,11 @@
 //! The HTTP edge: router assembly, shared state, middleware, OpenAPI and `/docs`.
 
 pub mod auth;
+pub mod conventions;
 pub mod error;
 pub mod extract;
 pub mod limits;
+pub mod links;
 pub mod openapi;
 pub mod routes;
 pub mod uow;
@@ -83,13 +85,16 @@ fn api_router() -> OpenApiRouter<AppState> {
 /// The OpenAPI document generated from the handlers (what `/openapi.json` serves and
 /// `openapi/openapi.json` must equal).
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    let mut doc = api_router().split_for_parts().1;
+    conventions::complete(&mut doc);
+    doc
 }
 
 /// The complete application: API routes, `/docs`, the screens given in `screens`
 /// (the console), fallbacks and middleware.
 pub fn router(state: AppState, screens: Router<AppState>) -> Router {
-    let (api, doc) = api_router().split_for_parts();
+    let (api, mut doc) = api_router().split_for_parts();
+    conventions::complete(&mut doc);
     let api = api.with_state(state.clone());
     Router::new()
         .merge(api)

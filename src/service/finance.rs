@@ -94,9 +94,12 @@ pub async fn balance(
 pub fn parse_cursor(after: Option<&str>) -> Result<i64, ServiceError> {
     match after {
         None | Some("") => Ok(0),
-        Some(text) => text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ServiceError::invalid("after", "must be a cursor returned as next_cursor")
-        }),
+        Some(text) => Some(text)
+            .filter(|t| t.len() <= 18 && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse::<i64>().ok())
+            .ok_or_else(|| {
+                ServiceError::invalid("after", "must be a cursor returned as next_cursor")
+            }),
     }
 }
 

@@ -72,6 +72,7 @@ fn lot_ref(row: &LotRow) -> LotRef {
         id: row.id.clone(),
         expires_at: row.expires_at,
         received_on: row.received_on,
+        expired: row.expired,
     }
 }
 

@@ -203,20 +203,24 @@ pub async fn patch(
     patch: SowPatch,
 ) -> Result<Sow, ServiceError> {
     ctx.require(Action::RunWork)?;
+    // What the body says by itself is checked before the revision: a malformed edit
+    // is a 422 whatever the If-Match.
+    let mut problems = Problems::default();
+    problems.absorb(validate(&patch));
+    let language = patch
+        .language
+        .as_deref()
+        .and_then(|l| problems.check("language", parse_language(l)));
+    problems.finish()?;
     let (mut book, mut row) = lock(tx, ctx, id).await?;
     check_if_match(&row, if_match)?;
     transition(row.status, SowAction::Edit)?;
     let mut problems = Problems::default();
-    problems.absorb(validate(&patch));
-    if let Some(lang) = patch
-        .language
-        .as_deref()
-        .and_then(|l| problems.check("language", parse_language(l)))
-    {
-        row.language = lang.into();
-    }
     apply_rate_card(&mut problems, &mut row, patch.rate_card.as_ref());
     problems.finish()?;
+    if let Some(lang) = language {
+        row.language = lang.into();
+    }
     if let Some(v) = patch.title {
         row.title = v.trim().to_string();
     }

@@ -13,11 +13,18 @@ use crate::dto::ledger::{Statement, StatementLine};
 use crate::storage::db::Tx;
 use crate::storage::ledger;
 
-/// Parses `YYYY-MM`.
+/// What [`parse_month`] accepts (the statement's path parameter says the same): a
+/// month of the years 1970 to 2999, so the period's bounds are ordinary instants.
+pub const MONTH_PATTERN: &str = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$";
+
+/// Parses `YYYY-MM` (years 1970 to 2999).
 pub fn parse_month(text: &str) -> Result<NaiveDate, ServiceError> {
-    let bad = || ServiceError::invalid("month", "must be YYYY-MM");
+    let bad = || ServiceError::invalid("month", "must be YYYY-MM, between 1970-01 and 2999-12");
     let (y, m) = text.split_once('-').ok_or_else(bad)?;
-    if y.len() != 4 || m.len() != 2 {
+    if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    if !(1970..=2999).contains(&y.parse::<i32>().map_err(|_| bad())?) {
         return Err(bad());
     }
     let year: i32 = y.parse().map_err(|_| bad())?;
@@ -88,4 +95,33 @@ pub async fn statement(
         entries: rows.into_iter().map(entry_view).collect(),
         lines,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_month_pattern_is_what_the_parser_accepts() {
+        let re = regex::Regex::new(MONTH_PATTERN).expect("pattern compiles");
+        for m in [
+            "2026-12",
+            "2026-01",
+            "1970-01",
+            "1969-12",
+            "2999-12",
+            "3000-01",
+            "0000-01",
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "+202-01",
+            "2026-+1",
+            "202612",
+            "",
+            "2026-12-01",
+        ] {
+            assert_eq!(re.is_match(m), parse_month(m).is_ok(), "disagree on {m:?}");
+        }
+    }
 }

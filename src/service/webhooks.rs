@@ -92,9 +92,7 @@ pub async fn deliveries(
     let limit = page.limit()?;
     let before = match page.after.as_deref() {
         None | Some("") => None,
-        Some(text) => Some(text.parse::<i64>().map_err(|_| {
-            ServiceError::invalid("after", "must be a cursor returned as next_cursor")
-        })?),
+        after => Some(super::finance::parse_cursor(after)?),
     };
     store::endpoint(tx, id)
         .await?

@@ -90,6 +90,7 @@ fn part(seq: i64, lot: Option<(&str, i64)>, taken: i64, reversed: i64) -> DebitP
             id: id.into(),
             expires_at: t(exp),
             received_on: d(0),
+            expired: false,
         }),
         taken: Units::whole(taken),
         reversed: Units::whole(reversed),
@@ -138,11 +139,38 @@ fn reversal_never_exceeds_what_is_left_and_reexpires() {
 }
 
 #[test]
+fn units_given_back_to_a_lot_already_expired_expire_again_even_before_its_instant() {
+    // The giver's "now" (t(3)) is before the lot's expiry (t(5)), but the expiry was
+    // booked first: the units must not come back to life.
+    let mut expired = part(1, Some(("a", 5)), 3, 0);
+    if let Some(lot) = expired.lot.as_mut() {
+        lot.expired = true;
+    }
+    let steps = plan_reversal(&[expired.clone()], Units::whole(2), t(3)).unwrap_or_default();
+    assert!(steps[0].expire_again);
+    let live = part(1, Some(("a", 5)), 3, 0);
+    let steps = plan_reversal(&[live], Units::whole(2), t(3)).unwrap_or_default();
+    assert!(!steps[0].expire_again);
+    let lot = expired
+        .lot
+        .clone()
+        .map(|l| (l, Units::whole(1), Units::ZERO));
+    let (_, refunds) = plan_deficit_part_reversal(
+        Units::ZERO,
+        &lot.into_iter().collect::<Vec<_>>(),
+        Units::whole(1),
+        t(3),
+    );
+    assert!(refunds[0].2);
+}
+
+#[test]
 fn deficit_part_reversal_forgives_then_refunds_settling_lots() {
     let l = |id: &str, exp| LotRef {
         id: id.into(),
         expires_at: t(exp),
         received_on: d(0),
+        expired: false,
     };
     let (forgive, refunds) = plan_deficit_part_reversal(
         Units::whole(1),
@@ -257,7 +285,7 @@ proptest! {
     fn reversals_never_exceed_the_debit(taken in prop::collection::vec((1i64..1_000, 0i64..1_000), 1..6), asks in prop::collection::vec(0i64..2_000, 1..6)) {
         let mut parts: Vec<DebitPart> = taken.iter().enumerate().map(|(i, (tk, exp))| DebitPart {
             entry_seq: i as i64,
-            lot: if i == 0 { None } else { Some(LotRef { id: LotId::from(format!("l{i}").as_str()), expires_at: t(*exp % 400), received_on: d(0) }) },
+            lot: if i == 0 { None } else { Some(LotRef { id: LotId::from(format!("l{i}").as_str()), expires_at: t(*exp % 400), received_on: d(0), expired: false }) },
             taken: Units::from_hundredths(*tk),
             reversed: Units::ZERO,
         }).collect();

@@ -21,7 +21,11 @@ pub struct RequestInput {
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub summary: String,
     /// When the request was received (default: now; not in the future).
     pub received_at: Option<DateTime<Utc>>,
@@ -46,7 +50,11 @@ pub struct ReasonInput {
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub reason: String,
 }
 

@@ -59,7 +59,11 @@ pub struct ComplaintInput {
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub reason: String,
 }
 
@@ -73,7 +77,11 @@ pub struct DecisionInput {
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub reason: String,
 }
 
@@ -83,6 +91,7 @@ pub struct EvaluationInput {
     /// 1 (poor) to 5 (excellent).
     #[validate(range(min = 1, max = 5))]
     #[schema(minimum = 1, maximum = 5)]
+    #[serde(deserialize_with = "crate::dto::whole")]
     pub rating: i64,
     /// Comment.
     #[validate(length(max = 5000))]

@@ -48,18 +48,27 @@ pub struct SowInput {
         length(min = 1, max = 200),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub title: String,
     /// What the experts will do.
     #[validate(
         length(min = 1, max = 20000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 20000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub activities: String,
     /// Number of sessions planned (1–1000).
     #[validate(range(min = 1, max = 1000))]
     #[schema(minimum = 1, maximum = 1000)]
+    #[serde(deserialize_with = "crate::dto::whole")]
     pub planned_sessions: i64,
     /// Units to provision on approval.
     pub planned_units: PositiveUnits,
@@ -68,6 +77,7 @@ pub struct SowInput {
     /// Minimum billable hours per session (0–24, default 1).
     #[validate(range(min = 0, max = 24))]
     #[schema(minimum = 0, maximum = 24)]
+    #[serde(default, deserialize_with = "crate::dto::optional_whole")]
     pub minimum_billable_hours: Option<i64>,
     /// Rates per band (defaults 1.50 / 2.00 / 2.00).
     pub rate_card: Option<RateCardInput>,
@@ -76,7 +86,11 @@ pub struct SowInput {
         length(min = 1, max = 20000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 20000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub acceptance_criteria: String,
     /// `en` (default), `fr` or `de`.
     #[schema(value_type = Option<crate::dto::schemas::SowLanguageName>)]
@@ -103,18 +117,27 @@ pub struct SowPatch {
         length(min = 1, max = 200),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub title: Option<String>,
     /// Activities.
     #[validate(
         length(min = 1, max = 20000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 20000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub activities: Option<String>,
     /// Planned sessions.
     #[validate(range(min = 1, max = 1000))]
     #[schema(minimum = 1, maximum = 1000)]
+    #[serde(default, deserialize_with = "crate::dto::optional_whole")]
     pub planned_sessions: Option<i64>,
     /// Planned units.
     pub planned_units: Option<PositiveUnits>,
@@ -124,6 +147,7 @@ pub struct SowPatch {
     /// Minimum billable hours.
     #[validate(range(min = 0, max = 24))]
     #[schema(minimum = 0, maximum = 24)]
+    #[serde(default, deserialize_with = "crate::dto::optional_whole")]
     pub minimum_billable_hours: Option<i64>,
     /// Rates (missing bands keep their value).
     pub rate_card: Option<RateCardInput>,
@@ -132,7 +156,11 @@ pub struct SowPatch {
         length(min = 1, max = 20000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 20000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub acceptance_criteria: Option<String>,
     /// Language.
     #[schema(value_type = Option<crate::dto::schemas::SowLanguageName>)]
@@ -159,7 +187,11 @@ pub struct RejectInput {
         length(min = 1, max = 5000),
         custom(function = "crate::validation::not_blank")
     )]
-    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     pub comment: String,
 }
 

@@ -36,8 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// are provisioned in approval order.
 #[utoipa::path(
     post, path = "/v1/customers/{id}/packs", tag = "ledger",
-    params(("id" = String, Path, description = "Customer id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
+    params(("id" = String, Path, description = "Customer id")),
     request_body(content = PackInput, example = json!({"units": "40.00", "order_reference": "PO-2026-118", "received_on": "2026-12-01", "price": {"amount": "4800.00", "currency": "EUR"}})),
     responses(
         (status = 201, description = "Sold", body = Pack), WriteErrors),
@@ -104,7 +103,7 @@ pub async fn balance(
 /// A monthly statement: opening, each movement kind, closing (reconciles to the ledger).
 #[utoipa::path(
     get, path = "/v1/customers/{id}/statements/{month}", tag = "ledger",
-    params(("id" = String, Path, description = "Customer id"), ("month" = String, Path, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", description = "YYYY-MM")),
+    params(("id" = String, Path, description = "Customer id"), ("month" = String, Path, pattern = r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$", description = "YYYY-MM (1970-01 to 2999-12)")),
     responses(
         (status = 200, description = "The statement", body = Statement), ReadErrors),
     security(("bearer" = []))
@@ -123,8 +122,7 @@ pub async fn statement(
 /// Raises a top-up quote by hand.
 #[utoipa::path(
     post, path = "/v1/customers/{id}/quotes", tag = "quotes",
-    params(("id" = String, Path, description = "Customer id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
+    params(("id" = String, Path, description = "Customer id")),
     request_body(content = QuoteInput, example = json!({"units": "20.00", "reason": "Q1 change window"})),
     responses(
         (status = 201, description = "Raised", body = Quote), WriteErrors),
@@ -189,8 +187,7 @@ pub async fn get_quote(
 /// Cancels an open quote.
 #[utoipa::path(
     post, path = "/v1/quotes/{id}/cancel", tag = "quotes",
-    params(("id" = String, Path, description = "Quote id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
+    params(("id" = String, Path, description = "Quote id")),
     responses(
         (status = 200, description = "Cancelled", body = Quote), WriteErrors),
     security(("bearer" = []))

@@ -28,7 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     post, path = "/v1/customers", tag = "customers",
     request_body = CustomerInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
     responses(
         (status = 201, description = "Created", body = Customer), WriteErrors),
     security(("bearer" = []))

@@ -6,7 +6,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::domain::access::can;
-use crate::dto::notify::{Delivery, Endpoint, EndpointInput, Notification, NotificationQuery};
+use crate::dto::notify::{
+    Delivery, DeliveryQuery, Endpoint, EndpointInput, Notification, NotificationQuery,
+};
 use crate::dto::{Page, PageQuery};
 use crate::http::AppState;
 use crate::http::auth::Authorized;
@@ -112,15 +114,19 @@ pub async fn delete_endpoint(
 
 /// The deliveries of an endpoint, newest event first, with every attempt.
 #[utoipa::path(get, path = "/v1/webhook-endpoints/{id}/deliveries", tag = "notifications",
-    params(("id" = String, Path, description = "Endpoint id"), PageQuery),
+    params(("id" = String, Path, description = "Endpoint id"), DeliveryQuery),
     responses((status = 200, description = "A page of deliveries", body = Page<Delivery>), ReadErrors),
     security(("bearer" = [])))]
 pub async fn list_deliveries(
     State(state): State<AppState>,
     Authorized(principal, _): Authorized<can::ManageWebhooks>,
     Path(id): Path<String>,
-    QueryParams(page): QueryParams<PageQuery>,
+    QueryParams(query): QueryParams<DeliveryQuery>,
 ) -> Response {
+    let page = PageQuery {
+        limit: query.limit,
+        after: query.after,
+    };
     read(&state, principal, |tx, ctx| {
         Box::pin(async move { webhooks::deliveries(tx, &ctx, &id, page).await })
     })

@@ -30,7 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Logs a SecureHands request (SOC lead, or the customer for itself).
 #[utoipa::path(post, path = "/v1/requests", tag = "requests",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
     request_body(content = RequestInput, example = json!({"customer_id": "cus_…", "kind": "change_execution", "channel": "portal", "summary": "Firewall rule change", "identity_verified": true})),
     responses((status = 201, description = "Logged, with its SLA deadlines", body = Request), WriteErrors),
     security(("bearer" = [])))]

@@ -43,7 +43,6 @@ fn sow_reply(status: StatusCode, sow: Sow) -> Result<Reply, ServiceError> {
 
 /// Drafts a SoW (revision 1).
 #[utoipa::path(post, path = "/v1/sows", tag = "sows",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
     request_body(content = SowInput, example = json!({"customer_id": "cus_…", "title": "Firewall migration", "activities": "Migrate rules", "planned_sessions": 3, "planned_units": "12.00", "acceptance_criteria": "Rules active", "rate_card": {"out_of_hours": "1.50", "weekend": "2.00", "holiday": "2.00"}})),
     responses((status = 201, description = "Draft created; `ETag` names revision 1", body = Sow, headers(("ETag" = String, description = "Revision tag"))), WriteErrors),
     security(("bearer" = [])))]
