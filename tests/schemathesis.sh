@@ -23,7 +23,7 @@ VENV="${SECUREHANDS_ST_VENV:-$HOME/.cache/securehands-st-venv}"
 if ! "$VENV/bin/st" --version >/dev/null 2>&1; then
   echo "schemathesis: installing in $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "schemathesis==4.*"
+  "$VENV/bin/pip" install -q "schemathesis==4.32.*"
 fi
 
 cargo build -q
