@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Bank-style crash run for securehands (Jepsen's bank test as the model).
 
-PostgreSQL: two `serve` replicas on one database, both running the background job loop
-(every second). SQLite: one `serve` process with the test clock. Many concurrent
-clients drive a random mix of writes (sell packs, open SoWs, schedule, deliver, cancel
-— often late —, no-show, complain, decide, accept, quotes, requests, and on SQLite
-test-clock moves), every write with a fresh Idempotency-Key that is kept across
-retries: on a connection error, a timeout, a 503 or `idempotency_in_flight` the same
-bytes are sent again with the same key, to either replica, until a definitive answer.
-Meanwhile a replica is killed with SIGKILL every few seconds and restarted.
+PostgreSQL: two `serve` replicas on one database, both with the test clock; every
+test-clock move is sent to both replicas at once, so both run the due time-driven rules
+concurrently against the same database (with `--real-time`: both on the real clock,
+running the background job loop every second instead). SQLite: one `serve` process with
+the test clock. Many concurrent clients drive a random mix of writes (sell packs, open
+SoWs, schedule, deliver, cancel — often late —, no-show, complain, decide, accept,
+quotes, requests, and test-clock moves), every write with a fresh Idempotency-Key that
+is kept across retries: on a connection error, a timeout, a 503 or
+`idempotency_in_flight` the same bytes are sent again with the same key, to either
+replica, until a definitive answer. Meanwhile a replica is killed with SIGKILL every few
+seconds and restarted.
 
-At the end (killer stopped, replicas left running a few seconds, then stopped):
+At the end (killer stopped, a final test-clock move to every replica — with
+`--real-time`, the job loops left running a few seconds —, then replicas stopped):
 `securehands verify` must pass, every acknowledged write must have taken effect
 exactly once (and every refused one not at all), balances must equal the sum of their
 entries, every charged session must be charged exactly once, and the time-driven
@@ -22,6 +26,7 @@ Usage (standard library only, Python 3.11+; PostgreSQL also needs `psql`):
     python3 bench/crash_run.py --backend postgres --duration 60
     python3 bench/crash_run.py --backend sqlite --duration 60
     python3 bench/crash_run.py --backend postgres --duration 600 --clients 32   # long form
+    python3 bench/crash_run.py --backend postgres --duration 60 --real-time    # job loop, real clock
 
 See bench/README.md ("Crash run") for what each check proves.
 """
@@ -54,11 +59,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 UTC = dt.timezone.utc
 JWT_SECRET = "crash-run-only-secret-" + "c" * 32  # >= 32 bytes; never used elsewhere
-JOB_INTERVAL_SECS = 1  # PostgreSQL replicas: background loop period
+JOB_INTERVAL_SECS = 1  # --real-time replicas: background loop period
 REQUEST_TIMEOUT = 10.0  # client-side timeout of one HTTP attempt (seconds)
 IDEMPOTENCY_RETENTION = dt.timedelta(hours=48)  # the service's purge horizon
 CLOCK_GUARD = dt.timedelta(hours=40)  # test clock never runs further ahead of a pending write
-CLOCK_STEP = dt.timedelta(hours=6)  # largest single test-clock move
+CLOCK_STEP = dt.timedelta(hours=6)  # largest single test-clock move…
+CLOCK_STEP_BEHIND = dt.timedelta(hours=18)  # …unless the clock is CLOCK_BEHIND behind schedule
+CLOCK_BEHIND = dt.timedelta(days=2)
+CLOCK_LAG = 2 * CLOCK_STEP_BEHIND  # no target further past the slowest replica (< retention)
 SESSION_ONE_SHOT_EVENTS = ("session_scheduled", "session_delivered", "session_no_show",
                            "complaint_received", "complaint_decided", "session_accepted")
 
@@ -318,17 +326,24 @@ class Cluster:
 
 
 class Clock:
-    """The service's "now" as the clients know it. PostgreSQL: the real clock.
-    SQLite: the test clock, which only the clients move; `known` is the latest value
-    seen (never ahead of the service), `max_sent` the furthest target ever sent (the
-    restart value: a move killed mid-way may have applied rules up to it)."""
+    """The service's "now" as the clients know it. Real-time mode (PostgreSQL with
+    `--real-time`): the real clock. Otherwise the test clock, which only the clients
+    move, each target being sent to every replica. `seen[r]` is the latest value replica
+    r is known to have reached (its clock is never behind it: an answer to a move, a
+    `clock_backwards` refusal, or the start value after a restart); `now()` is the
+    slowest replica's, so what the clients do is in the past or future for every
+    replica alike, and a write's `clock_at_start` is never after the instant its
+    idempotency record is stored at. `max_sent` is the furthest target ever sent: the
+    restart value, as a move killed mid-way may have applied rules up to it."""
 
-    def __init__(self, test: bool, start: dt.datetime, span: dt.timedelta, duration: float):
+    def __init__(self, test: bool, start: dt.datetime, span: dt.timedelta, duration: float,
+                 replicas: list[str]):
         self.test = test
         self.lock = threading.Lock()
         self.start = start
-        self.known = start
+        self.seen = {name: start for name in replicas}
         self.max_sent = start
+        self.skipped = collections.Counter()  # moves not made, by the limit that stopped them
         self.span = span
         self.duration = duration
         self.t0 = time.monotonic()
@@ -337,31 +352,49 @@ class Clock:
         if not self.test:
             return dt.datetime.now(UTC).replace(microsecond=0)
         with self.lock:
-            return self.known
+            return min(self.seen.values())
 
-    def observe(self, t: dt.datetime) -> None:
+    def observe(self, replica: str, t: dt.datetime) -> None:
+        """Replica's clock has reached t (an answer to a move, or a refusal to go back)."""
         with self.lock:
-            self.known = max(self.known, t)
+            self.seen[replica] = max(self.seen[replica], t)
 
-    def restart_value(self) -> dt.datetime:
+    def restarting(self, replica: str) -> dt.datetime:
+        """The start value of a replica about to be (re)started, recorded as seen."""
         with self.lock:
-            return max(self.max_sent, self.known)
+            value = max(self.max_sent, *self.seen.values())
+            self.seen[replica] = value
+            return value
+
+    def final_target(self) -> dt.datetime:
+        """One second past everything sent: the end-of-run move."""
+        with self.lock:
+            target = max(self.max_sent, *self.seen.values()) + dt.timedelta(seconds=1)
+            self.max_sent = target
+            return target
 
     def next_target(self, rng: random.Random, pending_floor: dt.datetime | None) -> dt.datetime | None:
         """The next move: following the schedule start + span × elapsed/duration, in
-        steps of at most CLOCK_STEP, and never more than CLOCK_GUARD past the oldest
-        write still being retried (so its idempotency record cannot be purged before
-        the retry lands). None when there is nothing worth moving."""
+        steps of at most CLOCK_STEP past the last target sent (CLOCK_STEP_BEHIND while
+        more than CLOCK_BEHIND behind the schedule: moves take time, and a short run
+        would not get far enough for the 30-day quote lapse otherwise), at most CLOCK_LAG
+        past the slowest replica, and never more than CLOCK_GUARD past the oldest write
+        still being retried (so its idempotency record cannot be purged before the
+        retry lands). None when there is nothing worth moving."""
         with self.lock:
             frac = min(1.0, (time.monotonic() - self.t0) / self.duration)
             desired = self.start + self.span * frac + dt.timedelta(minutes=rng.randint(0, 30))
-            target = min(desired, self.known + CLOCK_STEP)
+            slowest = min(self.seen.values())
+            step = CLOCK_STEP_BEHIND if desired - self.max_sent > CLOCK_BEHIND else CLOCK_STEP
+            limits = {"schedule": desired, "step": self.max_sent + step, "lag": slowest + CLOCK_LAG}
             if pending_floor is not None:
-                target = min(target, pending_floor + CLOCK_GUARD)
-            target = target.replace(microsecond=0)
-            if target <= self.known + dt.timedelta(seconds=60):
+                limits["guard"] = pending_floor + CLOCK_GUARD
+            bound = min(limits, key=limits.get)
+            target = limits[bound].replace(microsecond=0)
+            if target <= self.max_sent + dt.timedelta(seconds=60):
+                self.skipped[bound] += 1
                 return None
-            self.max_sent = max(self.max_sent, target)
+            self.max_sent = target
             return target
 
 
@@ -434,10 +467,11 @@ class Api:
         finally:
             conn.close()
 
-    def _send(self, rng, method, path, body, headers, what):
+    def _send(self, rng, method, path, body, headers, what, port: int | None = None):
         """Sends until a definitive answer: returns (status, headers, json) or None
         when the run's hard deadline passes first. Connection errors, timeouts, 503 and
-        idempotency_in_flight are retried; other 5xx are violations (returned)."""
+        idempotency_in_flight are retried; other 5xx are violations (returned). Each
+        attempt goes to a live replica picked at random, or always to `port` if given."""
         first = True
         while True:
             if time.monotonic() > self.hard_deadline[0]:
@@ -448,7 +482,8 @@ class Api:
             first = False
             self.stats.inc("requests")
             try:
-                status, hdrs, raw = self._attempt(self.cluster.pick_port(rng), method, path, body, headers)
+                status, hdrs, raw = self._attempt(port or self.cluster.pick_port(rng), method, path,
+                                                  body, headers)
             except TimeoutError:
                 self.stats.inc("timeouts")
                 continue
@@ -487,7 +522,7 @@ class Api:
         return out
 
     def write(self, rng, op: str, method: str, path: str, body: dict, who, target: dict,
-              headers: dict | None = None) -> Write:
+              headers: dict | None = None, port: int | None = None) -> Write:
         caller = who if isinstance(who, str) else who[0]
         w = Write(op=op, key=str(uuid.uuid4()), caller=caller, method=method, path=path,
                   target=target, clock_at_start=self.clock.now())
@@ -495,7 +530,7 @@ class Api:
         data = json.dumps(body).encode()  # serialized once: retries send the same bytes
         hdrs = {"Authorization": f"Bearer {self.token(who)}", "Content-Type": "application/json",
                 "Idempotency-Key": w.key, **(headers or {})}
-        out = self._send(rng, method, path, data, hdrs, f"{op} {method} {path}")
+        out = self._send(rng, method, path, data, hdrs, f"{op} {method} {path}", port)
         self.journal.settle(w)
         self.stats.inc("writes")
         if out is None:
@@ -994,12 +1029,41 @@ class Workload:
         self.move_clock(rng, target)
         return True
 
-    def move_clock(self, rng, target: dt.datetime) -> Write:
-        w = self.api.write(rng, "clock", "POST", "/v1/test-clock", {"now": iso(target)}, "admin",
-                           {"now": iso(target)})
-        if w.outcome == "acked":
-            self.clock.observe(parse_iso(w.body["now"]))
-        return w
+    def move_clock(self, rng, target: dt.datetime) -> list[Write]:
+        """Sends the target to every replica at once (one thread each), so on PostgreSQL
+        both run the rules due up to it concurrently against the same database. Each
+        send is retried on its own replica until a definitive answer (a killed replica
+        comes back at the furthest target sent). `409 clock_backwards` is expected: that
+        replica is already past the target (restarted, or a later move got there first)."""
+        replicas = self.api.cluster.replicas
+        writes: list[Write | None] = [None] * len(replicas)
+
+        def send(i: int, r: Replica, rrng: random.Random) -> None:
+            w = self.api.write(rrng, "clock", "POST", "/v1/test-clock", {"now": iso(target)}, "admin",
+                               {"now": iso(target), "replica": r.name}, port=r.port)
+            code = w.body.get("code") if isinstance(w.body, dict) else None
+            if w.outcome == "acked":
+                self.clock.observe(r.name, parse_iso(w.body["now"]))
+                self.stats.inc(f"clock_moved_{r.name}")
+            elif w.status == 409 and code == "clock_backwards":
+                self.clock.observe(r.name, target)
+                self.stats.inc(f"clock_ahead_{r.name}")
+            elif w.status in (409, 422):  # other refusals are flagged by write()
+                self.stats.violation(f"test-clock move to {iso(target)} on {r.name}: HTTP {w.status} {code}")
+            writes[i] = w
+
+        seeds = [rng.random() for _ in replicas]
+        threads = [threading.Thread(target=send, args=(i, r, random.Random(seeds[i])), daemon=True)
+                   for i, r in enumerate(replicas[1:], start=1)]
+        began = time.monotonic()
+        for t in threads:
+            t.start()
+        send(0, replicas[0], random.Random(seeds[0]))
+        for t in threads:
+            t.join()
+        self.stats.inc("clock_moves")
+        self.stats.inc("clock_move_ms", int((time.monotonic() - began) * 1000))
+        return writes
 
 
 def mint(args, role: str, customer: str | None = None) -> str:
@@ -1300,10 +1364,15 @@ def parse_args():
     ap.add_argument("--grace", type=float, default=30,
                     help="after the workload, seconds pending writes may still retry")
     ap.add_argument("--clock-span-days", type=float, default=45,
-                    help="SQLite: how far the test clock travels over the run")
+                    help="how far the test clock travels over the run (not with --real-time)")
+    ap.add_argument("--real-time", action="store_true",
+                    help="PostgreSQL only: replicas on the real clock, rules run by their background "
+                         "job loops (auto-acceptance and quote lapse are then not exercised)")
     ap.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--keep", action="store_true", help="keep the database and the logs")
     args = ap.parse_args()
+    if args.real_time and args.backend != "postgres":
+        ap.error("--real-time is for --backend postgres only (SQLite always runs on the test clock)")
     args.binary = resolve_binary(args.binary)
     if args.seed is None:
         args.seed = random.randrange(1 << 30)
@@ -1316,7 +1385,7 @@ def main() -> int:
     run_id = secrets.token_hex(4)
     workdir = Path(tempfile.mkdtemp(prefix=f"sh_crash_{run_id}_"))
     db = PgDb(args.pg_url, run_id) if args.backend == "postgres" else SqliteDb(workdir)
-    test_clock = args.backend == "sqlite"
+    test_clock = not args.real_time
     clock_start = dt.datetime.now(UTC).replace(microsecond=0)
     args.env = dict(os.environ, DATABASE_URL=db.url, SECUREHANDS_JWT_SECRET=JWT_SECRET,
                     RUST_LOG=os.environ.get("RUST_LOG", "warn"),
@@ -1329,13 +1398,19 @@ def main() -> int:
         args.env.pop("SECUREHANDS_TEST_CLOCK_START", None)
     stats = Stats()
     journal = Journal()
-    clock = Clock(test_clock, clock_start, dt.timedelta(days=args.clock_span_days), args.duration)
     replicas = [Replica(f"replica-{i + 1}", args.binary, args.env, workdir)
                 for i in range(2 if args.backend == "postgres" else 1)]
+    clock = Clock(test_clock, clock_start, dt.timedelta(days=args.clock_span_days), args.duration,
+                  [r.name for r in replicas])
+
+    def start_env(r: Replica) -> dict | None:
+        """A (re)started replica's test clock starts at the furthest target ever sent."""
+        return {"SECUREHANDS_TEST_CLOCK_START": iso(clock.restarting(r.name))} if test_clock else None
     cluster = Cluster(replicas)
     kills = 0
     ok = False
-    log(f"backend={args.backend} binary={args.binary} seed={args.seed} db={db.describe()} logs={workdir}")
+    log(f"backend={args.backend} binary={args.binary} seed={args.seed} "
+        f"clock={'test' if test_clock else 'real'} db={db.describe()} logs={workdir}")
     try:
         db.create()
         mig = subprocess.run([args.binary, "migrate"], env=args.env, capture_output=True, text=True, timeout=300)
@@ -1371,24 +1446,29 @@ def main() -> int:
             victim.kill()
             kills += 1
             time.sleep(krng.uniform(0.3, 1.0))
-            extra = {"SECUREHANDS_TEST_CLOCK_START": iso(clock.restart_value())} if test_clock else None
-            victim.start(extra)
+            victim.start(start_env(victim))
             next_kill = time.monotonic() + args.kill_every * krng.uniform(0.75, 1.25)
         log(f"workload over after {kills} kills; letting pending writes finish")
         for r in replicas:
             if not r.up:
-                r.start({"SECUREHANDS_TEST_CLOCK_START": iso(clock.restart_value())} if test_clock else None)
+                r.start(start_env(r))
         for t in threads:
             t.join(timeout=max(0.0, hard_deadline[0] - time.monotonic()) + REQUEST_TIMEOUT + 5)
         hard_deadline[0] = time.monotonic() + 60  # for the final reads
 
         # Quiet phase: let every rule catch up, then read balances through the API.
         if test_clock:
-            final = clock.restart_value() + dt.timedelta(seconds=1)
-            w = work.move_clock(rng, final)
-            if w.outcome != "acked":
-                stats.violation(f"final test-clock move failed: {w.status} {w.body}")
+            # Every replica moves to one second past every target sent, running
+            # whatever is still due (on PostgreSQL both at once).
+            final = clock.final_target()
+            for w in work.move_clock(rng, final):
+                if w is None or w.outcome != "acked":
+                    stats.violation(f"final test-clock move to {iso(final)} failed"
+                                    + (f" on {w.target['replica']}: {w.status} {w.body}" if w else ""))
             check_now = final_now = clock.now()
+            if check_now != final:
+                stats.violation(f"after the final move the slowest replica is at {iso(check_now)}, "
+                                f"not {iso(final)}")
         else:
             time.sleep(5)
         api_view = api_balances(api, rng, world.customers)
@@ -1416,10 +1496,28 @@ def main() -> int:
                                                 ("quote_lapse", "lapsed_quotes"),
                                                 ("breach_marking", "breaches")) if not f[key]]
         if not_exercised:
-            why = ("real time: auto-acceptance needs 2 business days and quote lapse 30 days; expiry "
-                   "needs a local midnight and breaches business hours during the run"
-                   if not test_clock else "the test clock did not travel far enough")
+            # A rule is listed only when it changed nothing at all in this run.
+            if test_clock:
+                days = (clock.now() - clock_start).total_seconds() / 86400
+                why = f"nothing was applied by them; the test clock travelled {days:.1f} days"
+            else:
+                reasons = {
+                    "auto_acceptance": "needs 2 business days",
+                    "quote_lapse": "needs 30 days",
+                    "expiry": ("no pack sold on the midnight calendar reached its expiry" if work.expiry_zone
+                               else "no time zone reached midnight during the run"),
+                    "breach_marking": ("no request target fell due during the run" if work.sla_zone
+                                       else "no time zone was in business hours"),
+                }
+                why = "real time: " + "; ".join(f"{n} {reasons[n]}" for n in not_exercised)
             print(f"note: not exercised in this run: {', '.join(not_exercised)} ({why})")
+        if test_clock:
+            moves = c["clock_moves"]
+            log(f"test clock: {moves} moves, {c['clock_move_ms'] // max(moves, 1)} ms each on average; "
+                + ", ".join(f"{r.name} moved={c[f'clock_moved_{r.name}']} "
+                            f"already_ahead={c[f'clock_ahead_{r.name}']}" for r in replicas)
+                + "; not moved, by limit: "
+                + (", ".join(f"{k}={v}" for k, v in clock.skipped.most_common()) or "none"))
         for v in stats.violations:
             print(f"violation: {v}")
         extra = f" clock_days={(clock.now() - clock_start).total_seconds() / 86400:.1f}" if test_clock else ""
