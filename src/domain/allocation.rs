@@ -122,7 +122,7 @@ impl Ord for ByConsumption<'_> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DebitPart {
     /// The ledger entry of this part.
-    pub entry_seq: i64,
+    pub entry_id: i64,
     /// The lot it drew from (`None` for the deficit part).
     pub lot: Option<LotRef>,
     /// Units the entry took (positive).
@@ -157,7 +157,7 @@ impl LotRef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReversalStep {
     /// The entry being (partly) reversed.
-    pub entry_seq: i64,
+    pub entry_id: i64,
     /// The lot units go back to (`None`: the deficit part).
     pub lot_id: Option<LotId>,
     /// Units given back.
@@ -195,14 +195,14 @@ pub fn plan_reversal(
     }
     let mut ordered: Vec<&DebitPart> = parts.iter().collect();
     ordered.sort_by(|a, b| match (&a.lot, &b.lot) {
-        (None, None) => b.entry_seq.cmp(&a.entry_seq),
+        (None, None) => b.entry_id.cmp(&a.entry_id),
         (None, Some(_)) => std::cmp::Ordering::Less,
         (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => (y.expires_at, y.received_on, &y.id, b.entry_seq).cmp(&(
+        (Some(x), Some(y)) => (y.expires_at, y.received_on, &y.id, b.entry_id).cmp(&(
             x.expires_at,
             x.received_on,
             &x.id,
-            a.entry_seq,
+            a.entry_id,
         )),
     });
     let mut left = amount;
@@ -217,7 +217,7 @@ pub fn plan_reversal(
             continue;
         }
         steps.push(ReversalStep {
-            entry_seq: part.entry_seq,
+            entry_id: part.entry_id,
             lot_id: part.lot.as_ref().map(|l| l.id.clone()),
             units: give,
             expire_again: part.lot.as_ref().is_some_and(|l| l.is_spent_at(at)),

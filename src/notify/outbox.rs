@@ -12,20 +12,20 @@ use crate::storage::db::{StoreResult, Tx};
 use crate::storage::events::NewEvent;
 use crate::storage::notifications::{self, NotificationRow};
 
-/// Records the mails the events just written cause (`first_seq` is the seq of the
-/// first of them). Customer contacts get one mail each in their language; staff
+/// Records the mails the events just written cause (`event_ids` are their ids, in
+/// order). Customer contacts get one mail each in their language; staff
 /// audiences one mail each, addressed when sent.
 pub async fn enqueue(
     tx: &mut Tx,
     customer_id: &CustomerId,
-    first_seq: i64,
+    event_ids: &[i64],
     events: &[NewEvent],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mails: Vec<(i64, MailKind, &NewEvent)> = events
         .iter()
-        .enumerate()
-        .filter_map(|(i, e)| MailKind::for_event(e.kind).map(|k| (first_seq + i as i64, k, e)))
+        .zip(event_ids)
+        .filter_map(|(e, id)| MailKind::for_event(e.kind).map(|k| (*id, k, e)))
         .collect();
     if mails.is_empty() {
         return Ok(());
@@ -33,7 +33,7 @@ pub async fn enqueue(
     let Some(profile) = customers::mail_profile(tx, customer_id).await? else {
         return Ok(());
     };
-    for (seq, kind, event) in mails {
+    for (event_id, kind, event) in mails {
         let facts: serde_json::Value =
             serde_json::from_str(&event.data).unwrap_or(serde_json::Value::Null);
         let base = json!({
@@ -52,7 +52,7 @@ pub async fn enqueue(
                 NotificationRow {
                     id: format!("ntf_{}", uuid::Uuid::now_v7().simple()),
                     customer_id: Some(customer_id.clone()),
-                    event_seq: Some(seq),
+                    event_id: Some(event_id),
                     kind,
                     audience: *audience,
                     recipients,

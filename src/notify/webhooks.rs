@@ -12,8 +12,8 @@ use crate::clock::Clock;
 use crate::domain::notification::{WEBHOOK_TIMEOUT_SECS, next_webhook_attempt};
 use crate::domain::webhook::{signature, subscribes};
 use crate::storage::db::{Db, StoreResult};
-use crate::storage::events;
 use crate::storage::webhooks::{self, DeliveryRow, WebhookAttemptRow};
+use crate::storage::{events, feed};
 
 const FAN_OUT_BATCH: i64 = 500;
 const DELIVERY_BATCH: i64 = 50;
@@ -21,6 +21,7 @@ const DELIVERY_BATCH: i64 = 50;
 /// Turns new events of the feed into deliveries, endpoint by endpoint; each endpoint
 /// is handled by one replica at a time (its row is locked, others skip it).
 pub async fn fan_out(db: &Db, now: DateTime<Utc>) -> StoreResult<usize> {
+    feed::catch_up(db).await?;
     let mut created = 0;
     let mut tx = db.begin_write().await?;
     for endpoint in webhooks::lock_endpoints_for_fan_out(&mut tx).await? {

@@ -3,9 +3,9 @@
 //! Opening it locks the customer's account row (PostgreSQL; SQLite already holds the
 //! write lock), so every movement of a customer's units is serialized. Entries and
 //! events are collected in memory with their running balance and written at
-//! [`Book::close`] in one statement each, after the use case has run the coverage rules — which
-//! keeps the window during which the global feed counter is locked as short as
-//! possible.
+//! [`Book::close`] in one statement each, after the use case has run the coverage
+//! rules. Nothing global is locked: entries and events get ids from sequences, and
+//! their feed positions after commit (`storage::feed`, `docs/feed.md`).
 
 use chrono::{DateTime, Utc};
 
@@ -19,6 +19,7 @@ use crate::storage::accounts::{self, AccountRow};
 use crate::storage::db::Tx;
 use crate::storage::deficits;
 use crate::storage::events::{self, NewEvent};
+use crate::storage::feed;
 use crate::storage::ledger::{self, NewEntry};
 
 /// References carried by an entry.
@@ -33,9 +34,9 @@ pub struct Refs {
     /// Quote concerned.
     pub quote_id: Option<QuoteId>,
     /// Entry reversed.
-    pub reverses_seq: Option<i64>,
+    pub reverses_id: Option<i64>,
     /// Deficit entry settled.
-    pub settles_seq: Option<i64>,
+    pub settles_id: Option<i64>,
     /// Free text.
     pub note: Option<String>,
 }
@@ -59,15 +60,6 @@ pub struct Book {
     actor: String,
     now: DateTime<Utc>,
     credited: bool,
-}
-
-/// Seq numbers given to what a book wrote.
-#[derive(Clone, Debug, Default)]
-pub struct Written {
-    /// Seq of the first entry (when any).
-    pub first_entry_seq: Option<i64>,
-    /// Number of entries.
-    pub entries: usize,
 }
 
 impl Book {
@@ -168,8 +160,8 @@ impl Book {
             session_id: refs.session_id,
             sow_id: refs.sow_id,
             quote_id: refs.quote_id,
-            reverses_seq: refs.reverses_seq,
-            settles_seq: refs.settles_seq,
+            reverses_id: refs.reverses_id,
+            settles_id: refs.settles_id,
             note: refs.note,
         });
         self.entries.len() - 1
@@ -238,13 +230,9 @@ impl Book {
 
     /// Writes entries, deficits, events, the reservation log and the maintained
     /// figures. Use cases that move units run [`super::coverage::rebalance`] first.
-    pub async fn close(mut self, tx: &mut Tx) -> Result<Written, ServiceError> {
+    pub async fn close(mut self, tx: &mut Tx) -> Result<(), ServiceError> {
         let recorded_at = self.now;
         self.tell_if_balance_low();
-        let mut written = Written {
-            first_entry_seq: None,
-            entries: self.entries.len(),
-        };
         for r in &self.reservations {
             deficits::log_reservation(
                 tx,
@@ -260,42 +248,34 @@ impl Book {
             accounts::save(tx, &self.account).await?;
         }
         if self.entries.is_empty() && self.events.is_empty() {
-            return Ok(written);
+            return Ok(());
         }
-        let (first_entry, first_event) =
-            ledger::take_seqs(tx, self.entries.len() as i64, self.events.len() as i64).await?;
+        let numbers = feed::number(tx, self.entries.len(), self.events.len()).await?;
         if !self.entries.is_empty() {
             ledger::insert_entries(
                 tx,
-                first_entry,
+                &numbers,
                 &self.account.customer_id,
                 &self.actor,
                 recorded_at,
                 &self.entries,
             )
             .await?;
-            for (i, e) in self.entries.iter().enumerate() {
+            for (e, id) in self.entries.iter().zip(&numbers.entry_ids) {
                 if e.kind == EntryKind::Deficit {
-                    deficits::insert_deficit(
-                        tx,
-                        first_entry + i as i64,
-                        &self.account.customer_id,
-                        -e.units,
-                    )
-                    .await?;
+                    deficits::insert_deficit(tx, *id, &self.account.customer_id, -e.units).await?;
                 }
             }
-            written.first_entry_seq = Some(first_entry);
         }
-        events::insert(tx, first_event, recorded_at, &self.events).await?;
+        events::insert(tx, &numbers, recorded_at, &self.events).await?;
         outbox::enqueue(
             tx,
             &self.account.customer_id,
-            first_event,
+            &numbers.event_ids,
             &self.events,
             recorded_at,
         )
         .await?;
-        Ok(written)
+        Ok(())
     }
 }

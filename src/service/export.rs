@@ -53,8 +53,8 @@ pub fn ledger_pages(
             *left -= rows.len() as i64;
             st.done |= *left <= 0;
         }
-        if let Some(last) = rows.last() {
-            st.filter.after = last.seq;
+        if let Some(seq) = rows.last().and_then(|r| r.seq) {
+            st.filter.after = seq;
         }
         Some((Ok(rows.into_iter().map(entry_view).collect()), st))
     }))
@@ -65,6 +65,7 @@ async fn fetch(
     filter: &EntryFilter,
     limit: i64,
 ) -> Result<Vec<ledger::EntryRow>, ServiceError> {
+    crate::storage::feed::catch_up(db).await?;
     let mut tx = db.begin_read().await?;
     let rows = ledger::list(&mut tx, filter, limit).await?;
     tx.commit().await?;

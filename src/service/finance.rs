@@ -141,7 +141,7 @@ pub async fn ledger_page(
     let filter = ledger_filter(ctx, &query)?;
     let limit = feed_limit(query.limit)?;
     let rows = ledger::list(tx, &filter, i64::from(limit)).await?;
-    let next = rows.last().map(|r| r.seq).unwrap_or(filter.after);
+    let next = rows.last().and_then(|r| r.seq).unwrap_or(filter.after);
     let data = rows.into_iter().map(entry_view).collect();
     Ok(EntryPage {
         data,
@@ -152,7 +152,7 @@ pub async fn ledger_page(
 /// The wire view of an entry.
 pub fn entry_view(row: EntryRow) -> Entry {
     Entry {
-        seq: row.seq,
+        seq: row.seq.unwrap_or_default(),
         kind: row.kind.as_str().to_string(),
         customer_id: row.customer_id.into_string(),
         lot_id: row.lot_id.map(|l| l.into_string()),

@@ -48,6 +48,9 @@ pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<(), ServiceError> {
     let mut tx = db.begin_write().await?;
     idempotency::purge_before(&mut tx, now - IDEMPOTENCY_RETENTION).await?;
     tx.commit().await?;
+    // Positions for whatever no reader has asked for yet (also what a replica killed
+    // between its commit and anyone's read left behind).
+    crate::storage::feed::catch_up(db).await?;
     Ok(())
 }
 

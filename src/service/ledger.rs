@@ -173,7 +173,7 @@ pub async fn reverse_session(
     let parts: Vec<DebitPart> = charges
         .iter()
         .map(|c| DebitPart {
-            entry_seq: c.seq,
+            entry_id: c.id,
             lot: c
                 .lot_id
                 .as_ref()
@@ -186,11 +186,11 @@ pub async fn reverse_session(
     let now = book.now();
     let steps = plan_reversal(&parts, amount, now)
         .map_err(|e| ServiceError::invalid(field, e.to_string()))?;
-    let refs = |lot: Option<LotId>, seq: i64| Refs {
+    let refs = |lot: Option<LotId>, entry_id: i64| Refs {
         lot_id: lot,
         session_id: Some(session_id.clone()),
         sow_id: Some(sow_id.clone()),
-        reverses_seq: Some(seq),
+        reverses_id: Some(entry_id),
         ..Refs::default()
     };
     for step in steps {
@@ -202,14 +202,14 @@ pub async fn reverse_session(
                     &lot_id,
                     step.units,
                     step.expire_again,
-                    refs(Some(lot_id.clone()), step.entry_seq),
+                    refs(Some(lot_id.clone()), step.entry_id),
                 )
                 .await?;
             }
             None => {
-                let outstanding = deficits::deficit_outstanding(tx, step.entry_seq).await?;
+                let outstanding = deficits::deficit_outstanding(tx, step.entry_id).await?;
                 let mut settled = Vec::new();
-                for s in deficits::settlements_of(tx, step.entry_seq).await? {
+                for s in deficits::settlements_of(tx, step.entry_id).await? {
                     let lot = lots::get(tx, &s.lot_id)
                         .await?
                         .ok_or(ServiceError::NotFound("lot"))?;
@@ -218,13 +218,8 @@ pub async fn reverse_session(
                 let (forgive, refunds) =
                     plan_deficit_part_reversal(outstanding, &settled, step.units, now);
                 if forgive.is_positive() {
-                    book.post(
-                        EntryKind::Reversal,
-                        forgive,
-                        now,
-                        refs(None, step.entry_seq),
-                    );
-                    deficits::reduce_deficit(tx, step.entry_seq, forgive).await?;
+                    book.post(EntryKind::Reversal, forgive, now, refs(None, step.entry_id));
+                    deficits::reduce_deficit(tx, step.entry_id, forgive).await?;
                     book.adjust_deficit(-forgive);
                 }
                 for (lot_id, units, expire_again) in refunds {
@@ -234,7 +229,7 @@ pub async fn reverse_session(
                         &lot_id,
                         units,
                         expire_again,
-                        refs(Some(lot_id.clone()), step.entry_seq),
+                        refs(Some(lot_id.clone()), step.entry_id),
                     )
                     .await?;
                 }

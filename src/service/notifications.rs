@@ -7,6 +7,7 @@ use crate::domain::notification::NotificationStatus;
 use crate::dto::notify::{MailAttempt, Notification, NotificationQuery};
 use crate::dto::{Page, PageQuery};
 use crate::storage::db::Tx;
+use crate::storage::events;
 use crate::storage::notifications::{self as store, AttemptRow, NotificationRow};
 
 /// `GET /v1/notifications?customer_id=&status=`: mails with their attempts.
@@ -42,10 +43,20 @@ pub async fn list(
     .await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let attempts = store::attempts_of(tx, &ids).await?;
-    super::paginate(rows, limit, |r| r.id.clone(), |r| Ok(view(r, &attempts)))
+    let event_ids: Vec<i64> = rows.iter().filter_map(|r| r.event_id).collect();
+    let positions = events::positions(tx, &event_ids).await?;
+    super::paginate(
+        rows,
+        limit,
+        |r| r.id.clone(),
+        |r| {
+            let seq = r.event_id.and_then(|id| positions.get(&id).copied());
+            Ok(view(r, seq, &attempts))
+        },
+    )
 }
 
-fn view(row: NotificationRow, attempts: &[AttemptRow]) -> Notification {
+fn view(row: NotificationRow, event_seq: Option<i64>, attempts: &[AttemptRow]) -> Notification {
     let pending = row.status == NotificationStatus::Pending;
     Notification {
         attempts: attempts
@@ -61,7 +72,7 @@ fn view(row: NotificationRow, attempts: &[AttemptRow]) -> Notification {
         id: row.id,
         customer_id: row.customer_id.map(|c| c.into_string()),
         kind: row.kind.as_str().to_string(),
-        event_seq: row.event_seq,
+        event_seq,
         audience: row.audience.as_str().to_string(),
         recipients: row.recipients,
         language: row.language.as_str().to_string(),

@@ -78,7 +78,7 @@ pub async fn sell(
     let open: Vec<(i64, Units)> = deficits::open_deficits(tx, customer_id)
         .await?
         .into_iter()
-        .map(|d| (d.entry_seq, d.outstanding))
+        .map(|d| (d.entry_id, d.outstanding))
         .collect();
     let settlement = plan_settlement(&open, units);
     let settled: Units = settlement.iter().map(|(_, u)| *u).sum();
@@ -98,7 +98,7 @@ pub async fn sell(
         created_by: ctx.actor(),
     };
     lots::insert(tx, &row).await?;
-    for (deficit_seq, pay) in &settlement {
+    for (deficit_id, pay) in &settlement {
         book.post(
             EntryKind::DeficitSettlement,
             *pay,
@@ -106,11 +106,11 @@ pub async fn sell(
             Refs {
                 lot_id: Some(lot_id.clone()),
                 quote_id: quote.clone(),
-                settles_seq: Some(*deficit_seq),
+                settles_id: Some(*deficit_id),
                 ..Refs::default()
             },
         );
-        deficits::reduce_deficit(tx, *deficit_seq, *pay).await?;
+        deficits::reduce_deficit(tx, *deficit_id, *pay).await?;
         book.adjust_deficit(-*pay);
     }
     if settled.is_positive() {

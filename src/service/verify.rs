@@ -166,7 +166,7 @@ async fn reversal_bounds(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), 
         if r.reversed > -r.units {
             found.push(format!(
                 "entry {}: reversed {} but took {}",
-                r.seq, r.reversed, -r.units
+                r.id, r.reversed, -r.units
             ));
         }
     }
@@ -181,7 +181,7 @@ async fn chains(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreErro
         if *balance != link.balance_after {
             found.push(format!(
                 "entry {}: balance_after {} but the running balance is {balance}",
-                link.seq, link.balance_after
+                link.id, link.balance_after
             ));
             *balance = link.balance_after;
         }
@@ -193,8 +193,14 @@ async fn seq_gaps(tx: &mut Tx, found: &mut Vec<Violation>) -> Result<(), StoreEr
     let s = audit::seq_summary(tx).await?;
     if s.entries != s.highest || s.highest != s.counter {
         found.push(format!(
-            "ledger seqs are not 1..={}: {} entries, highest {}",
+            "ledger positions are not 1..={}: {} positioned entries, highest {}",
             s.counter, s.entries, s.highest
+        ));
+    }
+    if s.events != s.events_highest || s.events_highest != s.events_counter {
+        found.push(format!(
+            "event positions are not 1..={}: {} positioned events, highest {}",
+            s.events_counter, s.events, s.events_highest
         ));
     }
     Ok(())

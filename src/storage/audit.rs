@@ -143,8 +143,8 @@ stored_row! {
     /// An entry and the Σ of its reversals.
     #[derive(Clone, Debug)]
     pub struct Reversed {
-        /// The entry.
-        pub seq: i64,
+        /// The entry's id.
+        pub id: i64,
         /// Its units.
         pub units: Units,
         /// Σ reversals pointing at it.
@@ -155,9 +155,9 @@ stored_row! {
 /// Every reversed entry with what its reversals gave back.
 pub async fn reversed_entries(tx: &mut Tx) -> StoreResult<Vec<Reversed>> {
     tx.fetch_all(Sql::new(
-        "SELECT e.seq, e.units, CAST(SUM(r.units) AS BIGINT) AS reversed FROM ledger_entries e \
-         JOIN ledger_entries r ON r.reverses_seq = e.seq AND r.kind = 'reversal' \
-         GROUP BY e.seq, e.units",
+        "SELECT e.id, e.units, CAST(SUM(r.units) AS BIGINT) AS reversed FROM ledger_entries e \
+         JOIN ledger_entries r ON r.reverses_id = e.id AND r.kind = 'reversal' \
+         GROUP BY e.id, e.units",
     ))
     .await
 }
@@ -168,8 +168,8 @@ stored_row! {
     pub struct ChainLink {
         /// Customer.
         pub customer_id: CustomerId,
-        /// Entry.
-        pub seq: i64,
+        /// Entry id.
+        pub id: i64,
         /// Its units.
         pub units: Units,
         /// Balance it records after itself.
@@ -177,32 +177,43 @@ stored_row! {
     }
 }
 
-/// Every entry, by customer then seq.
+/// Every entry, by customer then in the order it was written (a customer's writes are
+/// serialized, so id order is their commit order).
 pub async fn chain(tx: &mut Tx) -> StoreResult<Vec<ChainLink>> {
     tx.fetch_all(Sql::new(
-        "SELECT customer_id, seq, units, balance_after FROM ledger_entries ORDER BY customer_id, seq",
+        "SELECT customer_id, id, units, balance_after FROM ledger_entries ORDER BY customer_id, id",
     ))
     .await
 }
 
 stored_row! {
-    /// The ledger's seq numbers at a glance.
+    /// The feeds' positions at a glance.
     #[derive(Clone, Debug)]
     pub struct SeqSummary {
-        /// Entries.
+        /// Entries with a position.
         pub entries: i64,
-        /// Highest seq.
+        /// Highest entry position.
         pub highest: i64,
-        /// Last seq handed out by the counter.
+        /// Last entry position given, per the counter.
         pub counter: i64,
+        /// Events with a position.
+        pub events: i64,
+        /// Highest event position.
+        pub events_highest: i64,
+        /// Last event position given, per the counter.
+        pub events_counter: i64,
     }
 }
 
-/// Count, highest seq and the counter's last value.
+/// Counts, highest positions and the counters' last values, for both feeds.
 pub async fn seq_summary(tx: &mut Tx) -> StoreResult<SeqSummary> {
     tx.fetch_one(Sql::new(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS entries, CAST(COALESCE(MAX(seq), 0) AS BIGINT) AS highest, \
-         (SELECT ledger_last FROM feed_counters WHERE id = 1) AS counter FROM ledger_entries",
+        "SELECT (SELECT CAST(COUNT(seq) AS BIGINT) FROM ledger_entries) AS entries, \
+         (SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM ledger_entries) AS highest, \
+         ledger_last AS counter, \
+         (SELECT CAST(COUNT(seq) AS BIGINT) FROM events) AS events, \
+         (SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM events) AS events_highest, \
+         events_last AS events_counter FROM feed_counters WHERE id = 1",
     ))
     .await
 }

@@ -16,8 +16,8 @@ stored_row! {
     /// reversals already gave back on it.
     #[derive(Clone, Debug)]
     pub struct ChargePart {
-        /// The charge entry.
-        pub seq: i64,
+        /// The charge entry's id.
+        pub id: i64,
         /// Its kind.
         pub kind: EntryKind,
         /// Its lot.
@@ -33,10 +33,10 @@ stored_row! {
 pub async fn session_charges(tx: &mut Tx, session_id: &SessionId) -> StoreResult<Vec<ChargePart>> {
     tx.fetch_all(
         Sql::new(
-            "SELECT e.seq, e.kind, e.lot_id, e.units, \
-             CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_seq = e.seq AND r.kind = 'reversal'), 0) AS BIGINT) AS reversed \
+            "SELECT e.id, e.kind, e.lot_id, e.units, \
+             CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_id = e.id AND r.kind = 'reversal'), 0) AS BIGINT) AS reversed \
              FROM ledger_entries e WHERE e.session_id = $1 \
-             AND e.kind IN ('debit', 'cancellation_debit', 'deficit') ORDER BY e.seq",
+             AND e.kind IN ('debit', 'cancellation_debit', 'deficit') ORDER BY e.id",
         )
         .bind(session_id),
     )
@@ -57,16 +57,16 @@ stored_row! {
 }
 
 /// Settlements of one deficit entry, per paying lot.
-pub async fn settlements_of(tx: &mut Tx, deficit_seq: i64) -> StoreResult<Vec<Settlement>> {
+pub async fn settlements_of(tx: &mut Tx, deficit_id: i64) -> StoreResult<Vec<Settlement>> {
     tx.fetch_all(
         Sql::new(
             "SELECT s.lot_id, CAST(SUM(s.units) AS BIGINT) AS paid, \
-             CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_seq = $1 \
+             CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_id = $1 \
                AND r.kind = 'reversal' AND r.lot_id = s.lot_id), 0) AS BIGINT) AS refunded \
-             FROM ledger_entries s WHERE s.settles_seq = $1 AND s.kind = 'deficit_settlement' \
+             FROM ledger_entries s WHERE s.settles_id = $1 AND s.kind = 'deficit_settlement' \
              GROUP BY s.lot_id",
         )
-        .bind(deficit_seq),
+        .bind(deficit_id),
     )
     .await
 }
@@ -74,13 +74,13 @@ pub async fn settlements_of(tx: &mut Tx, deficit_seq: i64) -> StoreResult<Vec<Se
 /// Records the outstanding part of new deficit entries.
 pub async fn insert_deficit(
     tx: &mut Tx,
-    entry_seq: i64,
+    entry_id: i64,
     customer_id: &CustomerId,
     outstanding: Units,
 ) -> StoreResult<()> {
     tx.execute(
-        Sql::new("INSERT INTO deficits (entry_seq, customer_id, outstanding) VALUES ($1, $2, $3)")
-            .bind(entry_seq)
+        Sql::new("INSERT INTO deficits (entry_id, customer_id, outstanding) VALUES ($1, $2, $3)")
+            .bind(entry_id)
             .bind(customer_id)
             .bind(outstanding),
     )
@@ -93,7 +93,7 @@ stored_row! {
     #[derive(Clone, Debug)]
     pub struct OpenDeficit {
         /// The deficit entry.
-        pub entry_seq: i64,
+        pub entry_id: i64,
         /// What is still owed.
         pub outstanding: Units,
     }
@@ -103,7 +103,7 @@ stored_row! {
 pub async fn open_deficits(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Vec<OpenDeficit>> {
     tx.fetch_all(
         Sql::new(
-            "SELECT entry_seq, outstanding FROM deficits WHERE customer_id = $1 AND outstanding > 0 ORDER BY entry_seq",
+            "SELECT entry_id, outstanding FROM deficits WHERE customer_id = $1 AND outstanding > 0 ORDER BY entry_id",
         )
         .bind(customer_id),
     )
@@ -111,20 +111,20 @@ pub async fn open_deficits(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult
 }
 
 /// Outstanding part of one deficit entry.
-pub async fn deficit_outstanding(tx: &mut Tx, entry_seq: i64) -> StoreResult<Units> {
+pub async fn deficit_outstanding(tx: &mut Tx, entry_id: i64) -> StoreResult<Units> {
     let row: Option<(i64,)> = tx
         .fetch_optional(
-            Sql::new("SELECT outstanding FROM deficits WHERE entry_seq = $1").bind(entry_seq),
+            Sql::new("SELECT outstanding FROM deficits WHERE entry_id = $1").bind(entry_id),
         )
         .await?;
     Ok(Units::from_hundredths(row.map(|(o,)| o).unwrap_or(0)))
 }
 
 /// Reduces the outstanding part of a deficit entry.
-pub async fn reduce_deficit(tx: &mut Tx, entry_seq: i64, by: Units) -> StoreResult<()> {
+pub async fn reduce_deficit(tx: &mut Tx, entry_id: i64, by: Units) -> StoreResult<()> {
     tx.execute(
-        Sql::new("UPDATE deficits SET outstanding = outstanding - $2 WHERE entry_seq = $1")
-            .bind(entry_seq)
+        Sql::new("UPDATE deficits SET outstanding = outstanding - $2 WHERE entry_id = $1")
+            .bind(entry_id)
             .bind(by),
     )
     .await?;

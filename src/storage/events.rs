@@ -3,11 +3,13 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{StoreResult, Tx};
+use super::feed::Numbers;
 use super::sql::Sql;
 use crate::domain::ids::CustomerId;
 use crate::stored_row;
 
-/// An event about to be appended (its `seq` is assigned at flush).
+/// An event about to be appended (its id is taken at flush, its position later: see
+/// [`super::feed`]).
 #[derive(Clone, Debug)]
 pub struct NewEvent {
     /// Event kind, e.g. `pack_sold`.
@@ -26,7 +28,9 @@ stored_row! {
     /// A stored event.
     #[derive(Clone, Debug)]
     pub struct EventRow {
-        /// Global sequence number.
+        /// Internal id (what notifications refer to).
+        pub id: i64,
+        /// Feed position.
         pub seq: i64,
         /// Kind.
         pub kind: String,
@@ -43,50 +47,43 @@ stored_row! {
     }
 }
 
-/// Appends events with consecutive seqs starting at `first_seq`, in as few statements
-/// as SQLite's parameter limit allows.
+/// Appends events under the ids taken by [`super::feed::number`], in as few statements
+/// as SQLite's parameter limit allows (positioned at once on SQLite).
 pub async fn insert(
     tx: &mut Tx,
-    first_seq: i64,
+    numbers: &Numbers,
     recorded_at: DateTime<Utc>,
     events: &[NewEvent],
 ) -> StoreResult<()> {
-    for (i, chunk) in events.chunks(500).enumerate() {
-        insert_chunk(tx, first_seq + (i * 500) as i64, recorded_at, chunk).await?;
-    }
-    Ok(())
-}
-
-async fn insert_chunk(
-    tx: &mut Tx,
-    first_seq: i64,
-    recorded_at: DateTime<Utc>,
-    events: &[NewEvent],
-) -> StoreResult<()> {
-    let mut sql = Sql::new(
-        "INSERT INTO events (seq, kind, customer_id, subject_id, occurred_at, recorded_at, data) VALUES ",
-    );
-    for (i, e) in events.iter().enumerate() {
-        if i > 0 {
-            sql.push_sql(", ");
+    let rows: Vec<(i64, &NewEvent)> = numbers.event_ids.iter().copied().zip(events).collect();
+    for chunk in rows.chunks(500) {
+        let mut sql = Sql::new(
+            "INSERT INTO events (id, seq, kind, customer_id, subject_id, occurred_at, recorded_at, data) VALUES ",
+        );
+        for (i, (id, e)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_sql(", ");
+            }
+            let p = [
+                sql.push_bind(*id),
+                sql.push_bind(numbers.positioned.then_some(*id)),
+                sql.push_bind(e.kind),
+                sql.push_bind(&e.customer_id),
+                sql.push_bind(e.subject_id.clone()),
+                sql.push_bind(e.occurred_at),
+                sql.push_bind(recorded_at),
+                sql.push_bind(e.data.as_str()),
+            ];
+            let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
+            sql.push_sql(&format!("({})", placeholders.join(", ")));
         }
-        let p = [
-            sql.push_bind(first_seq + i as i64),
-            sql.push_bind(e.kind),
-            sql.push_bind(&e.customer_id),
-            sql.push_bind(e.subject_id.clone()),
-            sql.push_bind(e.occurred_at),
-            sql.push_bind(recorded_at),
-            sql.push_bind(e.data.as_str()),
-        ];
-        let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
-        sql.push_sql(&format!("({})", placeholders.join(", ")));
+        tx.execute(sql).await?;
     }
-    tx.execute(sql).await?;
     Ok(())
 }
 
-/// A page of events after `after`, in seq order, optionally for one customer.
+/// A page of positioned events after `after`, in feed order, optionally for one
+/// customer.
 pub async fn list(
     tx: &mut Tx,
     after: i64,
@@ -95,7 +92,7 @@ pub async fn list(
 ) -> StoreResult<Vec<EventRow>> {
     tx.fetch_all(
         Sql::new(
-            "SELECT seq, kind, customer_id, subject_id, occurred_at, recorded_at, data FROM events \
+            "SELECT id, seq, kind, customer_id, subject_id, occurred_at, recorded_at, data FROM events \
              WHERE seq > $1 AND ($2 IS NULL OR customer_id = $2) ORDER BY seq LIMIT $3",
         )
         .bind(after)
@@ -103,4 +100,25 @@ pub async fn list(
         .bind(limit),
     )
     .await
+}
+
+/// Feed positions of the given events (those that have one), by id.
+pub async fn positions(
+    tx: &mut Tx,
+    ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, i64>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut sql = Sql::new("SELECT id, seq FROM events WHERE seq IS NOT NULL AND id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push_sql(", ");
+        }
+        let n = sql.push_bind(*id);
+        sql.push_sql(&format!("${n}"));
+    }
+    sql.push_sql(")");
+    let rows: Vec<(i64, i64)> = tx.fetch_all(sql).await?;
+    Ok(rows.into_iter().collect())
 }

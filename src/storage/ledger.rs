@@ -1,15 +1,17 @@
-//! SQL for ledger entries and the feed counters.
+//! SQL for ledger entries.
 
 use chrono::{DateTime, Utc};
 
 use super::db::{StoreResult, Tx};
+use super::feed::Numbers;
 use super::sql::Sql;
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
 use crate::domain::units::Units;
 use crate::stored_row;
 
-/// An entry about to be appended (its `seq` is assigned at flush).
+/// An entry about to be appended (its id is taken at flush, its position later: see
+/// [`super::feed`]).
 #[derive(Clone, Debug)]
 pub struct NewEntry {
     /// Entry kind.
@@ -28,10 +30,10 @@ pub struct NewEntry {
     pub sow_id: Option<SowId>,
     /// Quote reference.
     pub quote_id: Option<QuoteId>,
-    /// Entry this one reverses.
-    pub reverses_seq: Option<i64>,
-    /// Deficit entry this one settles.
-    pub settles_seq: Option<i64>,
+    /// Entry this one reverses (its id).
+    pub reverses_id: Option<i64>,
+    /// Deficit entry this one settles (its id).
+    pub settles_id: Option<i64>,
     /// Free text.
     pub note: Option<String>,
 }
@@ -40,8 +42,10 @@ stored_row! {
     /// A stored entry.
     #[derive(Clone, Debug)]
     pub struct EntryRow {
-        /// Global sequence number.
-        pub seq: i64,
+        /// Internal id (what other rows refer to).
+        pub id: i64,
+        /// Feed position; empty until the sequencer stamps it (PostgreSQL).
+        pub seq: Option<i64>,
         /// Customer.
         pub customer_id: CustomerId,
         /// Kind.
@@ -64,100 +68,79 @@ stored_row! {
         pub sow_id: Option<SowId>,
         /// Quote reference.
         pub quote_id: Option<QuoteId>,
-        /// Reversed entry.
-        pub reverses_seq: Option<i64>,
-        /// Settled deficit entry.
-        pub settles_seq: Option<i64>,
+        /// Reversed entry (its id).
+        pub reverses_id: Option<i64>,
+        /// Settled deficit entry (its id).
+        pub settles_id: Option<i64>,
         /// Free text.
         pub note: Option<String>,
+        /// Feed position of the reversed entry.
+        pub reverses_seq: Option<i64>,
+        /// Feed position of the settled deficit entry.
+        pub settles_seq: Option<i64>,
     }
 }
 
-/// Columns of [`EntryRow`], in order.
-pub const ENTRY_COLUMNS: &str = EntryRow::COLUMNS;
+/// Columns written for a new entry, in bind order.
+const INSERT_COLUMNS: &str = "id, seq, customer_id, kind, lot_id, units, balance_after, actor, \
+     effective_at, recorded_at, session_id, sow_id, quote_id, reverses_id, settles_id, note";
 
-/// Takes `ledger` ledger numbers and `events` event numbers; returns the first of each.
-/// The counter row stays locked until the transaction ends, which is what makes
-/// commit order equal seq order.
-pub async fn take_seqs(tx: &mut Tx, ledger: i64, events: i64) -> StoreResult<(i64, i64)> {
-    let (ledger_last, events_last): (i64, i64) = tx
-        .fetch_one(
-            Sql::new(
-                "UPDATE feed_counters SET ledger_last = ledger_last + $1, events_last = events_last + $2 \
-                 WHERE id = 1 RETURNING ledger_last, events_last",
-            )
-            .bind(ledger)
-            .bind(events),
-        )
-        .await?;
-    Ok((ledger_last - ledger + 1, events_last - events + 1))
-}
+/// `SELECT` of [`EntryRow`]s: entries `e`, with the positions of what they point at.
+const SELECT_ENTRIES: &str = "SELECT e.id, e.seq, e.customer_id, e.kind, e.lot_id, e.units, \
+     e.balance_after, e.actor, e.effective_at, e.recorded_at, e.session_id, e.sow_id, \
+     e.quote_id, e.reverses_id, e.settles_id, e.note, r.seq AS reverses_seq, s.seq AS settles_seq \
+     FROM ledger_entries e LEFT JOIN ledger_entries r ON r.id = e.reverses_id \
+     LEFT JOIN ledger_entries s ON s.id = e.settles_id";
 
-/// Appends entries with consecutive seqs starting at `first_seq`, in one statement.
+/// Appends entries under the ids taken by [`super::feed::number`], in as few
+/// statements as SQLite's limit on bound parameters allows. When the ids are also the
+/// positions (SQLite) they are written as `seq` at once.
 pub async fn insert_entries(
     tx: &mut Tx,
-    first_seq: i64,
+    numbers: &Numbers,
     customer_id: &CustomerId,
     actor: &str,
     recorded_at: DateTime<Utc>,
     entries: &[NewEntry],
 ) -> StoreResult<()> {
-    // Chunks keep every statement under SQLite's limit on bound parameters.
-    for (i, chunk) in entries.chunks(CHUNK).enumerate() {
-        insert_chunk(
-            tx,
-            first_seq + (i * CHUNK) as i64,
-            customer_id,
-            actor,
-            recorded_at,
-            chunk,
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// Rows per multi-row INSERT (15 parameters each, far below SQLite's 32,766).
-const CHUNK: usize = 500;
-
-async fn insert_chunk(
-    tx: &mut Tx,
-    first_seq: i64,
-    customer_id: &CustomerId,
-    actor: &str,
-    recorded_at: DateTime<Utc>,
-    entries: &[NewEntry],
-) -> StoreResult<()> {
-    let mut sql = Sql::new(format!(
-        "INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES "
-    ));
-    for (i, e) in entries.iter().enumerate() {
-        if i > 0 {
-            sql.push_sql(", ");
+    let rows = numbers.entry_ids.iter().zip(entries);
+    let rows: Vec<(i64, &NewEntry)> = rows.map(|(id, e)| (*id, e)).collect();
+    for chunk in rows.chunks(CHUNK) {
+        let mut sql = Sql::new(format!(
+            "INSERT INTO ledger_entries ({INSERT_COLUMNS}) VALUES "
+        ));
+        for (i, (id, e)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_sql(", ");
+            }
+            let p = [
+                sql.push_bind(*id),
+                sql.push_bind(numbers.positioned.then_some(*id)),
+                sql.push_bind(customer_id),
+                sql.push_bind(e.kind),
+                sql.push_bind(&e.lot_id),
+                sql.push_bind(e.units),
+                sql.push_bind(e.balance_after),
+                sql.push_bind(actor),
+                sql.push_bind(e.effective_at),
+                sql.push_bind(recorded_at),
+                sql.push_bind(&e.session_id),
+                sql.push_bind(&e.sow_id),
+                sql.push_bind(&e.quote_id),
+                sql.push_bind(e.reverses_id),
+                sql.push_bind(e.settles_id),
+                sql.push_bind(&e.note),
+            ];
+            let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
+            sql.push_sql(&format!("({})", placeholders.join(", ")));
         }
-        let p = [
-            sql.push_bind(first_seq + i as i64),
-            sql.push_bind(customer_id),
-            sql.push_bind(e.kind),
-            sql.push_bind(&e.lot_id),
-            sql.push_bind(e.units),
-            sql.push_bind(e.balance_after),
-            sql.push_bind(actor),
-            sql.push_bind(e.effective_at),
-            sql.push_bind(recorded_at),
-            sql.push_bind(&e.session_id),
-            sql.push_bind(&e.sow_id),
-            sql.push_bind(&e.quote_id),
-            sql.push_bind(e.reverses_seq),
-            sql.push_bind(e.settles_seq),
-            sql.push_bind(&e.note),
-        ];
-        let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
-        sql.push_sql(&format!("({})", placeholders.join(", ")));
+        tx.execute(sql).await?;
     }
-    tx.execute(sql).await?;
     Ok(())
 }
+
+/// Rows per multi-row INSERT (16 parameters each, far below SQLite's 32,766).
+const CHUNK: usize = 500;
 
 /// Filters of a ledger read.
 #[derive(Clone, Debug, Default)]
@@ -172,13 +155,13 @@ pub struct EntryFilter {
     pub after: i64,
 }
 
-/// A page of entries in seq order.
+/// A page of positioned entries in feed order.
 pub async fn list(tx: &mut Tx, filter: &EntryFilter, limit: i64) -> StoreResult<Vec<EntryRow>> {
     tx.fetch_all(
         Sql::new(format!(
-            "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE seq > $1 \
-             AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR kind = $3) \
-             AND ($4 IS NULL OR session_id = $4) ORDER BY seq LIMIT $5"
+            "{SELECT_ENTRIES} WHERE e.seq > $1 \
+             AND ($2 IS NULL OR e.customer_id = $2) AND ($3 IS NULL OR e.kind = $3) \
+             AND ($4 IS NULL OR e.session_id = $4) ORDER BY e.seq LIMIT $5"
         ))
         .bind(filter.after)
         .bind(&filter.customer_id)
@@ -189,7 +172,8 @@ pub async fn list(tx: &mut Tx, filter: &EntryFilter, limit: i64) -> StoreResult<
     .await
 }
 
-/// Entries of one customer effective in `(from, to]`, in seq order (statements).
+/// Positioned entries of one customer effective in `(from, to]`, in feed order
+/// (statements).
 pub async fn in_period(
     tx: &mut Tx,
     customer_id: &CustomerId,
@@ -198,8 +182,8 @@ pub async fn in_period(
 ) -> StoreResult<Vec<EntryRow>> {
     tx.fetch_all(
         Sql::new(format!(
-            "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE customer_id = $1 \
-             AND effective_at > $2 AND effective_at <= $3 ORDER BY seq"
+            "{SELECT_ENTRIES} WHERE e.customer_id = $1 \
+             AND e.effective_at > $2 AND e.effective_at <= $3 AND e.seq IS NOT NULL ORDER BY e.seq"
         ))
         .bind(customer_id)
         .bind(from)
@@ -208,15 +192,10 @@ pub async fn in_period(
     .await
 }
 
-/// One entry.
-pub async fn get(tx: &mut Tx, seq: i64) -> StoreResult<Option<EntryRow>> {
-    tx.fetch_optional(
-        Sql::new(format!(
-            "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE seq = $1"
-        ))
-        .bind(seq),
-    )
-    .await
+/// One entry, by id.
+pub async fn get(tx: &mut Tx, id: i64) -> StoreResult<Option<EntryRow>> {
+    tx.fetch_optional(Sql::new(format!("{SELECT_ENTRIES} WHERE e.id = $1")).bind(id))
+        .await
 }
 
 /// Σ units of a customer's entries effective at or before `at` (µs).

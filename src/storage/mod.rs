@@ -11,6 +11,7 @@ pub mod customers;
 pub mod db;
 pub mod deficits;
 pub mod events;
+pub mod feed;
 pub mod idempotency;
 pub mod ledger;
 pub mod lots;

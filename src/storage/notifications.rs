@@ -16,8 +16,8 @@ stored_row! {
         pub id: String,
         /// Customer concerned.
         pub customer_id: Option<CustomerId>,
-        /// Seq of the domain event that caused it.
-        pub event_seq: Option<i64>,
+        /// Id of the domain event that caused it.
+        pub event_id: Option<i64>,
         /// Which mail.
         pub kind: MailKind,
         /// Who it is for.

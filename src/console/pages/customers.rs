@@ -26,6 +26,7 @@ pub async fn show(
     Query(flash): Query<Flash>,
 ) -> Response {
     let now = state.clock.now();
+    catch_up_feed(&state).await;
     let loaded = read(&state, &user, |tx, ctx| {
         Box::pin(async move {
             let b = finance::balance(tx, ctx, &id, None).await?;
@@ -140,6 +141,7 @@ pub async fn statement(
         Some(m) => (m.to_string(), true),
         None => (month, false),
     };
+    catch_up_feed(&state).await;
     let loaded = read(&state, &user, |tx, ctx| {
         Box::pin(async move { statements::statement(tx, ctx, &id, &month).await })
     })
@@ -181,4 +183,13 @@ pub async fn statement(
 #[allow(dead_code)]
 fn _non_negative(text: &str) -> Result<NonNegativeUnits, ServiceError> {
     units(text)
+}
+
+/// Gives positions to what was committed before this request, so ledger lines and
+/// statements show the caller's own writes (PostgreSQL). A failure only means the page
+/// may lag behind; the read that follows reports real trouble.
+async fn catch_up_feed(state: &AppState) {
+    if let Err(e) = crate::storage::feed::catch_up(&state.db).await {
+        tracing::warn!(error = %e, "feed positions not caught up; the page may lag");
+    }
 }

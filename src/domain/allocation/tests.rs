@@ -85,7 +85,7 @@ fn expired_lots_are_skipped_and_the_rest_is_a_deficit() {
 
 fn part(seq: i64, lot: Option<(&str, i64)>, taken: i64, reversed: i64) -> DebitPart {
     DebitPart {
-        entry_seq: seq,
+        entry_id: seq,
         lot: lot.map(|(id, exp)| LotRef {
             id: id.into(),
             expires_at: t(exp),
@@ -109,13 +109,13 @@ fn reversal_goes_to_the_deficit_part_then_latest_expiring_lot() {
         steps,
         vec![
             ReversalStep {
-                entry_seq: 3,
+                entry_id: 3,
                 lot_id: None,
                 units: Units::whole(2),
                 expire_again: false
             },
             ReversalStep {
-                entry_seq: 2,
+                entry_id: 2,
                 lot_id: Some("b".into()),
                 units: Units::whole(3),
                 expire_again: false
@@ -284,7 +284,7 @@ proptest! {
     #[test]
     fn reversals_never_exceed_the_debit(taken in prop::collection::vec((1i64..1_000, 0i64..1_000), 1..6), asks in prop::collection::vec(0i64..2_000, 1..6)) {
         let mut parts: Vec<DebitPart> = taken.iter().enumerate().map(|(i, (tk, exp))| DebitPart {
-            entry_seq: i as i64,
+            entry_id: i as i64,
             lot: if i == 0 { None } else { Some(LotRef { id: LotId::from(format!("l{i}").as_str()), expires_at: t(*exp % 400), received_on: d(0), expired: false }) },
             taken: Units::from_hundredths(*tk),
             reversed: Units::ZERO,
@@ -296,7 +296,7 @@ proptest! {
                 let sum: Units = steps.iter().map(|s| s.units).sum();
                 prop_assert_eq!(sum, Units::from_hundredths(ask));
                 for s in steps {
-                    let p = parts.iter_mut().find(|p| p.entry_seq == s.entry_seq).expect("part");
+                    let p = parts.iter_mut().find(|p| p.entry_id == s.entry_id).expect("part");
                     p.reversed += s.units;
                     prop_assert!(p.reversed <= p.taken);
                 }

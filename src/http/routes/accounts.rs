@@ -14,7 +14,7 @@ use crate::http::AppState;
 use crate::http::auth::Authorized;
 use crate::http::extract::{IdempotencyKey, JsonBody, QueryParams};
 use crate::http::openapi::{ReadErrors, WriteErrors};
-use crate::http::routes::read;
+use crate::http::routes::{read, read_feed};
 use crate::http::uow::{Reply, write};
 use crate::service::{finance, packs, quotes, statements};
 
@@ -113,7 +113,7 @@ pub async fn statement(
     Authorized(principal, _): Authorized<can::ReadAccount>,
     Path((id, month)): Path<(CustomerId, String)>,
 ) -> Response {
-    read(&state, principal, |tx, ctx| {
+    read_feed(&state, principal, |tx, ctx| {
         Box::pin(async move { statements::statement(tx, &ctx, &id, &month).await })
     })
     .await

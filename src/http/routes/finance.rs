@@ -16,7 +16,7 @@ use crate::http::auth::Authorized;
 use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
 use crate::http::openapi::ReadErrors;
-use crate::http::routes::read;
+use crate::http::routes::{read, read_feed};
 use crate::service::{ServiceError, export, finance};
 use futures::StreamExt;
 
@@ -74,7 +74,7 @@ pub async fn ledger(
 ) -> Response {
     let format = negotiate(&headers);
     if format == Format::Json {
-        return read(&state, principal, |tx, ctx| {
+        return read_feed(&state, principal, |tx, ctx| {
             Box::pin(async move { finance::ledger_page(tx, &ctx, query).await })
         })
         .await;
@@ -157,7 +157,7 @@ pub async fn events(
     Authorized(principal, _): Authorized<can::ExportFinance>,
     QueryParams(q): QueryParams<EventQuery>,
 ) -> Response {
-    read(&state, principal, |tx, ctx| {
+    read_feed(&state, principal, |tx, ctx| {
         Box::pin(async move { finance::events_page(tx, &ctx, q).await })
     })
     .await

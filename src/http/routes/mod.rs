@@ -27,8 +27,30 @@ where
     T: Serialize,
     F: for<'a> FnOnce(&'a mut Tx, Ctx) -> BoxFuture<'a, Result<T, ServiceError>>,
 {
+    run_read(state, principal, false, f).await
+}
+
+/// [`read`] for use cases that show feed positions (the ledger, the events feed,
+/// notifications): every entry and event committed before the request is given its
+/// position first, so a client reads its own writes.
+pub async fn read_feed<T, F>(state: &AppState, principal: Principal, f: F) -> Response
+where
+    T: Serialize,
+    F: for<'a> FnOnce(&'a mut Tx, Ctx) -> BoxFuture<'a, Result<T, ServiceError>>,
+{
+    run_read(state, principal, true, f).await
+}
+
+async fn run_read<T, F>(state: &AppState, principal: Principal, feed: bool, f: F) -> Response
+where
+    T: Serialize,
+    F: for<'a> FnOnce(&'a mut Tx, Ctx) -> BoxFuture<'a, Result<T, ServiceError>>,
+{
     let ctx = state.ctx(principal);
     let result = async {
+        if feed {
+            crate::storage::feed::catch_up(&state.db).await?;
+        }
         let mut tx = state.db.begin_read().await?;
         let value = f(&mut tx, ctx).await?;
         tx.commit().await?;

@@ -14,7 +14,7 @@ use crate::http::AppState;
 use crate::http::auth::Authorized;
 use crate::http::extract::{IdempotencyKey, JsonBody, QueryParams};
 use crate::http::openapi::{ReadErrors, WriteErrors};
-use crate::http::routes::read;
+use crate::http::routes::{read, read_feed};
 use crate::http::uow::{Reply, write};
 use crate::service::{notifications, webhooks};
 
@@ -39,7 +39,7 @@ pub async fn list_notifications(
     Authorized(principal, _): Authorized<can::ReadNotifications>,
     QueryParams(q): QueryParams<NotificationQuery>,
 ) -> Response {
-    read(&state, principal, |tx, ctx| {
+    read_feed(&state, principal, |tx, ctx| {
         Box::pin(async move { notifications::list(tx, &ctx, q).await })
     })
     .await

@@ -124,7 +124,7 @@ pub async fn statement(
         return Err(not_delivered());
     };
     let charges = crate::storage::deficits::session_charges(tx, id).await?;
-    let last = charges.iter().map(|c| c.seq).max().unwrap_or(0);
+    let last = charges.iter().map(|c| c.id).max().unwrap_or(0);
     let entry = crate::storage::ledger::get(tx, last).await?;
     let deficit: Units = charges
         .iter()

@@ -3,4 +3,5 @@
 //! the never-skipping feed.
 
 mod charges;
+mod feed_property;
 mod jobs_and_feed;

@@ -1,0 +1,162 @@
+//! SQL for numbering ledger entries and events, and for giving them their feed
+//! positions (`seq`).
+//!
+//! Every entry and event has an internal `id`, which other rows refer to, and a public
+//! `seq`, which orders the feeds and is gap-free. On SQLite (one writer at a time) a
+//! writer takes both from `feed_counters` and they are equal. On PostgreSQL a writer
+//! takes ids from a sequence, without any lock, and leaves `seq` empty; [`stamp`] later
+//! gives committed rows the next positions, in a short transaction serialized by the
+//! counter row. The design and why a reader never skips an entry: `docs/feed.md`.
+
+use super::db::{Backend, Db, StoreResult, Tx};
+use super::sql::Sql;
+
+/// Ids for the rows one transaction appends, and their feed positions when the
+/// backend gives them at once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Numbers {
+    /// One id per ledger entry, in the order they were made.
+    pub entry_ids: Vec<i64>,
+    /// One id per event, in the order they were made.
+    pub event_ids: Vec<i64>,
+    /// True when `seq` equals `id` from the start (SQLite); false when the sequencer
+    /// stamps positions after commit (PostgreSQL).
+    pub positioned: bool,
+}
+
+/// Takes `entries` ledger ids and `events` event ids for the calling transaction.
+pub async fn number(tx: &mut Tx, entries: usize, events: usize) -> StoreResult<Numbers> {
+    if entries == 0 && events == 0 {
+        return Ok(Numbers::default());
+    }
+    match tx.backend() {
+        Backend::Sqlite => {
+            // The transaction holds SQLite's write lock, so these are also the next
+            // positions, in commit order.
+            let (ledger_last, events_last): (i64, i64) = tx
+                .fetch_one(
+                    Sql::new(
+                        "UPDATE feed_counters SET ledger_last = ledger_last + $1, \
+                         events_last = events_last + $2 WHERE id = 1 \
+                         RETURNING ledger_last, events_last",
+                    )
+                    .bind(entries as i64)
+                    .bind(events as i64),
+                )
+                .await?;
+            Ok(Numbers {
+                entry_ids: (ledger_last - entries as i64 + 1..=ledger_last).collect(),
+                event_ids: (events_last - events as i64 + 1..=events_last).collect(),
+                positioned: true,
+            })
+        }
+        Backend::Postgres => {
+            let rows: Vec<(i64, i64)> = tx
+                .fetch_all(
+                    Sql::new(
+                        "SELECT CAST(0 AS BIGINT), nextval('ledger_entry_ids') FROM generate_series(1, $1) \
+                         UNION ALL \
+                         SELECT CAST(1 AS BIGINT), nextval('event_ids') FROM generate_series(1, $2)",
+                    )
+                    .bind(entries as i64)
+                    .bind(events as i64),
+                )
+                .await?;
+            let pick = |table: i64| -> Vec<i64> {
+                rows.iter()
+                    .filter(|(t, _)| *t == table)
+                    .map(|(_, id)| *id)
+                    .collect()
+            };
+            Ok(Numbers {
+                entry_ids: pick(0),
+                event_ids: pick(1),
+                positioned: false,
+            })
+        }
+    }
+}
+
+/// Whether committed entries or events are still waiting for a position (PostgreSQL;
+/// always false on SQLite). Rows a running [`stamp`] has not committed yet count as
+/// waiting, so a caller that sees `false` knows every row committed before the call
+/// has its position.
+pub async fn waiting(tx: &mut Tx) -> StoreResult<bool> {
+    if tx.backend() == Backend::Sqlite {
+        return Ok(false);
+    }
+    let (waiting,): (bool,) = tx
+        .fetch_one(Sql::new(
+            "SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE seq IS NULL) \
+             OR EXISTS (SELECT 1 FROM events WHERE seq IS NULL)",
+        ))
+        .await?;
+    Ok(waiting)
+}
+
+/// What one [`stamp`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stamped {
+    /// Entries that got a position.
+    pub entries: i64,
+    /// Events that got a position.
+    pub events: i64,
+}
+
+/// Gives every committed entry and event without a position the next consecutive
+/// positions, in id order (PostgreSQL; nothing to do on SQLite). Run in a write
+/// transaction of its own and commit at once: the counter row stays locked until then,
+/// which is what serializes the sequencers of all replicas, and what makes positions
+/// become visible in order.
+pub async fn stamp(tx: &mut Tx) -> StoreResult<Stamped> {
+    if tx.backend() == Backend::Sqlite {
+        return Ok(Stamped::default());
+    }
+    // Lock first, in its own statement: the next statement's snapshot then sees every
+    // stamp committed before this one, and every row committed before the lock.
+    tx.execute(Sql::new(
+        "SELECT ledger_last FROM feed_counters WHERE id = 1 FOR UPDATE",
+    ))
+    .await?;
+    let stamped: Option<(i64, i64)> = tx
+        .fetch_optional(Sql::new(
+            "WITH c AS (SELECT ledger_last, events_last FROM feed_counters WHERE id = 1), \
+             l AS (UPDATE ledger_entries e SET seq = n.seq FROM \
+               (SELECT id, (SELECT ledger_last FROM c) + row_number() OVER (ORDER BY id) AS seq \
+                FROM ledger_entries WHERE seq IS NULL) n \
+               WHERE e.id = n.id RETURNING 1), \
+             v AS (UPDATE events e SET seq = n.seq FROM \
+               (SELECT id, (SELECT events_last FROM c) + row_number() OVER (ORDER BY id) AS seq \
+                FROM events WHERE seq IS NULL) n \
+               WHERE e.id = n.id RETURNING 1), \
+             counts AS (SELECT (SELECT COUNT(*) FROM l) AS entries, (SELECT COUNT(*) FROM v) AS events) \
+             UPDATE feed_counters SET ledger_last = ledger_last + counts.entries, \
+               events_last = events_last + counts.events FROM counts \
+             WHERE id = 1 AND counts.entries + counts.events > 0 \
+             RETURNING CAST(counts.entries AS BIGINT), CAST(counts.events AS BIGINT)",
+        ))
+        .await?;
+    let (entries, events) = stamped.unwrap_or_default();
+    Ok(Stamped { entries, events })
+}
+
+/// Makes sure every entry and event committed before the call has its position, so a
+/// reader sees its own writes in the feeds (PostgreSQL; nothing to do on SQLite). A
+/// cheap look comes first; only when rows are waiting does it run [`stamp`] in a
+/// transaction of its own. Like [`Db::ping`], it owns its transactions: it is how
+/// feed readers start, not a step of a use case.
+pub async fn catch_up(db: &Db) -> StoreResult<Stamped> {
+    if db.backend() == Backend::Sqlite {
+        return Ok(Stamped::default());
+    }
+    let mut tx = db.begin_read().await?;
+    let waiting = waiting(&mut tx).await?;
+    tx.commit().await?;
+    if !waiting {
+        return Ok(Stamped::default());
+    }
+    let mut tx = db.begin_write().await?;
+    let stamped = stamp(&mut tx).await?;
+    tx.commit().await?;
+    Ok(stamped)
+}
