@@ -1,23 +1,29 @@
 #!/usr/bin/env python3
-"""Throughput of the hot path — delivering a session (pricing, draw from the SoW's
-reservation, FIFO debit, ledger entries, completion statement) — on PostgreSQL, next to
-pgbench's TPC-B-like transaction on the same server with the same client count.
+"""Deliveries at the database's pace: the hot path (pricing, the SoW's reservation,
+FIFO debit, ledger entries, events, the completion statement) measured next to what
+the same database does with pgbench, in one run.
 
-Usage (after `cargo build --release`):
-    python3 bench/deliver_bench.py [--clients 8] [--customers 8] [--sessions 250]
+    python3 bench/deliver_bench.py            # builds the release binaries first
 
-Standard library only. Creates and drops its own databases.
+PostgreSQL (release `serve`, 40 customers, sessions seeded so every request is a real
+delivery, fired by `examples/deliver_load.rs` with 16 kept-alive connections):
+  P1  deliveries/s ÷ pgbench TPC-B-like tps (-c 8 -j 2 -M prepared, scale 8)
+  P3  p99 of deliveries at half P1's rate ÷ pgbench's p99 at the same rate (-R)
+  P5  one hot customer's deliveries/s ÷ the rate spread over 40 customers
+SQLite:
+  P2  deliveries/s through the API ÷ the same service call in a loop without HTTP
+And CPU ms per delivery for the service and for PostgreSQL (from /proc), `verify` after
+each backend, and every non-2xx counted. Standard library only; creates and drops its
+own databases. Results: a table on stdout and bench/results-deliver-<time>.json.
 """
 
 import argparse
 import concurrent.futures as cf
-import http.client
-import threading
 import json
 import os
+import platform
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,37 +31,85 @@ import time
 import urllib.request
 
 SECRET = "bench-secret-bench-secret-bench-secret-0123"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/securehands")
+LOAD = os.path.join(ROOT, "target/release/examples/deliver_load")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
 
 
 def free_port():
-    """An unused TCP port on loopback."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def psql(admin, sql):
-    """Runs one statement as the admin role."""
     subprocess.run(["psql", admin, "-qAtc", sql], check=True, capture_output=True)
 
 
 def db_url(admin, name):
-    """The admin URL pointed at another database."""
-    base = admin.rsplit("/", 1)[0]
-    return f"{base}/{name}"
+    return f"{admin.rsplit('/', 1)[0]}/{name}"
 
+
+# --- CPU from /proc ----------------------------------------------------------------
+
+def ticks(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def postgres_pids():
+    pids = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/comm") as f:
+                    if f.read().strip() == "postgres":
+                        pids.append(int(p))
+            except OSError:
+                pass
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds used by the service and by every PostgreSQL process between
+    `start` and `stop` (processes born in between count from zero)."""
+
+    def __init__(self, service_pid):
+        self.service_pid = service_pid
+
+    def snapshot(self):
+        pg = {p: ticks(p) for p in postgres_pids()}
+        return ticks(self.service_pid) or 0, {p: t for p, t in pg.items() if t is not None}
+
+    def start(self):
+        self.before = self.snapshot()
+
+    def stop(self):
+        svc0, pg0 = self.before
+        svc1, pg1 = self.snapshot()
+        pg = sum(t - pg0.get(p, 0) for p, t in pg1.items())
+        return (svc1 - svc0) / TICK, pg / TICK
+
+
+# --- the service ---------------------------------------------------------------------
 
 class Api:
-    """A tiny JSON client with a bearer token."""
-
-    def __init__(self, port, token):
+    def __init__(self, port):
         self.base = f"http://127.0.0.1:{port}"
-        self.token = token
 
-    def call(self, method, path, body=None, token=None, headers=None):
+    def call(self, method, path, token, body=None, headers=None):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.base + path, data=data, method=method)
-        req.add_header("Authorization", f"Bearer {token or self.token}")
+        req.add_header("Authorization", f"Bearer {token}")
         if data is not None:
             req.add_header("Content-Type", "application/json")
         for k, v in (headers or {}).items():
@@ -64,121 +118,289 @@ class Api:
             return r.status, dict(r.headers), json.loads(r.read() or b"null")
 
 
-def mint(binary, env, *args):
-    """Mints a token with the service's key."""
-    out = subprocess.run([binary, "token", *args, "--ttl", "2h"], env=env, check=True, capture_output=True, text=True)
+def mint(env, *args):
+    out = subprocess.run([BIN, "token", *args, "--ttl", "4h"], env=env, check=True,
+                         capture_output=True, text=True)
     return out.stdout.strip()
 
 
-def setup(api, binary, env, customers, sessions):
-    """Customers with units, an active SoW each, and `sessions` scheduled sessions
-    in the past (so they can be delivered at once)."""
-    admin = mint(binary, env, "--role", "admin")
-    am = mint(binary, env, "--role", "account_manager")
-    lead = mint(binary, env, "--role", "soc_lead")
-    api.call("PUT", "/v1/calendars/fr", {"name": "France", "timezone": "Europe/Paris"}, token=admin)
-    work = []
-    for c in range(customers):
-        _, _, cust = api.call("POST", "/v1/customers", {"name": f"C{c}", "calendar_id": "fr", "standalone_agreed": True}, token=am)
+def start_server(env, port):
+    server = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
+            return server
+        except Exception:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the service did not become ready")
+
+
+def stop_server(server):
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def service_env(database_url, port):
+    return dict(os.environ, DATABASE_URL=database_url, SECUREHANDS_JWT_SECRET=SECRET,
+                SECUREHANDS_BIND=f"127.0.0.1:{port}", RUST_LOG="warn",
+                SECUREHANDS_JOB_INTERVAL_SECS="3600", SECUREHANDS_RATE_LIMIT_PER_SECOND="0",
+                SECUREHANDS_MAX_INFLIGHT="4096", SECUREHANDS_DB_MAX_CONNECTIONS="32",
+                SECUREHANDS_NOTIFY_INTERVAL_MS="1000")
+
+
+def seed(api, env, customers, per_customer, hot_sessions):
+    """`customers` customers with units and an approved SoW, `per_customer` sessions
+    each in the past (so each can be delivered at once), plus a hot customer with
+    `hot_sessions` sessions over as many SoWs as it takes. Returns (spread, hot) work
+    lists of (session_id, start, end)."""
+    admin = mint(env, "--role", "admin")
+    am = mint(env, "--role", "account_manager")
+    lead = mint(env, "--role", "soc_lead")
+    api.call("PUT", "/v1/calendars/fr", admin, {"name": "France", "timezone": "Europe/Paris"})
+    now = time.time()
+
+    def customer(c, sessions):
+        _, _, cust = api.call("POST", "/v1/customers", am,
+                              {"name": f"C{c}", "calendar_id": "fr", "standalone_agreed": True})
         cid = cust["id"]
-        api.call("POST", f"/v1/customers/{cid}/packs", {"units": "100000.00", "order_reference": "PO"}, token=am)
-        rep = mint(binary, env, "--role", "customer", "--customer", cid)
-        _, _, sow = api.call("POST", "/v1/sows", {
-            "customer_id": cid, "title": "bench", "activities": "a", "planned_sessions": 1000,
-            "planned_units": "50000.00", "acceptance_criteria": "c"}, token=lead)
-        _, headers, _ = api.call("POST", f"/v1/sows/{sow['id']}/submit", {}, token=lead)
-        etag = headers.get("etag") or headers.get("ETag")
-        api.call("POST", f"/v1/sows/{sow['id']}/approve", {}, token=rep, headers={"If-Match": etag})
-        for i in range(sessions):
-            start = time.time() - 86400 * 2 - i * 3600 * 3
-            s = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start))
-            e = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + 3600))
-            _, _, ses = api.call("POST", f"/v1/sows/{sow['id']}/sessions", {"starts_at": s, "ends_at": e}, token=lead)
-            work.append((ses["id"], s, e))
-    return lead, work
+        api.call("POST", f"/v1/customers/{cid}/packs", am,
+                 {"units": "100000.00", "order_reference": "PO"})
+        rep = mint(env, "--role", "customer", "--customer", cid)
+        work = []
+        for w in range(0, sessions, 1000):
+            n = min(1000, sessions - w)
+            _, _, sow = api.call("POST", "/v1/sows", lead, {
+                "customer_id": cid, "title": "bench", "activities": "a", "planned_sessions": n,
+                "planned_units": f"{n * 3}.00", "acceptance_criteria": "c"})
+            _, headers, _ = api.call("POST", f"/v1/sows/{sow['id']}/submit", lead, {})
+            etag = headers.get("etag") or headers.get("ETag")
+            api.call("POST", f"/v1/sows/{sow['id']}/approve", rep, {}, headers={"If-Match": etag})
+            for i in range(n):
+                start = now - 86400 * 3 - (w + i) * 7200
+                s = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start))
+                e = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + 3600))
+                _, _, ses = api.call("POST", f"/v1/sows/{sow['id']}/sessions", lead,
+                                     {"starts_at": s, "ends_at": e})
+                work.append((ses["id"], s, e))
+        return work
+
+    with cf.ThreadPoolExecutor(8) as pool:
+        spread = [w for ws in pool.map(lambda c: customer(c, per_customer), range(customers))
+                  for w in ws]
+        hot = customer(customers, hot_sessions) if hot_sessions else []
+    random.shuffle(spread)
+    return lead, spread, hot
 
 
-def deliver_all(api, lead, work, clients):
-    """Delivers every session with `clients` concurrent callers, each on a kept-alive
-    connection (so the client's own cost stays small); returns latencies."""
-    random.shuffle(work)
-    local = threading.local()
-    host, port = api.base.rsplit(":", 1)
-
-    def one(item):
-        if not hasattr(local, "conn"):
-            local.conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
-        sid, s, e = item
-        body = json.dumps({"started_at": s, "ended_at": e})
-        t0 = time.perf_counter()
-        local.conn.request("POST", f"/v1/sessions/{sid}/deliver", body=body,
-                           headers={"Authorization": f"Bearer {lead}", "Content-Type": "application/json"})
-        r = local.conn.getresponse()
-        r.read()
-        assert r.status == 200, r.status
-        return time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    with cf.ThreadPoolExecutor(clients) as pool:
-        lat = list(pool.map(one, work))
-    return time.perf_counter() - t0, lat
+def load(work, tmp, duration, connections=16, rate=None, url=None, token="", database_url=None):
+    """Runs the load generator on `work`; returns its JSON summary."""
+    path = os.path.join(tmp, f"work-{random.randrange(1 << 30)}.txt")
+    with open(path, "w") as f:
+        f.writelines(f"{i} {s} {e}\n" for i, s, e in work)
+    cmd = [LOAD, "--work", path, "--connections", str(connections), "--duration", str(duration)]
+    cmd += ["--url", url, "--token", token] if url else ["--database-url", database_url]
+    if rate:
+        cmd += ["--rate", f"{rate:.1f}"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
-def pgbench(admin, clients, seconds):
-    """pgbench TPC-B-like TPS at scale 1 with the same client count."""
+def take(work, n):
+    """Removes and returns the first `n` items of `work` (delivered sessions are spent)."""
+    head = work[:n]
+    del work[:n]
+    return head
+
+
+def verify(env):
+    r = subprocess.run([BIN, "verify"], env=env, capture_output=True, text=True)
+    text = (r.stdout + r.stderr).strip()
+    return r.returncode == 0, text.splitlines()[0] if text else ""
+
+
+def failures(summary):
+    return {k: v for k, v in summary["outcomes"].items() if k != "ok"}
+
+
+# --- pgbench ---------------------------------------------------------------------------
+
+def pgbench_db(admin):
     name = f"sh_pgbench_{random.randrange(1 << 30)}"
     psql(admin, f"CREATE DATABASE {name}")
+    url = db_url(admin, name)
+    subprocess.run(["pgbench", "-i", "-q", "-s", "8", url], check=True, capture_output=True)
+    return name, url
+
+
+def pgbench(url, duration, rate=None, tmp=None):
+    """pgbench TPC-B-like: (tps, p99 ms or None, database CPU s)."""
+    cmd = ["pgbench", "-c", "8", "-j", "2", "-M", "prepared", "-T", str(int(duration)), url]
+    prefix = None
+    if rate:
+        prefix = os.path.join(tmp, f"pgb{random.randrange(1 << 30)}")
+        cmd += ["-R", f"{rate:.1f}", "-l", "--log-prefix", prefix]
+    meter = CpuMeter(os.getpid())
+    meter.start()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=tmp).stdout
+    _, pg_cpu = meter.stop()
+    tps = next(float(l.split("=")[1].split()[0]) for l in out.splitlines() if l.startswith("tps"))
+    p99 = None
+    if prefix:
+        lat = []
+        for fn in os.listdir(os.path.dirname(prefix)):
+            if fn.startswith(os.path.basename(prefix)):
+                with open(os.path.join(os.path.dirname(prefix), fn)) as f:
+                    lat += [int(l.split()[2]) / 1000 for l in f if l.strip()]
+        lat.sort()
+        p99 = lat[max(0, int(len(lat) * 0.99) - 1)] if lat else None
+    return tps, p99, pg_cpu
+
+
+# --- the runs ---------------------------------------------------------------------------
+
+def run_postgres(args, tmp):
+    name = f"sh_deliver_{random.randrange(1 << 30)}"
+    psql(args.pg_admin_url, f"CREATE DATABASE {name}")
+    port = free_port()
+    env = service_env(db_url(args.pg_admin_url, name), port)
+    result = {}
+    server = start_server(env, port)
     try:
-        url = db_url(admin, name)
-        subprocess.run(["pgbench", "-i", "-q", "-s", "1", url], check=True, capture_output=True)
-        out = subprocess.run(["pgbench", "-c", str(clients), "-j", "2", "-T", str(seconds), url],
-                             check=True, capture_output=True, text=True).stdout
-        tps = [l for l in out.splitlines() if l.startswith("tps")]
-        return float(tps[0].split("=")[1].split()[0]) if tps else None
+        api = Api(port)
+        log("postgres: seeding")
+        lead, spread, hot = seed(api, env, args.customers, args.sessions, args.hot_sessions)
+        url = f"http://127.0.0.1:{port}"
+        meter = CpuMeter(server.pid)
+        log("postgres: P1 closed loop, 16 connections, spread over customers")
+        meter.start()
+        p1 = load(spread, tmp, args.duration, args.connections, url=url, token=lead)
+        svc_cpu, pg_cpu = meter.stop()
+        take(spread, p1["ok"] + sum(failures(p1).values()))
+        result["p1"] = p1
+        result["cpu_ms_per_delivery"] = {"service": 1000 * svc_cpu / max(1, p1["ok"]),
+                                         "postgres": 1000 * pg_cpu / max(1, p1["ok"])}
+        rate = p1["per_s"] / 2
+        log(f"postgres: P3 open loop at {rate:.0f}/s")
+        n = int(rate * args.duration) + 1
+        p3 = load(take(spread, n), tmp, args.duration, rate=rate, url=url, token=lead)
+        result["p3"] = p3
+        log("postgres: P5 one hot customer")
+        p5 = load(hot, tmp, args.duration, args.connections, url=url, token=lead)
+        result["p5"] = p5
     finally:
-        psql(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        stop_server(server)
+    result["verify"] = verify(env)
+    psql(args.pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    log("postgres: pgbench")
+    pgname, pgurl = pgbench_db(args.pg_admin_url)
+    try:
+        tps, _, cpu = pgbench(pgurl, args.duration, tmp=tmp)
+        _, p99, _ = pgbench(pgurl, args.duration, rate=rate, tmp=tmp)
+    finally:
+        psql(args.pg_admin_url, f"DROP DATABASE IF EXISTS {pgname} WITH (FORCE)")
+    result["pgbench"] = {"tps": tps, "p99_ms_at_rate": p99, "rate": rate,
+                         "cpu_ms_per_tx": 1000 * cpu / max(1.0, tps * args.duration)}
+    return result
+
+
+def run_sqlite(args, tmp):
+    port = free_port()
+    path = os.path.join(tmp, "bench.sqlite")
+    database_url = f"sqlite://{path}"
+    env = service_env(database_url, port)
+    result = {}
+    server = start_server(env, port)
+    try:
+        log("sqlite: seeding")
+        api = Api(port)
+        lead, spread, _ = seed(api, env, args.customers, args.sessions, 0)
+        meter = CpuMeter(server.pid)
+        log("sqlite: through the API, 16 connections")
+        half = len(spread) // 2
+        meter.start()
+        http = load(take(spread, half), tmp, args.duration, args.connections,
+                    url=f"http://127.0.0.1:{port}", token=lead)
+        svc_cpu, _ = meter.stop()
+        result["http"] = http
+        result["cpu_ms_per_delivery"] = {"service": 1000 * svc_cpu / max(1, http["ok"])}
+    finally:
+        stop_server(server)
+    log("sqlite: the same service call in a loop, without HTTP")
+    result["direct"] = load(spread, tmp, args.duration, 1, database_url=database_url)
+    result["verify"] = verify(env)
+    return result
+
+
+def table(r, args):
+    rows = []
+    pg = r.get("postgres")
+    if pg:
+        p1 = pg["p1"]["per_s"] / pg["pgbench"]["tps"]
+        p3 = (pg["p3"]["p99_ms"] / pg["pgbench"]["p99_ms_at_rate"]
+              if pg["pgbench"]["p99_ms_at_rate"] else float("nan"))
+        p5 = pg["p5"]["per_s"] / pg["p1"]["per_s"]
+        rows += [
+            ("P1 deliveries/s ÷ pgbench tps", f"{pg['p1']['per_s']:.0f} / {pg['pgbench']['tps']:.0f}", f"{p1:.2f}", "≥ 0.5"),
+            ("P3 p99 at half rate ÷ pgbench p99 (-R)", f"{pg['p3']['p99_ms']:.1f} ms / {pg['pgbench']['p99_ms_at_rate']:.1f} ms at {pg['pgbench']['rate']:.0f}/s", f"{p3:.2f}", "≤ 3"),
+            ("P5 hot customer ÷ spread", f"{pg['p5']['per_s']:.0f} / {pg['p1']['per_s']:.0f}", f"{p5:.2f}", "≥ 0.3"),
+            ("service CPU per delivery (PostgreSQL)", f"{pg['cpu_ms_per_delivery']['service']:.2f} ms", "", "≤ 0.3 ms"),
+            ("PostgreSQL CPU per delivery", f"{pg['cpu_ms_per_delivery']['postgres']:.2f} ms (TPC-B tx: {pg['pgbench']['cpu_ms_per_tx']:.2f} ms)", "", ""),
+            ("PostgreSQL p99 at full load (P1)", f"{pg['p1']['p99_ms']:.1f} ms", "", ""),
+        ]
+    sq = r.get("sqlite")
+    if sq:
+        p2 = sq["http"]["per_s"] / sq["direct"]["per_s"]
+        rows += [
+            ("P2 SQLite API ÷ same call without HTTP", f"{sq['http']['per_s']:.0f} / {sq['direct']['per_s']:.0f}", f"{p2:.2f}", "≥ 0.5"),
+            ("service CPU per delivery (SQLite, incl. the database)", f"{sq['cpu_ms_per_delivery']['service']:.2f} ms", "", ""),
+        ]
+    out = ["| measure | figures | ratio | target |", "|---|---|---|---|"]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    for backend, res in r.items():
+        if isinstance(res, dict) and "verify" in res:
+            ok, line = res["verify"]
+            bad = {}
+            for k in ("p1", "p3", "p5", "http", "direct"):
+                if k in res:
+                    for o, n in failures(res[k]).items():
+                        bad[o] = bad.get(o, 0) + n
+            out.append(f"\n{backend}: verify {'clean' if ok else 'FAILED'} ({line}); "
+                       f"non-2xx/errors: {bad or 'none'}")
+    return "\n".join(out)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin", default="target/release/securehands")
+    ap.add_argument("--backends", default="postgres,sqlite")
     ap.add_argument("--pg-admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
-    ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--customers", type=int, default=8)
-    ap.add_argument("--sessions", type=int, default=250, help="sessions per customer")
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--customers", type=int, default=40)
+    ap.add_argument("--sessions", type=int, default=400, help="sessions per customer")
+    ap.add_argument("--hot-sessions", type=int, default=4000, help="sessions of the hot customer")
+    ap.add_argument("--duration", type=float, default=10, help="seconds per measured phase")
+    ap.add_argument("--skip-build", action="store_true")
     args = ap.parse_args()
-    binary = os.path.abspath(args.bin)
-    name = f"sh_deliver_{random.randrange(1 << 30)}"
-    psql(args.pg_admin_url, f"CREATE DATABASE {name}")
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=db_url(args.pg_admin_url, name), SECUREHANDS_JWT_SECRET=SECRET,
-               SECUREHANDS_BIND=f"127.0.0.1:{port}", RUST_LOG="warn", SECUREHANDS_JOB_INTERVAL_SECS="3600",
-               SECUREHANDS_DB_MAX_CONNECTIONS=str(max(16, args.clients * 2)))
-    server = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        api = Api(port, "")
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.1)
-        lead, work = setup(api, binary, env, args.customers, args.sessions)
-        elapsed, lat = deliver_all(api, lead, work, args.clients)
-        lat_ms = sorted(x * 1000 for x in lat)
-        tps = len(lat) / elapsed
-        print(f"deliver: {len(lat)} sessions, {args.clients} clients, {args.customers} customers: "
-              f"{tps:.0f} deliveries/s, median {statistics.median(lat_ms):.2f} ms, "
-              f"p95 {lat_ms[int(len(lat_ms) * 0.95) - 1]:.2f} ms")
-        verify = subprocess.run([binary, "verify"], env=env, capture_output=True, text=True)
-        print("verify:", verify.stdout.strip().splitlines()[0] if verify.stdout else verify.stderr.strip())
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        psql(args.pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    tps_pg = pgbench(args.pg_admin_url, args.clients, 10)
-    print(f"pgbench TPC-B-like, scale 1, {args.clients} clients, 10 s: {tps_pg:.0f} tps")
-    print(f"ratio deliveries/s : pgbench tps = {tps / tps_pg:.2f}")
+    if not args.skip_build:
+        subprocess.run(["cargo", "build", "--release", "-q", "--bin", "securehands",
+                        "--example", "deliver_load"], check=True, cwd=ROOT)
+    results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "machine": f"{platform.node()} {os.cpu_count()} cpu {platform.machine()}",
+               "args": vars(args)}
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            results[backend] = (run_postgres if backend == "postgres" else run_sqlite)(args, tmp)
+    out = os.path.join(ROOT, "bench", f"results-deliver-{int(time.time())}.json")
+    with open(out, "w") as f:
+        json.dump(results, f, indent=2)
+    print(table({k: v for k, v in results.items() if k in ("postgres", "sqlite")}, args))
+    print(f"\n(raw figures: {os.path.relpath(out, ROOT)})")
+    bad = any(not results[b]["verify"][0] for b in ("postgres", "sqlite") if b in results)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

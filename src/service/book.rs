@@ -188,10 +188,15 @@ impl Book {
         });
     }
 
-    /// True when this book made units available (a credit or a release), so waiting
-    /// SoWs may now be covered.
+    /// True when this book made more units available than there were when it was
+    /// opened (a credit or a release that nothing in the same use case took back), so
+    /// waiting SoWs may now be covered. Every change to the queue of waiting SoWs and
+    /// every rise of the available units already ran the activation, so when the
+    /// available units did not rise (a delivery drawing from its own SoW's reservation
+    /// releases and debits the same units) nothing new can be covered, and the queue
+    /// is not read at all.
     pub fn made_units_available(&self) -> bool {
-        self.credited
+        self.credited && self.available() > self.as_read.total - self.as_read.reserved
     }
 
     /// Records a domain event for the feed.
@@ -252,7 +257,7 @@ impl Book {
         }
         let numbers = feed::number(tx, self.entries.len(), self.events.len()).await?;
         if !self.entries.is_empty() {
-            ledger::insert_entries(
+            let ids = ledger::insert_entries(
                 tx,
                 &numbers,
                 &self.account.customer_id,
@@ -261,17 +266,17 @@ impl Book {
                 &self.entries,
             )
             .await?;
-            for (e, id) in self.entries.iter().zip(&numbers.entry_ids) {
+            for (e, id) in self.entries.iter().zip(&ids) {
                 if e.kind == EntryKind::Deficit {
                     deficits::insert_deficit(tx, *id, &self.account.customer_id, -e.units).await?;
                 }
             }
         }
-        events::insert(tx, &numbers, recorded_at, &self.events).await?;
+        let event_ids = events::insert(tx, &numbers, recorded_at, &self.events).await?;
         outbox::enqueue(
             tx,
             &self.account.customer_id,
-            &numbers.event_ids,
+            &event_ids,
             &self.events,
             recorded_at,
         )

@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod customers;
 pub mod dashboards;
 pub mod export;
+pub mod feed;
 pub mod finance;
 pub mod ids;
 pub mod jobs;

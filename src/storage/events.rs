@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{StoreResult, Tx};
-use super::feed::Numbers;
+use super::feed::{self, Numbers};
 use super::sql::Sql;
 use crate::domain::ids::CustomerId;
 use crate::stored_row;
@@ -47,26 +47,26 @@ stored_row! {
     }
 }
 
-/// Appends events under the ids taken by [`super::feed::number`], in as few statements
-/// as SQLite's parameter limit allows (positioned at once on SQLite).
+/// Appends events, in as few statements as SQLite's parameter limit allows, and
+/// returns their ids in order (see [`super::ledger::insert_entries`]).
 pub async fn insert(
     tx: &mut Tx,
     numbers: &Numbers,
     recorded_at: DateTime<Utc>,
     events: &[NewEvent],
-) -> StoreResult<()> {
-    let rows: Vec<(i64, &NewEvent)> = numbers.event_ids.iter().copied().zip(events).collect();
-    for chunk in rows.chunks(500) {
+) -> StoreResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(events.len());
+    for (c, chunk) in events.chunks(CHUNK).enumerate() {
         let mut sql = Sql::new(
             "INSERT INTO events (id, seq, kind, customer_id, subject_id, occurred_at, recorded_at, data) VALUES ",
         );
-        for (i, (id, e)) in chunk.iter().enumerate() {
+        for (i, e) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_sql(", ");
             }
+            let numbered =
+                feed::id_and_seq(&mut sql, &numbers.event_ids, c * CHUNK + i, "event_ids");
             let p = [
-                sql.push_bind(*id),
-                sql.push_bind(numbers.positioned.then_some(*id)),
                 sql.push_bind(e.kind),
                 sql.push_bind(&e.customer_id),
                 sql.push_bind(e.subject_id.clone()),
@@ -75,12 +75,16 @@ pub async fn insert(
                 sql.push_bind(e.data.as_str()),
             ];
             let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
-            sql.push_sql(&format!("({})", placeholders.join(", ")));
+            sql.push_sql(&format!("({numbered}, {})", placeholders.join(", ")));
         }
-        tx.execute(sql).await?;
+        let taken = numbers.event_ids.get(c * CHUNK..c * CHUNK + chunk.len());
+        ids.extend(feed::run_insert(tx, sql, taken).await?);
     }
-    Ok(())
+    Ok(ids)
 }
+
+/// Rows per multi-row INSERT (8 parameters each, far below SQLite's 32,766).
+const CHUNK: usize = 500;
 
 /// A page of positioned events after `after`, in feed order, optionally for one
 /// customer.

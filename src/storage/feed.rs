@@ -11,70 +11,67 @@
 use super::db::{Backend, Db, StoreResult, Tx};
 use super::sql::Sql;
 
-/// Ids for the rows one transaction appends, and their feed positions when the
-/// backend gives them at once.
+/// Ids taken in advance for the rows one transaction appends (SQLite, where they are
+/// also the positions); empty on PostgreSQL, where each row takes its id from a
+/// sequence as it is inserted and gets its position later.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Numbers {
-    /// One id per ledger entry, in the order they were made.
+    /// One id per ledger entry, in the order they were made (SQLite).
     pub entry_ids: Vec<i64>,
-    /// One id per event, in the order they were made.
+    /// One id per event, in the order they were made (SQLite).
     pub event_ids: Vec<i64>,
-    /// True when `seq` equals `id` from the start (SQLite); false when the sequencer
-    /// stamps positions after commit (PostgreSQL).
-    pub positioned: bool,
 }
 
-/// Takes `entries` ledger ids and `events` event ids for the calling transaction.
+/// Takes `entries` ledger ids and `events` event ids for the calling transaction on
+/// SQLite, whose write lock it holds, so they are also the next positions in commit
+/// order. Nothing to take on PostgreSQL (no statement, no lock).
 pub async fn number(tx: &mut Tx, entries: usize, events: usize) -> StoreResult<Numbers> {
-    if entries == 0 && events == 0 {
+    if tx.backend() == Backend::Postgres || (entries == 0 && events == 0) {
         return Ok(Numbers::default());
     }
-    match tx.backend() {
-        Backend::Sqlite => {
-            // The transaction holds SQLite's write lock, so these are also the next
-            // positions, in commit order.
-            let (ledger_last, events_last): (i64, i64) = tx
-                .fetch_one(
-                    Sql::new(
-                        "UPDATE feed_counters SET ledger_last = ledger_last + $1, \
-                         events_last = events_last + $2 WHERE id = 1 \
-                         RETURNING ledger_last, events_last",
-                    )
-                    .bind(entries as i64)
-                    .bind(events as i64),
-                )
-                .await?;
-            Ok(Numbers {
-                entry_ids: (ledger_last - entries as i64 + 1..=ledger_last).collect(),
-                event_ids: (events_last - events as i64 + 1..=events_last).collect(),
-                positioned: true,
-            })
+    let (ledger_last, events_last): (i64, i64) = tx
+        .fetch_one(
+            Sql::new(
+                "UPDATE feed_counters SET ledger_last = ledger_last + $1, \
+                 events_last = events_last + $2 WHERE id = 1 \
+                 RETURNING ledger_last, events_last",
+            )
+            .bind(entries as i64)
+            .bind(events as i64),
+        )
+        .await?;
+    Ok(Numbers {
+        entry_ids: (ledger_last - entries as i64 + 1..=ledger_last).collect(),
+        event_ids: (events_last - events as i64 + 1..=events_last).collect(),
+    })
+}
+
+/// SQL for the `id, seq` values of the `i`-th new row: the number taken in advance,
+/// twice (SQLite), or the next value of `sequence` and no position (PostgreSQL).
+pub fn id_and_seq(sql: &mut Sql, taken: &[i64], i: usize, sequence: &str) -> String {
+    match taken.get(i) {
+        Some(id) => {
+            let id_at = sql.push_bind(*id);
+            let seq_at = sql.push_bind(*id);
+            format!("${id_at}, ${seq_at}")
         }
-        Backend::Postgres => {
-            let rows: Vec<(i64, i64)> = tx
-                .fetch_all(
-                    Sql::new(
-                        "SELECT CAST(0 AS BIGINT), nextval('ledger_entry_ids') FROM generate_series(1, $1) \
-                         UNION ALL \
-                         SELECT CAST(1 AS BIGINT), nextval('event_ids') FROM generate_series(1, $2)",
-                    )
-                    .bind(entries as i64)
-                    .bind(events as i64),
-                )
-                .await?;
-            let pick = |table: i64| -> Vec<i64> {
-                rows.iter()
-                    .filter(|(t, _)| *t == table)
-                    .map(|(_, id)| *id)
-                    .collect()
-            };
-            Ok(Numbers {
-                entry_ids: pick(0),
-                event_ids: pick(1),
-                positioned: false,
-            })
-        }
+        None => format!("nextval('{sequence}'), NULL"),
     }
+}
+
+/// Runs a multi-row insert built with [`id_and_seq`] and returns the rows' ids in row
+/// order: the ones taken in advance, or the ones the sequence gave. `nextval` runs
+/// once per row as the `VALUES` list is read in order, so within one statement the
+/// ids rise with the row order, and sorting what `RETURNING` gives restores it.
+pub async fn run_insert(tx: &mut Tx, mut sql: Sql, taken: Option<&[i64]>) -> StoreResult<Vec<i64>> {
+    if let Some(ids) = taken {
+        tx.execute(sql).await?;
+        return Ok(ids.to_vec());
+    }
+    sql.push_sql(" RETURNING id");
+    let mut ids: Vec<(i64,)> = tx.fetch_all(sql).await?;
+    ids.sort_unstable();
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
 /// Whether committed entries or events are still waiting for a position (PostgreSQL;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{StoreResult, Tx};
-use super::feed::Numbers;
+use super::feed::{self, Numbers};
 use super::sql::Sql;
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
@@ -92,9 +92,10 @@ const SELECT_ENTRIES: &str = "SELECT e.id, e.seq, e.customer_id, e.kind, e.lot_i
      FROM ledger_entries e LEFT JOIN ledger_entries r ON r.id = e.reverses_id \
      LEFT JOIN ledger_entries s ON s.id = e.settles_id";
 
-/// Appends entries under the ids taken by [`super::feed::number`], in as few
-/// statements as SQLite's limit on bound parameters allows. When the ids are also the
-/// positions (SQLite) they are written as `seq` at once.
+/// Appends entries, in as few statements as SQLite's limit on bound parameters
+/// allows, and returns their ids in order: the ones [`super::feed::number`] took
+/// (SQLite, where they are also the positions), or the ones the sequence gave while
+/// inserting (PostgreSQL, no position yet).
 pub async fn insert_entries(
     tx: &mut Tx,
     numbers: &Numbers,
@@ -102,20 +103,23 @@ pub async fn insert_entries(
     actor: &str,
     recorded_at: DateTime<Utc>,
     entries: &[NewEntry],
-) -> StoreResult<()> {
-    let rows = numbers.entry_ids.iter().zip(entries);
-    let rows: Vec<(i64, &NewEntry)> = rows.map(|(id, e)| (*id, e)).collect();
-    for chunk in rows.chunks(CHUNK) {
+) -> StoreResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(entries.len());
+    for (c, chunk) in entries.chunks(CHUNK).enumerate() {
         let mut sql = Sql::new(format!(
             "INSERT INTO ledger_entries ({INSERT_COLUMNS}) VALUES "
         ));
-        for (i, (id, e)) in chunk.iter().enumerate() {
+        for (i, e) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_sql(", ");
             }
+            let numbered = feed::id_and_seq(
+                &mut sql,
+                &numbers.entry_ids,
+                c * CHUNK + i,
+                "ledger_entry_ids",
+            );
             let p = [
-                sql.push_bind(*id),
-                sql.push_bind(numbers.positioned.then_some(*id)),
                 sql.push_bind(customer_id),
                 sql.push_bind(e.kind),
                 sql.push_bind(&e.lot_id),
@@ -132,14 +136,15 @@ pub async fn insert_entries(
                 sql.push_bind(&e.note),
             ];
             let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
-            sql.push_sql(&format!("({})", placeholders.join(", ")));
+            sql.push_sql(&format!("({numbered}, {})", placeholders.join(", ")));
         }
-        tx.execute(sql).await?;
+        let taken = numbers.entry_ids.get(c * CHUNK..c * CHUNK + chunk.len());
+        ids.extend(feed::run_insert(tx, sql, taken).await?);
     }
-    Ok(())
+    Ok(ids)
 }
 
-/// Rows per multi-row INSERT (16 parameters each, far below SQLite's 32,766).
+/// Rows per multi-row INSERT (at most 16 parameters each, far below SQLite's 32,766).
 const CHUNK: usize = 500;
 
 /// Filters of a ledger read.

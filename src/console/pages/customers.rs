@@ -189,7 +189,7 @@ fn _non_negative(text: &str) -> Result<NonNegativeUnits, ServiceError> {
 /// statements show the caller's own writes (PostgreSQL). A failure only means the page
 /// may lag behind; the read that follows reports real trouble.
 async fn catch_up_feed(state: &AppState) {
-    if let Err(e) = crate::storage::feed::catch_up(&state.db).await {
+    if let Err(e) = crate::service::feed::catch_up(&state.db).await {
         tracing::warn!(error = %e, "feed positions not caught up; the page may lag");
     }
 }

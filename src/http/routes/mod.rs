@@ -49,7 +49,7 @@ where
     let ctx = state.ctx(principal);
     let result = async {
         if feed {
-            crate::storage::feed::catch_up(&state.db).await?;
+            crate::service::feed::catch_up(&state.db).await?;
         }
         let mut tx = state.db.begin_read().await?;
         let value = f(&mut tx, ctx).await?;
