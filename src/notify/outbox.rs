@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::domain::ids::CustomerId;
 use crate::domain::notification::{Language, MailKind, NotificationStatus};
-use crate::storage::customers;
+use crate::storage::customers::MailProfile;
 use crate::storage::db::{StoreResult, Tx};
 use crate::storage::events::NewEvent;
 use crate::storage::notifications::{self, NotificationRow};
@@ -18,6 +18,7 @@ use crate::storage::notifications::{self, NotificationRow};
 pub async fn enqueue(
     tx: &mut Tx,
     customer_id: &CustomerId,
+    profile: &MailProfile,
     event_ids: &[i64],
     events: &[NewEvent],
     now: DateTime<Utc>,
@@ -30,9 +31,6 @@ pub async fn enqueue(
     if mails.is_empty() {
         return Ok(());
     }
-    let Some(profile) = customers::mail_profile(tx, customer_id).await? else {
-        return Ok(());
-    };
     for (event_id, kind, event) in mails {
         let facts: serde_json::Value =
             serde_json::from_str(&event.data).unwrap_or(serde_json::Value::Null);

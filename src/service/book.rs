@@ -16,6 +16,7 @@ use crate::domain::notification::balance_fell_below;
 use crate::domain::units::Units;
 use crate::notify::outbox;
 use crate::storage::accounts::{self, AccountRow};
+use crate::storage::customers::MailProfile;
 use crate::storage::db::Tx;
 use crate::storage::deficits;
 use crate::storage::events::{self, NewEvent};
@@ -54,6 +55,9 @@ struct ReservationChange {
 pub struct Book {
     account: AccountRow,
     as_read: AccountRow,
+    /// The customer's name, contacts and zone, read with the lock, for the mails the
+    /// events cause.
+    profile: MailProfile,
     entries: Vec<NewEntry>,
     events: Vec<NewEvent>,
     reservations: Vec<ReservationChange>,
@@ -69,12 +73,14 @@ impl Book {
         ctx: &Ctx,
         customer_id: &CustomerId,
     ) -> Result<Book, ServiceError> {
-        let account = accounts::lock(tx, customer_id)
+        let (account, profile) = accounts::lock(tx, customer_id)
             .await?
-            .ok_or(ServiceError::NotFound("customer"))?;
+            .ok_or(ServiceError::NotFound("customer"))?
+            .split();
         Ok(Book {
             as_read: account.clone(),
             account,
+            profile,
             entries: Vec::new(),
             events: Vec::new(),
             reservations: Vec::new(),
@@ -93,13 +99,15 @@ impl Book {
         id: &str,
         what: &'static str,
     ) -> Result<Book, ServiceError> {
-        let account = accounts::lock_owner(tx, owner, id)
+        let (account, profile) = accounts::lock_owner(tx, owner, id)
             .await?
-            .ok_or(ServiceError::NotFound(what))?;
+            .ok_or(ServiceError::NotFound(what))?
+            .split();
         ctx.require_customer(&account.customer_id, what)?;
         Ok(Book {
             as_read: account.clone(),
             account,
+            profile,
             entries: Vec::new(),
             events: Vec::new(),
             reservations: Vec::new(),
@@ -276,6 +284,7 @@ impl Book {
         outbox::enqueue(
             tx,
             &self.account.customer_id,
+            &self.profile,
             &event_ids,
             &self.events,
             recorded_at,

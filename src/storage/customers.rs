@@ -105,15 +105,3 @@ stored_row! {
         pub timezone: String,
     }
 }
-
-/// The name, contacts and time zone of a customer (one statement).
-pub async fn mail_profile(tx: &mut Tx, id: &CustomerId) -> StoreResult<Option<MailProfile>> {
-    tx.fetch_optional(
-        Sql::new(
-            "SELECT c.name, c.contacts, cal.timezone FROM customers c \
-             JOIN calendars cal ON cal.id = c.calendar_id WHERE c.id = $1",
-        )
-        .bind(id),
-    )
-    .await
-}

@@ -300,6 +300,15 @@ impl Tx {
         Ok(())
     }
 
+    /// ` FOR UPDATE OF alias` on PostgreSQL (locks only that table's rows in a join);
+    /// nothing on SQLite, as [`Tx::for_update`].
+    pub fn for_update_of(&self, alias: &str) -> String {
+        match self.backend() {
+            Backend::Sqlite => String::new(),
+            Backend::Postgres => format!(" FOR UPDATE OF {alias}"),
+        }
+    }
+
     /// `FOR UPDATE` on PostgreSQL (row lock until commit); nothing on SQLite, where the
     /// transaction already holds the database write lock.
     pub fn for_update(&self) -> &'static str {
