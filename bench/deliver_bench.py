@@ -51,17 +51,32 @@ def psql(admin, sql):
     subprocess.run(["psql", admin, "-qAtc", sql], check=True, capture_output=True)
 
 
+SSLMODE = "prefer"
+
+
 def db_url(admin, name):
-    return f"{admin.rsplit('/', 1)[0]}/{name}"
+    """`admin` pointed at database `name`, with the run's `sslmode` (the same for the
+    service and for pgbench)."""
+    return f"{admin.split('?')[0].rsplit('/', 1)[0]}/{name}?sslmode={SSLMODE}"
 
 
 # --- CPU from /proc ----------------------------------------------------------------
 
-def ticks(pid):
+def ticks(pid, children=False):
+    """utime + stime of a process (with `children`, also of its children it reaped)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
+        own = int(fields[11]) + int(fields[12])
+        return own + (int(fields[13]) + int(fields[14]) if children else 0)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
 
@@ -81,14 +96,22 @@ def postgres_pids():
 
 class CpuMeter:
     """CPU seconds used by the service and by every PostgreSQL process between
-    `start` and `stop` (processes born in between count from zero)."""
+    `start` and `stop`. Processes born in between count from zero; backends that
+    ended in between (pgbench's) count through the postmaster's reaped-children
+    time."""
 
     def __init__(self, service_pid):
         self.service_pid = service_pid
 
     def snapshot(self):
-        pg = {p: ticks(p) for p in postgres_pids()}
-        return ticks(self.service_pid) or 0, {p: t for p, t in pg.items() if t is not None}
+        pids = postgres_pids()
+        pg = {}
+        for p in pids:
+            master = parent(p) not in pids
+            t = ticks(p, children=master)
+            if t is not None:
+                pg[p] = t
+        return ticks(self.service_pid) or 0, pg
 
     def start(self):
         self.before = self.snapshot()
@@ -383,8 +406,13 @@ def main():
     ap.add_argument("--sessions", type=int, default=400, help="sessions per customer")
     ap.add_argument("--hot-sessions", type=int, default=4000, help="sessions of the hot customer")
     ap.add_argument("--duration", type=float, default=10, help="seconds per measured phase")
+    ap.add_argument("--sslmode", default="prefer",
+                    help="libpq sslmode for the service and pgbench alike (prefer: TLS when "
+                         "the server offers it, libpq's default; disable: plain TCP)")
     ap.add_argument("--skip-build", action="store_true")
     args = ap.parse_args()
+    global SSLMODE
+    SSLMODE = args.sslmode
     if not args.skip_build:
         subprocess.run(["cargo", "build", "--release", "-q", "--bin", "securehands",
                         "--example", "deliver_load"], check=True, cwd=ROOT)
