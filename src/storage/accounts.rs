@@ -133,16 +133,9 @@ pub async fn of_customers(tx: &mut Tx, ids: &[CustomerId]) -> StoreResult<Vec<Ac
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(format!(
-        "SELECT {COLUMNS} FROM accounts WHERE customer_id IN ("
+        "SELECT {COLUMNS} FROM accounts WHERE customer_id IN "
     ));
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push_sql(", ");
-        }
-        let n = sql.push_bind(id);
-        sql.push_sql(&format!("${n}"));
-    }
-    sql.push_sql(")");
+    sql.push_list(ids);
     tx.fetch_all(sql).await
 }
 

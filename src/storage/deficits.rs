@@ -176,15 +176,9 @@ pub async fn settled_by_lots(tx: &mut Tx, lot_ids: &[LotId]) -> StoreResult<Vec<
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(
-        "SELECT lot_id, CAST(SUM(units) AS BIGINT) AS units FROM ledger_entries WHERE kind = 'deficit_settlement' AND lot_id IN (",
+        "SELECT lot_id, CAST(SUM(units) AS BIGINT) AS units FROM ledger_entries WHERE kind = 'deficit_settlement' AND lot_id IN ",
     );
-    for (i, id) in lot_ids.iter().enumerate() {
-        if i > 0 {
-            sql.push_sql(", ");
-        }
-        let n = sql.push_bind(id);
-        sql.push_sql(&format!("${n}"));
-    }
-    sql.push_sql(") GROUP BY lot_id");
+    sql.push_list(lot_ids);
+    sql.push_sql(" GROUP BY lot_id");
     tx.fetch_all(sql).await
 }

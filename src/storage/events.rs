@@ -114,15 +114,8 @@ pub async fn positions(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let mut sql = Sql::new("SELECT id, seq FROM events WHERE seq IS NOT NULL AND id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push_sql(", ");
-        }
-        let n = sql.push_bind(*id);
-        sql.push_sql(&format!("${n}"));
-    }
-    sql.push_sql(")");
+    let mut sql = Sql::new("SELECT id, seq FROM events WHERE seq IS NOT NULL AND id IN ");
+    sql.push_list(ids.iter().copied());
     let rows: Vec<(i64, i64)> = tx.fetch_all(sql).await?;
     Ok(rows.into_iter().collect())
 }

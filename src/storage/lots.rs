@@ -85,15 +85,8 @@ pub async fn by_ids(tx: &mut Tx, ids: &[LotId]) -> StoreResult<Vec<LotRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(format!("SELECT {COLUMNS} FROM lots WHERE id IN ("));
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push_sql(", ");
-        }
-        let n = sql.push_bind(id);
-        sql.push_sql(&format!("${n}"));
-    }
-    sql.push_sql(")");
+    let mut sql = Sql::new(format!("SELECT {COLUMNS} FROM lots WHERE id IN "));
+    sql.push_list(ids);
     tx.fetch_all(sql).await
 }
 

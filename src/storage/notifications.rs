@@ -158,17 +158,11 @@ pub async fn attempts_of(tx: &mut Tx, ids: &[String]) -> StoreResult<Vec<Attempt
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(format!(
-        "SELECT {} FROM notification_attempts WHERE notification_id IN (",
+        "SELECT {} FROM notification_attempts WHERE notification_id IN ",
         AttemptRow::COLUMNS
     ));
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push_sql(", ");
-        }
-        let n = sql.push_bind(id.as_str());
-        sql.push_sql(&format!("${n}"));
-    }
-    sql.push_sql(") ORDER BY notification_id, attempt");
+    sql.push_list(ids.iter().map(|id| id.as_str()));
+    sql.push_sql(" ORDER BY notification_id, attempt");
     tx.fetch_all(sql).await
 }
 

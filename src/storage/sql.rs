@@ -63,6 +63,21 @@ impl Sql {
         self.args.len()
     }
 
+    /// Appends `($a, $b, …)`, one bound argument per value: the list of an `IN`
+    /// (callers return early on an empty list, which SQL cannot spell).
+    pub fn push_list<T: Into<Arg>>(&mut self, values: impl IntoIterator<Item = T>) {
+        let mut text = String::from("(");
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            let n = self.push_bind(value);
+            text.push_str(&format!("${n}"));
+        }
+        text.push(')');
+        self.push_sql(&text);
+    }
+
     /// Appends raw SQL text (only ever constant fragments chosen by the code).
     pub fn push_sql(&mut self, fragment: &str) {
         self.text.to_mut().push_str(fragment);

@@ -288,16 +288,10 @@ pub async fn attempts_of(tx: &mut Tx, ids: &[String]) -> StoreResult<Vec<Webhook
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(format!(
-        "SELECT {} FROM webhook_attempts WHERE delivery_id IN (",
+        "SELECT {} FROM webhook_attempts WHERE delivery_id IN ",
         WebhookAttemptRow::COLUMNS
     ));
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push_sql(", ");
-        }
-        let n = sql.push_bind(id.as_str());
-        sql.push_sql(&format!("${n}"));
-    }
-    sql.push_sql(") ORDER BY delivery_id, attempt");
+    sql.push_list(ids.iter().map(|id| id.as_str()));
+    sql.push_sql(" ORDER BY delivery_id, attempt");
     tx.fetch_all(sql).await
 }
