@@ -17,6 +17,20 @@ const HOUR_SECS: i64 = 3_600;
 /// The highest rate a rate card accepts: 100 units per hour.
 pub const MAX_RATE: Units = Units::from_hundredths(10_000);
 
+/// Parses one rate of a rate card as a client sends it: positive units, at most
+/// [`MAX_RATE`]. The same bound [`RateCard::new`] enforces, so a field can be refused
+/// on its own (and the API document can state it).
+///
+/// # Errors
+/// The message for the field.
+pub fn parse_rate(text: &str) -> Result<Units, String> {
+    let rate = Units::parse_positive(text).map_err(|e| e.to_string())?;
+    if rate > MAX_RATE {
+        return Err(format!("must not exceed {MAX_RATE}"));
+    }
+    Ok(rate)
+}
+
 /// A rate band (SPEC §3). When bands overlap the precedence is
 /// holiday > weekend > out_of_hours > standard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -178,12 +178,12 @@ pub struct LedgerQuery {
     /// Only this customer (a customer's token is limited to its own).
     pub customer_id: Option<String>,
     /// Only this kind.
-    #[param(value_type = Option<super::schemas::EntryKindName>)]
+    #[param(value_type = Option<super::schemas::EntryKindName>, inline)]
     pub kind: Option<String>,
     /// Only this session.
     pub session_id: Option<String>,
     /// Entries after this seq (the `next_cursor` of the previous page).
-    #[param(value_type = Option<super::schemas::SeqCursor>)]
+    #[param(value_type = Option<super::schemas::SeqCursor>, inline)]
     pub after: Option<String>,
     /// Page size, 1–1000 (default 100). For CSV/NDJSON, caps the export (default: everything).
     #[param(minimum = 1, maximum = 1000)]
@@ -281,7 +281,7 @@ pub struct EventPage {
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Events after this seq.
-    #[param(value_type = Option<super::schemas::SeqCursor>)]
+    #[param(value_type = Option<super::schemas::SeqCursor>, inline)]
     pub after: Option<String>,
     /// Page size, 1–1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]

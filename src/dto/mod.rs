@@ -17,7 +17,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::domain::units::{Units, UnitsError};
+use crate::domain::units::Units;
 use crate::validation::Invalid;
 
 /// A page of a cursor-paginated list.
@@ -51,9 +51,9 @@ impl PageQuery {
     }
 }
 
-fn units_with(
+fn units_with<E: std::fmt::Display>(
     value: serde_json::Value,
-    parse: fn(&str) -> Result<Units, UnitsError>,
+    parse: fn(&str) -> Result<Units, E>,
 ) -> Result<Units, String> {
     match value {
         serde_json::Value::String(s) => parse(&s).map_err(|e| e.to_string()),
@@ -87,6 +87,11 @@ units_input!(
     Units::parse_positive
 );
 units_input!(
+    /// A rate of a rate card: positive, at most 100.00 units per hour.
+    Rate,
+    crate::domain::pricing::parse_rate
+);
+units_input!(
     /// Units that may be zero (a reversal of nothing).
     NonNegativeUnits,
     Units::parse_non_negative
@@ -100,6 +105,11 @@ pub const SEQ_CURSOR_PATTERN: &str = r"^[0-9]{0,18}$";
 /// above zero and at most 1,000,000.
 pub const POSITIVE_UNITS_PATTERN: &str =
     r"^(?:0*[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|0+\.(?:[1-9][0-9]?|0[1-9])|0*1000000(?:\.0{1,2})?)$";
+
+/// The decimal strings [`crate::domain::pricing::parse_rate`] accepts: positive units
+/// with at most two decimals, at most 100.00.
+pub const RATE_PATTERN: &str =
+    r"^(?:0*[1-9][0-9]?(?:\.[0-9]{1,2})?|0+\.(?:[1-9][0-9]?|0[1-9])|0*100(?:\.0{1,2})?)$";
 
 /// The decimal strings [`Units::parse_non_negative`] accepts: as positive units, or zero
 /// (`-0` included).
@@ -123,6 +133,16 @@ impl PartialSchema for PositiveUnits {
     }
 }
 impl ToSchema for PositiveUnits {}
+
+impl PartialSchema for Rate {
+    fn schema() -> RefOr<Schema> {
+        units_schema(
+            RATE_PATTERN,
+            "Units per hour above zero as a decimal string with at most 2 decimals, at most 100.00",
+        )
+    }
+}
+impl ToSchema for Rate {}
 
 impl PartialSchema for NonNegativeUnits {
     fn schema() -> RefOr<Schema> {
@@ -186,7 +206,15 @@ mod tests {
     fn unit_patterns_match_the_parsers() {
         let positive = regex_lite(POSITIVE_UNITS_PATTERN);
         let non_negative = regex_lite(NON_NEGATIVE_UNITS_PATTERN);
+        let rate = regex_lite(RATE_PATTERN);
         let samples = [
+            "100",
+            "100.00",
+            "100.01",
+            "99.99",
+            "0100",
+            "101",
+            "250",
             "0",
             "0.0",
             "0.00",
@@ -226,6 +254,11 @@ mod tests {
                 non_negative(s),
                 Units::parse_non_negative(s).is_ok(),
                 "non-negative pattern disagrees on {s:?}"
+            );
+            assert_eq!(
+                rate(s),
+                crate::domain::pricing::parse_rate(s).is_ok(),
+                "rate pattern disagrees on {s:?}"
             );
         }
     }

@@ -12,7 +12,7 @@ pub struct NotificationQuery {
     /// Only this customer's mails.
     pub customer_id: Option<String>,
     /// Only mails in this status: `pending`, `sent`, `failed`, `not_configured`.
-    #[param(value_type = Option<crate::dto::schemas::NotificationStatusName>)]
+    #[param(value_type = Option<crate::dto::schemas::NotificationStatusName>, inline)]
     pub status: Option<String>,
     /// Cursor from `next_cursor`.
     pub after: Option<String>,
@@ -30,7 +30,7 @@ pub struct DeliveryQuery {
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// Cursor from `next_cursor`.
-    #[param(value_type = Option<super::schemas::SeqCursor>)]
+    #[param(value_type = Option<super::schemas::SeqCursor>, inline)]
     pub after: Option<String>,
 }
 

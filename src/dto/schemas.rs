@@ -2,6 +2,7 @@
 //! the document offers exactly the values the service accepts.
 
 use utoipa::openapi::RefOr;
+use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -13,13 +14,60 @@ use crate::domain::session::{CancelReason, SessionStatus};
 use crate::domain::sla::SlaState;
 use crate::domain::sow::SowStatus;
 
-/// A string schema with these values.
+/// A string schema with these values, and `x-enum-varnames` naming each one so that
+/// client generators never have to invent constant names: left to themselves, some
+/// turn `GMT+0`, `GMT-0` and `GMT0` into the same name and give up.
 pub fn one_of(values: impl IntoIterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
+    let values: Vec<&'static str> = values.into_iter().collect();
+    let names: Vec<String> = values.iter().map(|v| enum_var_name(v)).collect();
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(values))
         .description(Some(description))
+        .extensions(Some(
+            ExtensionsBuilder::new()
+                .add("x-enum-varnames", names)
+                .build(),
+        ))
         .into()
+}
+
+/// The constant name of an enum value: upper case, `+` and a `-` before a digit spelt
+/// out (`Etc/GMT-1` → `ETC_GMT_MINUS_1`), `*` → `ALL`, every other run of
+/// non-alphanumerics one `_`.
+pub fn enum_var_name(value: &str) -> String {
+    if value == "*" {
+        return "ALL".to_string();
+    }
+    let mut out = String::new();
+    let mut chars = value.chars().peekable();
+    let mut gap = false;
+    while let Some(c) = chars.next() {
+        let word = match c {
+            '+' => Some("PLUS"),
+            '-' if chars.peek().is_some_and(char::is_ascii_digit) => Some("MINUS"),
+            _ => None,
+        };
+        if let Some(word) = word {
+            if !out.is_empty() {
+                out.push('_');
+            }
+            out.push_str(word);
+            gap = true;
+        } else if c.is_ascii_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_uppercase());
+            gap = false;
+        } else {
+            gap = true;
+        }
+    }
+    if out.chars().next().is_none_or(|c| c.is_ascii_digit()) {
+        out.insert_str(0, "VALUE_");
+    }
+    out
 }
 
 macro_rules! closed_set {
@@ -99,3 +147,48 @@ impl ToSchema for SeqCursor {}
 /// `EndpointInput::url`'s schema attribute (which takes only a literal); a test
 /// holds the two together.
 pub const WEBHOOK_URL_PATTERN: &str = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+(?:[/?#][\s\S]*)?$";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every closed set names its values with distinct identifiers, time zones above
+    /// all (`GMT+0`, `GMT-0`, `GMT0`; `Etc/GMT+1`, `Etc/GMT-1`).
+    #[test]
+    fn enum_var_names_are_distinct_identifiers() {
+        let doc = serde_json::to_value(crate::http::openapi_document()).expect("serialises");
+        let mut sets = 0;
+        let mut stack = vec![&doc];
+        while let Some(node) = stack.pop() {
+            match node {
+                serde_json::Value::Object(map) => {
+                    if let (Some(values), Some(names)) = (map.get("enum"), map.get("x-enum-varnames")) {
+                        let values = values.as_array().expect("enum");
+                        let names = names.as_array().expect("names");
+                        assert_eq!(values.len(), names.len());
+                        let unique: std::collections::HashSet<_> = names.iter().collect();
+                        assert_eq!(unique.len(), names.len(), "duplicate names in {names:?}");
+                        for name in names {
+                            let name = name.as_str().expect("string");
+                            assert!(
+                                name.starts_with(|c: char| c.is_ascii_uppercase())
+                                    && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'),
+                                "{name}"
+                            );
+                        }
+                        sets += 1;
+                    }
+                    stack.extend(map.values());
+                }
+                serde_json::Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+        assert!(sets > 10, "only {sets} closed sets carry names");
+        assert_eq!(enum_var_name("Etc/GMT-1"), "ETC_GMT_MINUS_1");
+        assert_eq!(enum_var_name("GMT+0"), "GMT_PLUS_0");
+        assert_eq!(enum_var_name("America/Port-au-Prince"), "AMERICA_PORT_AU_PRINCE");
+        assert_eq!(enum_var_name("out_of_hours"), "OUT_OF_HOURS");
+        assert_eq!(enum_var_name("*"), "ALL");
+    }
+}

@@ -6,17 +6,17 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::domain::units::Units;
-use crate::dto::PositiveUnits;
+use crate::dto::{PositiveUnits, Rate};
 
 /// Units per hour per band; `standard` is always 1.00.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct RateCardInput {
     /// A business day outside 09:00–17:00 (default 1.50).
-    pub out_of_hours: Option<PositiveUnits>,
+    pub out_of_hours: Option<Rate>,
     /// Saturday and Sunday (default 2.00).
-    pub weekend: Option<PositiveUnits>,
+    pub weekend: Option<Rate>,
     /// Public holidays (default 2.00).
-    pub holiday: Option<PositiveUnits>,
+    pub holiday: Option<Rate>,
 }
 
 /// A rate card as shown.

@@ -75,3 +75,45 @@ both_backends!(fixed_price_and_custom_rates, |app| {
         .await
         .expect_problem(409, "insufficient_cover");
 });
+
+both_backends!(rates_above_100_are_refused_on_create_and_patch, |app| {
+    let c = app.customer_paris().await;
+    let body = json!({"customer_id": c, "title": "Baseline", "activities": "Assess",
+        "planned_sessions": 1, "planned_units": "4.00", "acceptance_criteria": "Report",
+        "rate_card": {"holiday": "100.01"}});
+    let r = app
+        .post("/v1/sows", &app.lead(), body)
+        .await
+        .expect_problem(422, "validation_failed");
+    assert!(
+        r.text.contains("rate_card.holiday") && r.text.contains("must not exceed 100.00"),
+        "{}",
+        r.text
+    );
+    let draft = app
+        .post(
+            "/v1/sows",
+            &app.lead(),
+            json!({"customer_id": c, "title": "Baseline", "activities": "Assess",
+                "planned_sessions": 1, "planned_units": "4.00", "acceptance_criteria": "Report",
+                "rate_card": {"holiday": "100.00"}}),
+        )
+        .await
+        .expect(201);
+    let id = draft.str("id");
+    let etag = draft.header("etag").unwrap_or_default().to_string();
+    let r = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/v1/sows/{id}"),
+            Some(&app.lead()),
+            Some(json!({"rate_card": {"weekend": "250"}})),
+            &[("if-match", &etag)],
+        )
+        .await
+        .expect_problem(422, "validation_failed");
+    assert!(r.text.contains("rate_card.weekend"), "{}", r.text);
+    let sow = app.get(&format!("/v1/sows/{id}"), &app.lead()).await.expect(200).body;
+    assert_eq!(sow["rate_card"]["weekend"], "2.00");
+    assert_eq!(sow["rate_card"]["holiday"], "100.00");
+});
