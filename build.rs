@@ -11,6 +11,11 @@ fn main() {
     if std::env::var("SECUREHANDS_BROWSER_PYTHON").is_ok_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=browser_tests");
     }
+    println!("cargo:rerun-if-env-changed=SECUREHANDS_CLIENTS_DIR");
+    println!("cargo:rustc-check-cfg=cfg(client_tests)");
+    if std::env::var("SECUREHANDS_CLIENTS_DIR").is_ok_and(|v| !v.is_empty()) {
+        println!("cargo:rustc-cfg=client_tests");
+    }
     if std::env::var("SECUREHANDS_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=postgres_tests");
     }

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod access_matrix;
 mod calendars_customers;
+mod clients;
 mod console;
 mod conventions;
 mod idempotency;

@@ -5,3 +5,4 @@
 mod charges;
 mod feed_property;
 mod jobs_and_feed;
+mod verify_catches;
