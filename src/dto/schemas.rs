@@ -162,7 +162,9 @@ mod tests {
         while let Some(node) = stack.pop() {
             match node {
                 serde_json::Value::Object(map) => {
-                    if let (Some(values), Some(names)) = (map.get("enum"), map.get("x-enum-varnames")) {
+                    if let (Some(values), Some(names)) =
+                        (map.get("enum"), map.get("x-enum-varnames"))
+                    {
                         let values = values.as_array().expect("enum");
                         let names = names.as_array().expect("names");
                         assert_eq!(values.len(), names.len());
@@ -172,7 +174,9 @@ mod tests {
                             let name = name.as_str().expect("string");
                             assert!(
                                 name.starts_with(|c: char| c.is_ascii_uppercase())
-                                    && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'),
+                                    && name.chars().all(|c| c.is_ascii_uppercase()
+                                        || c.is_ascii_digit()
+                                        || c == '_'),
                                 "{name}"
                             );
                         }
@@ -187,7 +191,10 @@ mod tests {
         assert!(sets > 10, "only {sets} closed sets carry names");
         assert_eq!(enum_var_name("Etc/GMT-1"), "ETC_GMT_MINUS_1");
         assert_eq!(enum_var_name("GMT+0"), "GMT_PLUS_0");
-        assert_eq!(enum_var_name("America/Port-au-Prince"), "AMERICA_PORT_AU_PRINCE");
+        assert_eq!(
+            enum_var_name("America/Port-au-Prince"),
+            "AMERICA_PORT_AU_PRINCE"
+        );
         assert_eq!(enum_var_name("out_of_hours"), "OUT_OF_HOURS");
         assert_eq!(enum_var_name("*"), "ALL");
     }

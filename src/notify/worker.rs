@@ -63,24 +63,52 @@ impl Worker {
         }
     }
 
-    /// One pass: fan-out, mails, webhooks.
-    pub async fn run_once(&self) -> StoreResult<()> {
-        webhooks::fan_out(&self.db, self.clock.now()).await?;
-        self.send_mails().await?;
-        webhooks::deliver_due(&self.db, &self.clock, &self.http).await?;
-        Ok(())
+    /// One pass: fan-out, mails, webhooks; returns how much it did (deliveries created,
+    /// mails and webhooks attempted).
+    pub async fn run_once(&self) -> StoreResult<usize> {
+        let fanned = webhooks::fan_out(&self.db, self.clock.now()).await?;
+        let mailed = self.send_mails().await?;
+        let delivered = webhooks::deliver_due(&self.db, &self.clock, &self.http).await?;
+        Ok(fanned + mailed + delivered)
     }
 
-    async fn send_mails(&self) -> StoreResult<()> {
+    /// Runs passes until one finds nothing to do while no other sender (the
+    /// background loop of this or another replica) holds a claim: then everything due
+    /// at the clock's "now" has been attempted, and what is not yet due waits. Returns
+    /// false if that did not happen before `deadline`. Lets a caller assert that
+    /// nothing more is sent without sleeping and hoping.
+    pub async fn run_until_idle(&self, deadline: std::time::Duration) -> StoreResult<bool> {
+        let until = tokio::time::Instant::now() + deadline;
+        while tokio::time::Instant::now() < until {
+            if self.run_once().await? == 0 && self.claimed().await? == 0 {
+                return Ok(true);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        Ok(false)
+    }
+
+    /// Mails and deliveries some sender is working on right now.
+    async fn claimed(&self) -> StoreResult<i64> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin_read().await?;
+        let mails = notifications::claimed_count(&mut tx, now).await?;
+        let hooks = crate::storage::webhooks::claimed_count(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(mails + hooks)
+    }
+
+    async fn send_mails(&self) -> StoreResult<usize> {
         let now = self.clock.now();
         let lease = now + chrono::Duration::minutes(2);
         let mut tx = self.db.begin_write().await?;
         let claimed = notifications::claim_due(&mut tx, now, lease, MAIL_BATCH).await?;
         tx.commit().await?;
+        let sent = claimed.len();
         for n in claimed {
             self.send_one(n).await?;
         }
-        Ok(())
+        Ok(sent)
     }
 
     async fn send_one(&self, mut n: NotificationRow) -> StoreResult<()> {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{Backend, StoreResult, Tx};
-use super::sql::{Sql, insert_statement};
+use super::sql::{Count, Sql, insert_statement};
 use crate::domain::ids::CustomerId;
 use crate::domain::notification::{Audience, Language, MailKind, NotificationStatus};
 use crate::stored_row;
@@ -71,6 +71,21 @@ pub async fn insert(tx: &mut Tx, n: &NotificationRow) -> StoreResult<()> {
     tx.execute(n.bind_all(Sql::new(insert_statement("notifications", COLUMNS))))
         .await?;
     Ok(())
+}
+
+/// How many mails a sender holds a live claim on at `now` (being sent right now).
+pub async fn claimed_count(tx: &mut Tx, now: DateTime<Utc>) -> StoreResult<i64> {
+    let row: Count = tx
+        .fetch_one(
+            Sql::new(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM notifications \
+                 WHERE status = $1 AND claimed_until IS NOT NULL AND claimed_until >= $2",
+            )
+            .bind(NotificationStatus::Pending)
+            .bind(now),
+        )
+        .await?;
+    Ok(row.n)
 }
 
 /// Claims up to `limit` due mails for `until`: each is taken by one sender only

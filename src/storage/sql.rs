@@ -122,3 +122,12 @@ mod tests {
         );
     }
 }
+
+crate::stored_row! {
+    /// A single count (`SELECT CAST(COUNT(*) AS BIGINT) AS n …`).
+    #[derive(Clone, Copy, Debug)]
+    pub struct Count {
+        /// The count.
+        pub n: i64,
+    }
+}

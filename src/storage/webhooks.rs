@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{Backend, StoreResult, Tx};
-use super::sql::{Sql, insert_statement};
+use super::sql::{Count, Sql, insert_statement};
 use crate::domain::ids::CustomerId;
 use crate::stored_row;
 
@@ -177,6 +177,20 @@ pub async fn insert_delivery(tx: &mut Tx, d: &DeliveryRow) -> StoreResult<()> {
     );
     tx.execute(d.bind_all(Sql::new(sql))).await?;
     Ok(())
+}
+
+/// How many deliveries a sender holds a live claim on at `now` (being sent right now).
+pub async fn claimed_count(tx: &mut Tx, now: DateTime<Utc>) -> StoreResult<i64> {
+    let row: Count = tx
+        .fetch_one(
+            Sql::new(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM webhook_deliveries \
+                 WHERE status = 'pending' AND claimed_until IS NOT NULL AND claimed_until >= $1",
+            )
+            .bind(now),
+        )
+        .await?;
+    Ok(row.n)
 }
 
 /// Claims due deliveries for `until`, one sender each, keeping the feed's order per

@@ -39,6 +39,8 @@ pub struct TestApp {
     pub state: AppState,
     pub backend: Backend,
     pub settings: Settings,
+    /// A sender of its own, to drive mails and webhooks to quiescence.
+    pub notifier: securehands::notify::worker::Worker,
     _dir: Option<tempfile::TempDir>,
     pg_cleanup: Option<(String, String)>,
     /// Dropping it stops the app's background sender.
@@ -97,6 +99,19 @@ impl Resp {
 
     pub fn str(&self, field: &str) -> String {
         self.body[field].as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl TestApp {
+    /// Sends everything due now and waits until no sender holds a claim, so that a
+    /// test can assert "nothing more was sent" without sleeping.
+    pub async fn quiesce(&self) {
+        let idle = self
+            .notifier
+            .run_until_idle(Duration::from_secs(30))
+            .await
+            .expect("sender pass");
+        assert!(idle, "the senders never became idle");
     }
 }
 
@@ -165,6 +180,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
             .timeout(Duration::from_secs(60))
             .build()
             .expect("client"),
+        notifier: app.notifier.clone(),
         state: app.state,
         backend,
         settings,

@@ -28,6 +28,9 @@ pub struct SmtpServer {
     /// `smtp://127.0.0.1:<port>`.
     pub url: String,
     received: Arc<Mutex<Vec<Mail>>>,
+    /// Messages that arrived but could not be decoded: reported by `mails()`, so a
+    /// broken mail fails the test instead of vanishing.
+    undecodable: Arc<Mutex<Vec<String>>>,
 }
 
 impl SmtpServer {
@@ -36,7 +39,8 @@ impl SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
         let url = format!("smtp://{}", listener.local_addr().expect("addr"));
         let received: Arc<Mutex<Vec<Mail>>> = Arc::default();
-        let store = received.clone();
+        let undecodable: Arc<Mutex<Vec<String>>> = Arc::default();
+        let store = (received.clone(), undecodable.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let store = store.clone();
@@ -45,11 +49,23 @@ impl SmtpServer {
                 });
             }
         });
-        SmtpServer { url, received }
+        SmtpServer {
+            url,
+            received,
+            undecodable,
+        }
     }
 
-    /// Everything received so far.
+    /// Everything received so far; panics (in the test) if a message could not be
+    /// decoded.
+    #[track_caller]
     pub fn mails(&self) -> Vec<Mail> {
+        let broken = self
+            .undecodable
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default();
+        assert!(broken.is_empty(), "undecodable mails received: {broken:#?}");
         self.received.lock().map(|m| m.clone()).unwrap_or_default()
     }
 
@@ -69,10 +85,9 @@ impl SmtpServer {
     }
 }
 
-async fn session(
-    socket: tokio::net::TcpStream,
-    store: Arc<Mutex<Vec<Mail>>>,
-) -> std::io::Result<()> {
+type Store = (Arc<Mutex<Vec<Mail>>>, Arc<Mutex<Vec<String>>>);
+
+async fn session(socket: tokio::net::TcpStream, store: Store) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 test ESMTP\r\n").await?;
@@ -111,8 +126,17 @@ async fn session(
                 let unstuffed = line.strip_prefix('.').unwrap_or(&line);
                 data.push_str(unstuffed);
             }
-            if let Ok(mut all) = store.lock() {
-                all.push(decode(std::mem::take(&mut to), &data));
+            match decode(std::mem::take(&mut to), &data) {
+                Ok(mail) => {
+                    if let Ok(mut all) = store.0.lock() {
+                        all.push(mail);
+                    }
+                }
+                Err(e) => {
+                    if let Ok(mut all) = store.1.lock() {
+                        all.push(format!("{e}: {data}"));
+                    }
+                }
             }
             write.write_all(b"250 queued\r\n").await?;
         } else if command == "QUIT" {
@@ -126,8 +150,8 @@ async fn session(
     }
 }
 
-fn decode(to: Vec<String>, data: &str) -> Mail {
-    let parsed = mailparse::parse_mail(data.as_bytes()).expect("parse mail");
+fn decode(to: Vec<String>, data: &str) -> Result<Mail, mailparse::MailParseError> {
+    let parsed = mailparse::parse_mail(data.as_bytes())?;
     let header = |name: &str| {
         parsed
             .headers
@@ -140,16 +164,16 @@ fn decode(to: Vec<String>, data: &str) -> Mail {
     let mut html = String::new();
     for part in parsed.parts() {
         match part.ctype.mimetype.as_str() {
-            "text/plain" => text = part.get_body().unwrap_or_default(),
-            "text/html" => html = part.get_body().unwrap_or_default(),
+            "text/plain" => text = part.get_body()?,
+            "text/html" => html = part.get_body()?,
             _ => {}
         }
     }
-    Mail {
+    Ok(Mail {
         to,
         subject: header("Subject"),
         text,
         html,
         message_id: header("Message-ID"),
-    }
+    })
 }

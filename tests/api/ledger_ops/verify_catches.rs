@@ -45,7 +45,11 @@ async fn history(app: &TestApp) -> (String, String, String, i64) {
     let debit = entries(app, &format!("customer_id={c}&kind=debit")).await;
     assert_eq!(debit.len(), 1);
     let seq = debit[0]["seq"].as_i64().expect("seq");
-    let id = scalar(app, &format!("SELECT id FROM ledger_entries WHERE seq = {seq}")).await;
+    let id = scalar(
+        app,
+        &format!("SELECT id FROM ledger_entries WHERE seq = {seq}"),
+    )
+    .await;
     assert_verified(app).await;
     (c, lot, sid, id)
 }
@@ -193,12 +197,20 @@ on_both_backends!(verify_names_reversals_above_their_debit, |backend| {
     .await;
     // A second reversal of 2.00 on a debit of 2.50 that already had 1.00 back.
     copy_entry(&app, reversal, &[("units", "200"), ("session_id", "NULL")]).await;
-    expect_named(&app, &[&format!("entry {debit}"), "reversed 3.00 but took 2.50"]).await;
+    expect_named(
+        &app,
+        &[&format!("entry {debit}"), "reversed 3.00 but took 2.50"],
+    )
+    .await;
 });
 
 on_both_backends!(verify_names_a_gap_in_feed_positions, |backend| {
     let app = spawn_app(backend).await;
     history(&app).await;
-    corrupt(&app, "UPDATE feed_counters SET ledger_last = ledger_last + 1").await;
+    corrupt(
+        &app,
+        "UPDATE feed_counters SET ledger_last = ledger_last + 1",
+    )
+    .await;
     expect_named(&app, &["ledger positions are not 1..="]).await;
 });

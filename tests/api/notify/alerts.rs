@@ -76,7 +76,7 @@ on_both_backends!(expiry_quote_and_balance_alerts_fire_once, |backend| {
     })
     .await;
     app.set_clock("2027-02-10T00:00:00Z").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.quiesce().await;
     let fanny: Vec<String> = smtp
         .mails()
         .into_iter()
@@ -124,7 +124,7 @@ on_both_backends!(falling_below_the_threshold_tells_finance_once, |backend| {
     );
     // Staying below does not repeat it.
     active_sow(&app, &c, "1.00", 1, json!({})).await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    app.quiesce().await;
     assert_eq!(
         smtp.mails()
             .iter()

@@ -40,7 +40,7 @@ on_both_backends!(nothing_lost_nothing_doubled, |backend| {
     }
     smtp.wait_for("every recorded mail", |m| m.len() >= recorded.len())
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.quiesce().await;
     let mails = smtp.mails();
     assert_eq!(mails.len(), recorded.len(), "each mail exactly once");
     let mut ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();

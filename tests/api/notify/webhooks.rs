@@ -57,7 +57,7 @@ both_backends!(deliveries_are_signed_retried_and_ordered, |app| {
     receiver
         .wait_for("a first attempt", |h| !h.is_empty())
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    app.quiesce().await;
     let hits = receiver.hits();
     assert_eq!(hits.len(), 1, "the later event must wait: {hits:#?}");
     assert_eq!(hits[0].answered, 500);
@@ -166,7 +166,7 @@ both_backends!(deliveries_are_signed_retried_and_ordered, |app| {
         .await
         .expect(200);
     sell(&app, &c, "1.00", None).await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    app.quiesce().await;
     assert_eq!(receiver.hits().len(), 4);
     app.get(&format!("/v1/webhook-endpoints/{endpoint}"), &app.am())
         .await

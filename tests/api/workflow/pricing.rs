@@ -113,7 +113,11 @@ both_backends!(rates_above_100_are_refused_on_create_and_patch, |app| {
         .await
         .expect_problem(422, "validation_failed");
     assert!(r.text.contains("rate_card.weekend"), "{}", r.text);
-    let sow = app.get(&format!("/v1/sows/{id}"), &app.lead()).await.expect(200).body;
+    let sow = app
+        .get(&format!("/v1/sows/{id}"), &app.lead())
+        .await
+        .expect(200)
+        .body;
     assert_eq!(sow["rate_card"]["weekend"], "2.00");
     assert_eq!(sow["rate_card"]["holiday"], "100.00");
 });
