@@ -809,9 +809,16 @@ def main(argv: list[str]) -> int:
 
 
 def targets_met(results: dict) -> bool:
-    """True when the big/small ratio and every export's memory are within target."""
+    """True when the big/small ratio and every export's memory are within target. A run
+    that measured no big customer (so no ratio) or no export has not met anything."""
     exports = [results[k]["export"] for k in ("baseline", "main") if k in results]
-    return results["ratios"].get("ok", True) and all(e["rss_ok"] for e in exports)
+    if "ok" not in results["ratios"]:
+        print("no big/small ratio was measured: nothing to check against the target", file=sys.stderr)
+        return False
+    if not exports:
+        print("no export was measured: nothing to check against the memory target", file=sys.stderr)
+        return False
+    return results["ratios"]["ok"] and all(e["rss_ok"] for e in exports)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ ROLES=("$@")
 MAX_EXAMPLES="${ST_MAX_EXAMPLES:-10}"
 SEED="${ST_SEED:-7}"
 MAX_TIME="${ST_MAX_TIME:-90}"
+PHASES="${ST_PHASES:-examples,coverage,fuzzing,stateful}"
 VENV="${SECUREHANDS_ST_VENV:-$HOME/.cache/securehands-st-venv}"
 
 if ! "$VENV/bin/st" --version >/dev/null 2>&1; then
@@ -80,7 +81,7 @@ for role in "${ROLES[@]}"; do
   if ! SCHEMATHESIS_HOOKS=hooks PYTHONPATH=tests/schemathesis "$VENV/bin/st" \
       --config-file tests/schemathesis/schemathesis.toml run "$API/openapi.json" \
       --header "Authorization: Bearer $TOKEN" \
-      --checks all --phases examples,coverage,fuzzing,stateful \
+      --checks all --phases "$PHASES" \
       --max-examples "$MAX_EXAMPLES" --seed "$SEED" --max-time "$MAX_TIME" \
       --generation-database none --generation-allow-x00 false --workers 1 --no-color --warnings off \
       --report junit --report-dir "${ST_REPORT_DIR:-target/schemathesis}/$role"; then

@@ -58,15 +58,39 @@ both_backends!(same_key_same_request_replays, |app| {
     assert_eq!(list.body["data"].as_array().map(Vec::len), Some(2));
     // Refusals are remembered too: the same refused request replays its problem.
     let bad = json!({"name": "X", "calendar_id": "missing"});
-    app.send(
-        Method::POST,
-        "/v1/customers",
-        Some(&am),
-        Some(bad.clone()),
-        &[("idempotency-key", "k-2")],
+    let refused = app
+        .send(
+            Method::POST,
+            "/v1/customers",
+            Some(&am),
+            Some(bad.clone()),
+            &[("idempotency-key", "k-2")],
+        )
+        .await
+        .expect_problem(422, "validation_failed");
+    assert!(refused.header("idempotent-replayed").is_none());
+    // The calendar appears meanwhile: the same key still replays the first answer.
+    app.put(
+        "/v1/calendars/missing",
+        &admin,
+        json!({"name": "Now there", "timezone": "Europe/Paris"}),
     )
     .await
-    .expect_problem(422, "validation_failed");
+    .expect(201);
+    let replayed = app
+        .send(
+            Method::POST,
+            "/v1/customers",
+            Some(&am),
+            Some(bad.clone()),
+            &[("idempotency-key", "k-2")],
+        )
+        .await
+        .expect_problem(422, "validation_failed");
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replayed.body, refused.body);
+    let list = app.get("/v1/customers", &am).await.expect(200);
+    assert_eq!(list.body["data"].as_array().map(Vec::len), Some(2));
     // An invalid key is refused.
     app.send(
         Method::POST,

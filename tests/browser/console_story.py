@@ -173,10 +173,20 @@ def main():
         page.get_by_role("button", name="Evaluate").click()
         flash_ok(page)
         page.goto(BASE + sessions[1])
+        # A second tab keeps the delivered session's form open, to complain again later.
+        stale = page.context.new_page()
+        stale.goto(BASE + sessions[1])
         page.locator("#k-reason").fill("Only half of the rules were migrated")
         page.get_by_role("button", name="Complain").click()
         flash_ok(page)
         expect(page.locator("#session-status")).to_have_text("disputed")
+        # A refusal shows the problem's message: the customer complains again from the
+        # stale tab, and the service's refusal is what the page says.
+        stale.locator("#k-reason").fill("And the rest too")
+        stale.get_by_role("button", name="Complain").click()
+        expect(stale.locator(".flash.error")).to_contain_text("complaint")
+        expect(stale.locator(".flash.ok")).to_have_count(0)
+        stale.close()
         sign_out(page)
 
         shoot(browser, "soc-manager", "/console", "soc_manager")
@@ -191,7 +201,7 @@ def main():
         expect(page.locator("#session-status")).to_have_text("resolved")
         sign_out(page)
 
-        # A refusal shows the problem's message: the customer complains again.
+        # The customer sees the credit in the balance and reads the month's statement.
         sign_in(page, "customer")
         page.goto(BASE + f"/console/customers/{CUSTOMER}")
         expect(page.locator(".figures")).to_contain_text("17.50")

@@ -292,15 +292,26 @@ proptest! {
         let total: Units = parts.iter().map(|p| p.taken).sum();
         let mut given = Units::ZERO;
         for ask in asks {
-            if let Ok(steps) = plan_reversal(&parts, Units::from_hundredths(ask), t(200)) {
-                let sum: Units = steps.iter().map(|s| s.units).sum();
-                prop_assert_eq!(sum, Units::from_hundredths(ask));
-                for s in steps {
-                    let p = parts.iter_mut().find(|p| p.entry_id == s.entry_id).expect("part");
-                    p.reversed += s.units;
-                    prop_assert!(p.reversed <= p.taken);
+            let ask = Units::from_hundredths(ask);
+            let left = total - given;
+            match plan_reversal(&parts, ask, t(200)) {
+                Ok(steps) => {
+                    // Granted exactly when it fits in what is left unreversed.
+                    prop_assert!(ask <= left, "granted {} with only {} left", ask, left);
+                    let sum: Units = steps.iter().map(|s| s.units).sum();
+                    prop_assert_eq!(sum, ask);
+                    for s in steps {
+                        let p = parts.iter_mut().find(|p| p.entry_id == s.entry_id).expect("part");
+                        p.reversed += s.units;
+                        prop_assert!(p.reversed <= p.taken);
+                    }
+                    given += sum;
                 }
-                given += sum;
+                Err(ReversalError::ExceedsDebit { available }) => {
+                    // Refused only when it does not fit, and the refusal says what is left.
+                    prop_assert!(ask > left, "refused {} with {} left", ask, left);
+                    prop_assert_eq!(available, left);
+                }
             }
             prop_assert!(given <= total);
         }

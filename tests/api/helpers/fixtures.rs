@@ -46,7 +46,8 @@ pub async fn assert_verified(app: &TestApp) {
 
 // SoWs and sessions.
 
-/// Drafts, submits and approves a SoW; returns its id.
+/// Drafts, submits and approves a SoW, which must then be active (its units covered);
+/// returns its id.
 pub async fn active_sow(
     app: &TestApp,
     customer: &str,
@@ -73,13 +74,19 @@ pub async fn active_sow(
         .post(&format!("/v1/sows/{id}/submit"), &app.lead(), json!({}))
         .await
         .expect(200);
-    approve(
+    let approved = approve(
         app,
         customer,
         &id,
         submitted.header("etag").unwrap_or_default(),
     )
-    .await;
+    .await
+    .expect(200);
+    assert_eq!(
+        approved.body["status"], "active",
+        "active_sow: the SoW is not active: {}",
+        approved.text
+    );
     id
 }
 

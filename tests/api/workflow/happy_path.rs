@@ -184,6 +184,10 @@ both_backends!(acceptance_fires_exactly_at_the_deadline, |app| {
         .await
         .expect(201)
         .str("id");
+    let twin = schedule(&app, &sow, "2026-12-03T09:00:00Z", "2026-12-03T10:00:00Z")
+        .await
+        .expect(201)
+        .str("id");
     app.set_clock("2026-12-04T14:00:00Z").await; // Fri 15:00 Paris
     let st = deliver(&app, &sid, "2026-12-02T09:00:00Z", "2026-12-02T10:00:00Z")
         .await
@@ -191,14 +195,30 @@ both_backends!(acceptance_fires_exactly_at_the_deadline, |app| {
         .body;
     // 2 business days after Friday: end of Tuesday.
     assert_eq!(st["acceptance_due"], "2026-12-08T23:00:00Z");
+    let st = deliver(&app, &twin, "2026-12-03T09:00:00Z", "2026-12-03T10:00:00Z")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(st["acceptance_due"], "2026-12-08T23:00:00Z");
     app.set_clock("2026-12-08T22:59:59Z").await;
     assert_eq!(session(&app, &sid).await["status"], "delivered");
-    // A complaint a second before is still in time.
+    // A complaint a second before is still in time (on the twin, delivered alike).
     let c2 = app.customer(&c);
+    let disputed = app
+        .post(
+            &format!("/v1/sessions/{twin}/complaints"),
+            &c2,
+            json!({"reason": "just in time"}),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(disputed["status"], "disputed");
     app.set_clock("2026-12-08T23:00:00Z").await;
     let s = session(&app, &sid).await;
     assert_eq!(s["status"], "accepted");
     assert_eq!(s["accepted_at"], "2026-12-08T23:00:00Z");
+    assert_eq!(session(&app, &twin).await["status"], "disputed");
     app.post(
         &format!("/v1/sessions/{sid}/complaints"),
         &c2,
