@@ -76,6 +76,8 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     } else {
         Clock::System
     };
+    // Databases written before timeline checkpoints existed get theirs (once).
+    service::timeline::backfill(&db).await?;
     let state = AppState {
         jobs: service::jobs::Jobs::new(db.clone(), clock.clone()),
         db,

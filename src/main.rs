@@ -135,6 +135,9 @@ async fn migrate(settings: Settings) -> Result<ExitCode, String> {
         .await
         .map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
+    securehands::service::timeline::backfill(&db)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("migrations applied");
     Ok(ExitCode::SUCCESS)
 }

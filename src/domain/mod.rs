@@ -20,5 +20,6 @@ pub mod session;
 pub mod sla;
 pub mod sow;
 pub mod spelling;
+pub mod timeline;
 pub mod units;
 pub mod webhook;

@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::timeline::{self, Recorded};
 use super::{Ctx, ServiceError};
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
@@ -42,12 +43,14 @@ pub struct Refs {
     pub note: Option<String>,
 }
 
-/// A pending change of reserved units, logged for `as_of` balances.
+/// A pending change of reserved units, logged for `as_of` balances with the effective
+/// instant of the movement that caused it.
 #[derive(Clone, Debug)]
 struct ReservationChange {
     sow_id: SowId,
     delta: Units,
     reason: &'static str,
+    at: DateTime<Utc>,
 }
 
 /// One customer's maintained figures plus what this use case adds to the ledger.
@@ -64,6 +67,9 @@ pub struct Book {
     actor: String,
     now: DateTime<Utc>,
     credited: bool,
+    /// Effective instant of the latest movement that took units away (what a loss of
+    /// coverage it causes is dated with).
+    taken_at: Option<DateTime<Utc>>,
 }
 
 impl Book {
@@ -87,6 +93,7 @@ impl Book {
             actor: ctx.actor(),
             now: ctx.now,
             credited: false,
+            taken_at: None,
         })
     }
 
@@ -114,6 +121,7 @@ impl Book {
             actor: ctx.actor(),
             now: ctx.now,
             credited: false,
+            taken_at: None,
         })
     }
 
@@ -158,6 +166,8 @@ impl Book {
         self.account.total += units;
         if units.is_positive() {
             self.credited = true;
+        } else if units.is_negative() {
+            self.taken_at = Some(effective_at);
         }
         self.entries.push(NewEntry {
             kind,
@@ -180,8 +190,15 @@ impl Book {
         self.account.deficit += delta;
     }
 
-    /// Changes the reserved figure for one SoW (positive: reserve, negative: release).
-    pub fn adjust_reserved(&mut self, sow_id: &SowId, delta: Units, reason: &'static str) {
+    /// Changes the reserved figure for one SoW (positive: reserve, negative: release),
+    /// effective at `at`: the effective instant of the movement that causes it.
+    pub fn adjust_reserved(
+        &mut self,
+        sow_id: &SowId,
+        delta: Units,
+        reason: &'static str,
+        at: DateTime<Utc>,
+    ) {
         if delta.is_zero() {
             return;
         }
@@ -193,7 +210,14 @@ impl Book {
             sow_id: sow_id.clone(),
             delta,
             reason,
+            at,
         });
+    }
+
+    /// When the units this use case took away left (the effective instant of its
+    /// latest debit, expiry or deficit); "now" when it took none.
+    pub fn taken_at(&self) -> DateTime<Utc> {
+        self.taken_at.unwrap_or(self.now)
     }
 
     /// True when this book made more units available than there were when it was
@@ -253,10 +277,26 @@ impl Book {
                 &r.sow_id,
                 r.delta,
                 r.reason,
+                r.at,
                 recorded_at,
             )
             .await?;
         }
+        let moves: Vec<Recorded<'_>> = self
+            .entries
+            .iter()
+            .map(|e| Recorded::Entry {
+                kind: e.kind,
+                units: e.units,
+                lot: e.lot_id.as_ref(),
+                at: e.effective_at,
+            })
+            .chain(self.reservations.iter().map(|r| Recorded::Reservation {
+                delta: r.delta,
+                at: r.at,
+            }))
+            .collect();
+        timeline::keep(tx, &mut self.account, &moves, recorded_at).await?;
         if self.account != self.as_read {
             accounts::save(tx, &self.account).await?;
         }

@@ -12,6 +12,7 @@ use crate::domain::allocation::{Provision, plan_activation, plan_coverage_loss, 
 use crate::domain::ids::{CustomerId, SowId};
 use crate::domain::quote::QuoteOrigin;
 use crate::domain::sow::SowStatus;
+use crate::domain::timeline::reservation_change_at;
 use crate::domain::units::Units;
 use crate::storage::db::Tx;
 use crate::storage::sows::{self, SowRow};
@@ -52,7 +53,10 @@ async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError>
             continue;
         };
         let released = sow.reserved;
-        book.adjust_reserved(&sow.id, -released, "coverage_lost");
+        // Lost with the movement that took the units away (an expiry at its instant, a
+        // debit at its own), never before the reservation was made.
+        let at = reservation_change_at(book.taken_at(), sow.reserved_since);
+        book.adjust_reserved(&sow.id, -released, "coverage_lost", at);
         sow.reserved = Units::ZERO;
         sow.status = SowStatus::AwaitingUnits;
         sow.updated_at = now;
@@ -109,8 +113,9 @@ pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<SowId>
             continue;
         };
         let needed = units_needed(&sow);
-        book.adjust_reserved(&sow.id, needed, "provisioned");
+        book.adjust_reserved(&sow.id, needed, "provisioned", now);
         sow.reserved = needed;
+        sow.reserved_since = Some(now);
         sow.status = SowStatus::Active;
         sow.updated_at = now;
         sows::update(tx, &sow).await?;

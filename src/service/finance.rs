@@ -4,23 +4,22 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Ctx, ServiceError};
+use super::{Ctx, ServiceError, timeline};
 use crate::domain::access::Action;
-use crate::domain::ids::{CustomerId, LotId, SessionId};
+use crate::domain::ids::{CustomerId, SessionId};
 use crate::domain::ledger::EntryKind;
-use crate::domain::units::Units;
 use crate::dto::ledger::{
     Balance, BalanceLot, Entry, EntryPage, Event, EventPage, EventQuery, ExpiringLot,
     ExpiringQuery, ExpiringReport, LedgerQuery,
 };
 use crate::storage::db::Tx;
-use crate::storage::deficits;
 use crate::storage::events::{self, EventRow};
 use crate::storage::ledger::{self, EntryFilter, EntryRow};
 use crate::storage::{accounts, lots};
 
 /// `GET /v1/customers/{id}/balance[?as_of=]`. Without `as_of` it reads the maintained
-/// figures and the live lots — its cost does not grow with the number of entries.
+/// figures and the live lots; with it, the effective timeline from the newest
+/// checkpoint before the instant — neither cost grows with the number of entries.
 pub async fn balance(
     tx: &mut Tx,
     ctx: &Ctx,
@@ -54,38 +53,23 @@ pub async fn balance(
             as_of: ctx.now,
         });
     };
-    let total = ledger::total_as_of(tx, customer_id, at).await?;
-    let reserved = deficits::reserved_as_of(tx, customer_id, at).await?;
-    let deficit = ledger::deficit_as_of(tx, customer_id, at).await?;
-    let sums = ledger::lots_as_of(tx, customer_id, at).await?;
-    let ids: Vec<LotId> = sums.iter().map(|s| s.lot_id.clone()).collect();
-    let rows = lots::by_ids(tx, &ids).await?;
-    let mut lots = Vec::new();
-    for row in rows {
-        if row.expires_at <= at {
-            continue;
-        }
-        let remaining = sums
-            .iter()
-            .find(|s| s.lot_id == row.id)
-            .map_or(Units::ZERO, |s| s.units);
-        lots.push(BalanceLot {
-            id: row.id.into_string(),
-            remaining,
-            expires_at: row.expires_at,
-            received_on: row.received_on,
-        });
-    }
-    lots.sort_by(|a, b| {
-        (a.expires_at, a.received_on, &a.id).cmp(&(b.expires_at, b.received_on, &b.id))
-    });
+    let b = timeline::balance(tx, customer_id, at).await?;
     Ok(Balance {
         customer_id: customer_id.to_string(),
-        total,
-        reserved,
-        available: total - reserved,
-        deficit,
-        lots,
+        total: b.total,
+        reserved: b.reserved,
+        available: b.available,
+        deficit: b.deficit,
+        lots: b
+            .lots
+            .into_iter()
+            .map(|l| BalanceLot {
+                id: l.lot.id.into_string(),
+                remaining: l.remaining,
+                expires_at: l.lot.expires_at,
+                received_on: l.lot.received_on,
+            })
+            .collect(),
         as_of: at,
     })
 }

@@ -13,6 +13,7 @@ use crate::domain::allocation::{
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
 use crate::domain::quote::QuoteOrigin;
+use crate::domain::timeline::reservation_change_at;
 use crate::domain::units::Units;
 use crate::storage::db::Tx;
 use crate::storage::deficits;
@@ -88,7 +89,8 @@ pub async fn charge(
     let mut outcome = ChargeOutcome::default();
     let from_reservation = sow.reserved.min(c.units);
     if from_reservation.is_positive() {
-        book.adjust_reserved(&sow.id, -from_reservation, "consumed");
+        let at = reservation_change_at(c.effective_at, sow.reserved_since);
+        book.adjust_reserved(&sow.id, -from_reservation, "consumed", at);
         sow.reserved -= from_reservation;
     }
     sow.consumed += c.units;
@@ -316,16 +318,19 @@ pub async fn expire_lot(
     Ok(true)
 }
 
-/// Reserves `units` for a SoW.
+/// Reserves `units` for a SoW, now.
 pub fn reserve(book: &mut Book, sow: &mut SowRow, units: Units) {
-    book.adjust_reserved(&sow.id, units, "provisioned");
+    let now = book.now();
+    book.adjust_reserved(&sow.id, units, "provisioned", now);
     sow.reserved += units;
+    sow.reserved_since = Some(now);
 }
 
-/// Releases what is left of a SoW's reservation; returns how much.
+/// Releases what is left of a SoW's reservation, now; returns how much.
 pub fn release(book: &mut Book, sow: &mut SowRow, reason: &'static str) -> Units {
     let left = sow.reserved;
-    book.adjust_reserved(&sow.id, -left, reason);
+    let now = book.now();
+    book.adjust_reserved(&sow.id, -left, reason, now);
     sow.reserved = Units::ZERO;
     left
 }

@@ -25,6 +25,7 @@ pub mod requests;
 pub mod sessions;
 pub mod sows;
 pub mod statements;
+pub mod timeline;
 pub mod verify;
 pub mod webhooks;
 

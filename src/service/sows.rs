@@ -97,6 +97,7 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         approval_order: None,
         reserved: Units::ZERO,
         consumed: Units::ZERO,
+        reserved_since: None,
         submitted_at: None,
         closed_at: None,
         created_by: ctx.actor(),

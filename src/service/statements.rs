@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::finance::entry_view;
-use super::{Ctx, ServiceError, calendars};
+use super::{Ctx, ServiceError, calendars, timeline};
 use crate::domain::access::Action;
 use crate::domain::ids::CustomerId;
 use crate::domain::ledger::EntryKind;
@@ -54,7 +54,7 @@ pub async fn statement(
     .ok_or_else(|| ServiceError::invalid("month", "out of range"))?;
     let start = calendar.start_of_day(first);
     let end = calendar.start_of_day(next);
-    let opening = ledger::total_as_of(tx, customer_id, start).await?;
+    let opening = timeline::figures_at(tx, customer_id, start).await?.total;
     let rows = ledger::in_period(tx, customer_id, start, end).await?;
     let mut lines: Vec<StatementLine> = EntryKind::ALL
         .iter()

@@ -1,5 +1,7 @@
 //! SQL for the maintained balance row of each customer.
 
+use chrono::{DateTime, Utc};
+
 use super::customers::MailProfile;
 use super::db::{StoreResult, Tx};
 use super::sql::Sql;
@@ -23,6 +25,11 @@ stored_row! {
         /// Available units below which the account managers and finance contacts are
         /// told (zero: off).
         pub low_balance_threshold: Units,
+        /// The newest timeline checkpoint (movements effective at or before it must
+        /// update it).
+        pub checkpoint_at: Option<DateTime<Utc>>,
+        /// Movements recorded since that checkpoint.
+        pub since_checkpoint: i64,
     }
 }
 
@@ -43,6 +50,10 @@ stored_row! {
         pub deficit: Units,
         /// Low-balance threshold.
         pub low_balance_threshold: Units,
+        /// Newest timeline checkpoint.
+        pub checkpoint_at: Option<DateTime<Utc>>,
+        /// Movements since it.
+        pub since_checkpoint: i64,
         /// Customer's name.
         pub name: String,
         /// Customer's contacts.
@@ -62,6 +73,8 @@ impl LockedRow {
                 reserved: self.reserved,
                 deficit: self.deficit,
                 low_balance_threshold: self.low_balance_threshold,
+                checkpoint_at: self.checkpoint_at,
+                since_checkpoint: self.since_checkpoint,
             },
             MailProfile {
                 name: self.name,
@@ -75,7 +88,7 @@ impl LockedRow {
 /// The lock's `SELECT`, before its `WHERE`. On PostgreSQL only the account row is
 /// locked (`FOR UPDATE OF a`); the customer and calendar rows are read as they are.
 const LOCKED: &str = "SELECT a.customer_id, a.total, a.reserved, a.deficit, \
-     a.low_balance_threshold, c.name, c.contacts, cal.timezone FROM accounts a \
+     a.low_balance_threshold, a.checkpoint_at, a.since_checkpoint, c.name, c.contacts, cal.timezone FROM accounts a \
      JOIN customers c ON c.id = a.customer_id JOIN calendars cal ON cal.id = c.calendar_id";
 
 /// Reads the account and, on PostgreSQL, locks it until the transaction ends: every
@@ -116,12 +129,15 @@ pub async fn set_threshold(
 pub async fn save(tx: &mut Tx, account: &AccountRow) -> StoreResult<()> {
     tx.execute(
         Sql::new(
-            "UPDATE accounts SET total = $2, reserved = $3, deficit = $4 WHERE customer_id = $1",
+            "UPDATE accounts SET total = $2, reserved = $3, deficit = $4, checkpoint_at = $5, \
+             since_checkpoint = $6 WHERE customer_id = $1",
         )
         .bind(&account.customer_id)
         .bind(account.total)
         .bind(account.reserved)
-        .bind(account.deficit),
+        .bind(account.deficit)
+        .bind(account.checkpoint_at)
+        .bind(account.since_checkpoint),
     )
     .await?;
     Ok(())

@@ -131,7 +131,9 @@ pub async fn reduce_deficit(tx: &mut Tx, entry_id: i64, by: Units) -> StoreResul
     Ok(())
 }
 
-/// Logs a change of a customer's reserved units (for `as_of` balances).
+/// Logs a change of a customer's reserved units (for `as_of` balances), effective at
+/// `at` and recorded at `recorded_at`.
+#[allow(clippy::too_many_arguments)]
 pub async fn log_reservation(
     tx: &mut Tx,
     customer_id: &CustomerId,
@@ -139,35 +141,22 @@ pub async fn log_reservation(
     delta: Units,
     reason: &str,
     at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
 ) -> StoreResult<()> {
     tx.execute(
-        Sql::new("INSERT INTO reservation_log (customer_id, sow_id, delta, reason, at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(customer_id)
-            .bind(sow_id)
-            .bind(delta)
-            .bind(reason)
-            .bind(at),
+        Sql::new(
+            "INSERT INTO reservation_log (customer_id, sow_id, delta, reason, at, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(customer_id)
+        .bind(sow_id)
+        .bind(delta)
+        .bind(reason)
+        .bind(at)
+        .bind(recorded_at),
     )
     .await?;
     Ok(())
-}
-
-/// Reserved units of a customer as of `at`.
-pub async fn reserved_as_of(
-    tx: &mut Tx,
-    customer_id: &CustomerId,
-    at: DateTime<Utc>,
-) -> StoreResult<Units> {
-    let (sum,): (i64,) = tx
-        .fetch_one(
-            Sql::new(
-                "SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM reservation_log WHERE customer_id = $1 AND at <= $2",
-            )
-            .bind(customer_id)
-            .bind(at),
-        )
-        .await?;
-    Ok(Units::from_hundredths(sum))
 }
 
 /// Units of each pack that went to pay deficits.

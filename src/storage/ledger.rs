@@ -203,49 +203,6 @@ pub async fn get(tx: &mut Tx, id: i64) -> StoreResult<Option<EntryRow>> {
         .await
 }
 
-/// Σ units of a customer's entries effective at or before `at` (µs).
-pub async fn total_as_of(
-    tx: &mut Tx,
-    customer_id: &CustomerId,
-    at: DateTime<Utc>,
-) -> StoreResult<Units> {
-    let (sum,): (i64,) = tx
-        .fetch_one(
-            Sql::new(
-                "SELECT CAST(COALESCE(SUM(units), 0) AS BIGINT) FROM ledger_entries \
-                 WHERE customer_id = $1 AND effective_at <= $2",
-            )
-            .bind(customer_id)
-            .bind(at),
-        )
-        .await?;
-    Ok(Units::from_hundredths(sum))
-}
-
-/// Outstanding deficit of a customer as of `at`: deficits minus what settlements and
-/// forgiving reversals paid.
-pub async fn deficit_as_of(
-    tx: &mut Tx,
-    customer_id: &CustomerId,
-    at: DateTime<Utc>,
-) -> StoreResult<Units> {
-    let (sum,): (i64,) = tx
-        .fetch_one(
-            Sql::new(
-                "SELECT CAST(COALESCE(SUM(CASE \
-                    WHEN kind = 'deficit' THEN -units \
-                    WHEN kind = 'deficit_settlement' THEN -units \
-                    WHEN kind = 'reversal' AND lot_id IS NULL THEN -units \
-                    ELSE 0 END), 0) AS BIGINT) \
-                 FROM ledger_entries WHERE customer_id = $1 AND effective_at <= $2",
-            )
-            .bind(customer_id)
-            .bind(at),
-        )
-        .await?;
-    Ok(Units::from_hundredths(sum))
-}
-
 stored_row! {
     /// Units of one lot (remaining as of an instant, or settled).
     #[derive(Clone, Debug)]
@@ -255,22 +212,4 @@ stored_row! {
         /// Its units.
         pub units: Units,
     }
-}
-
-/// Remaining units per lot as of `at`, for lots granted by then.
-pub async fn lots_as_of(
-    tx: &mut Tx,
-    customer_id: &CustomerId,
-    at: DateTime<Utc>,
-) -> StoreResult<Vec<LotUnits>> {
-    tx.fetch_all(
-        Sql::new(
-            "SELECT lot_id, CAST(SUM(units) AS BIGINT) AS units FROM ledger_entries \
-             WHERE customer_id = $1 AND effective_at <= $2 AND lot_id IS NOT NULL \
-             AND kind NOT IN ('deficit_settlement', 'deficit') GROUP BY lot_id ORDER BY lot_id",
-        )
-        .bind(customer_id)
-        .bind(at),
-    )
-    .await
 }

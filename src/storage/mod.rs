@@ -21,4 +21,5 @@ pub mod requests;
 pub mod sessions;
 pub mod sows;
 pub mod sql;
+pub mod timeline;
 pub mod webhooks;

@@ -67,6 +67,9 @@ stored_row! {
         pub reserved: Units,
         /// Units consumed by its sessions.
         pub consumed: Units,
+        /// Since when its current reservation exists (provisioned): a movement that
+        /// changes the reservation is never dated before it.
+        pub reserved_since: Option<DateTime<Utc>>,
         /// Submission instant.
         pub submitted_at: Option<DateTime<Utc>>,
         /// Completion / cancellation / supersession instant.

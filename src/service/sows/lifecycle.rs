@@ -232,6 +232,7 @@ pub async fn supersede(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<Sow, Servic
         approval_order: None,
         reserved: Units::ZERO,
         consumed: Units::ZERO,
+        reserved_since: None,
         submitted_at: None,
         closed_at: None,
         created_by: ctx.actor(),

@@ -51,6 +51,7 @@ async fn sow(app: &TestApp, customer: &str) -> String {
         approval_order: Some(1),
         reserved: Units::ZERO,
         consumed: Units::ZERO,
+        reserved_since: None,
         submitted_at: None,
         closed_at: None,
         created_by: "test".into(),

@@ -1,0 +1,280 @@
+//! Point-in-time balances on the effective timeline (SPEC §4, docs/timeline.md): read
+//! from the newest checkpoint at or before the instant plus the movements after it, so
+//! the cost does not grow with the customer's history; checkpoints are written every
+//! [`CHECKPOINT_EVERY`] movements and corrected by movements recorded late.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::ServiceError;
+use crate::domain::ids::{CustomerId, LotId};
+use crate::domain::ledger::EntryKind;
+use crate::domain::timeline::{BalanceAt, Figures, LotInfo, balance_at};
+use crate::domain::units::Units;
+use crate::storage::accounts::AccountRow;
+use crate::storage::db::{Db, StoreError, Tx};
+use crate::storage::timeline::{self as store, CheckpointRow, LotInfoRow};
+
+/// Movements (entries and reservation changes) between two checkpoints of a customer:
+/// what an `as_of` read adds to the checkpoint it starts from, at most.
+pub const CHECKPOINT_EVERY: i64 = 256;
+
+/// The figures of a customer at `t`: the newest checkpoint at or before `t`, plus the
+/// movements effective after it and by `t`.
+pub async fn figures_at(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    t: DateTime<Utc>,
+) -> Result<Figures, StoreError> {
+    let checkpoint = store::checkpoint_before(tx, customer_id, t).await?;
+    let mut figures = Figures::default();
+    let after = checkpoint.as_ref().map(|c| c.at);
+    if let Some(c) = &checkpoint {
+        figures.total = c.total;
+        figures.deficit = c.deficit;
+        figures.reserved = c.reserved;
+        for lot in store::checkpoint_lots(tx, customer_id, c.at).await? {
+            figures.lots.insert(lot.lot_id, lot.units);
+        }
+    }
+    for m in store::entries_between(tx, customer_id, after, t).await? {
+        figures.apply_entry(m.kind, m.units, m.lot_id.as_ref());
+    }
+    for r in store::reservations_between(tx, customer_id, after, t).await? {
+        figures.apply_reservation(r.delta);
+    }
+    Ok(figures)
+}
+
+/// The balance of a customer at `t`.
+pub async fn balance(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    t: DateTime<Utc>,
+) -> Result<BalanceAt, ServiceError> {
+    let figures = figures_at(tx, customer_id, t).await?;
+    let lots: Vec<LotInfo> = store::listable_lots(tx, customer_id, t)
+        .await?
+        .into_iter()
+        .map(lot_info)
+        .collect();
+    Ok(balance_at(&figures, t, &lots))
+}
+
+/// What the domain needs of a stored lot.
+pub fn lot_info(row: LotInfoRow) -> LotInfo {
+    LotInfo {
+        id: row.id,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        received_on: row.received_on,
+    }
+}
+
+/// One movement a use case records, as the timeline sees it.
+#[derive(Clone, Debug)]
+pub enum Recorded<'a> {
+    /// A ledger entry.
+    Entry {
+        /// Kind.
+        kind: EntryKind,
+        /// Signed units.
+        units: Units,
+        /// Lot named.
+        lot: Option<&'a LotId>,
+        /// Effective instant.
+        at: DateTime<Utc>,
+    },
+    /// A change of a reservation.
+    Reservation {
+        /// Signed units.
+        delta: Units,
+        /// Effective instant.
+        at: DateTime<Utc>,
+    },
+}
+
+/// Keeps the checkpoints right as a use case records `moves` at `now`: a movement
+/// effective at or before the newest checkpoint updates every checkpoint from its
+/// effective instant on; every [`CHECKPOINT_EVERY`] movements a new checkpoint is
+/// written at `now` from the maintained figures (`account`, already updated) and the
+/// lots as they stand. Runs before the account row is saved; updates its checkpoint
+/// fields.
+pub async fn keep(
+    tx: &mut Tx,
+    account: &mut AccountRow,
+    moves: &[Recorded<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    if let Some(newest) = account.checkpoint_at {
+        let mut late: BTreeMap<DateTime<Utc>, Figures> = BTreeMap::new();
+        for m in moves {
+            match *m {
+                Recorded::Entry {
+                    kind,
+                    units,
+                    lot,
+                    at,
+                } if at <= newest => late.entry(at).or_default().apply_entry(kind, units, lot),
+                Recorded::Reservation { delta, at } if at <= newest => {
+                    late.entry(at).or_default().apply_reservation(delta);
+                }
+                _ => {}
+            }
+        }
+        for (from, f) in late {
+            store::shift(
+                tx,
+                &account.customer_id,
+                from,
+                f.total,
+                f.deficit,
+                f.reserved,
+            )
+            .await?;
+            for (lot, units) in f.lots.iter().filter(|(_, u)| !u.is_zero()) {
+                store::shift_lot(tx, &account.customer_id, lot, from, *units).await?;
+            }
+        }
+    }
+    account.since_checkpoint += moves.len() as i64;
+    if account.since_checkpoint >= CHECKPOINT_EVERY && account.checkpoint_at != Some(now) {
+        let checkpoint = CheckpointRow {
+            customer_id: account.customer_id.clone(),
+            at: now,
+            total: account.total,
+            deficit: account.deficit,
+            reserved: account.reserved,
+        };
+        store::write_checkpoint(tx, &checkpoint, None).await?;
+        account.checkpoint_at = Some(now);
+        account.since_checkpoint = 0;
+    }
+    Ok(())
+}
+
+/// A customer's whole history in effective order, as (instant, movement) pairs with
+/// entries before reservation changes at the same instant.
+pub async fn history(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    until: DateTime<Utc>,
+) -> Result<Vec<(DateTime<Utc>, Move)>, StoreError> {
+    let mut moves: Vec<(DateTime<Utc>, Move)> =
+        store::entries_between(tx, customer_id, None, until)
+            .await?
+            .into_iter()
+            .map(|m| {
+                (
+                    m.effective_at,
+                    Move::Entry {
+                        kind: m.kind,
+                        units: m.units,
+                        lot: m.lot_id,
+                    },
+                )
+            })
+            .collect();
+    for r in store::reservations_between(tx, customer_id, None, until).await? {
+        moves.push((
+            r.at,
+            Move::Reservation {
+                sow: r.sow_id.into_string(),
+                delta: r.delta,
+            },
+        ));
+    }
+    moves.sort_by_key(|(at, m)| (*at, matches!(m, Move::Reservation { .. })));
+    Ok(moves)
+}
+
+/// One movement of a replayed history.
+#[derive(Clone, Debug)]
+pub enum Move {
+    /// A ledger entry.
+    Entry {
+        /// Kind.
+        kind: EntryKind,
+        /// Units.
+        units: Units,
+        /// Lot.
+        lot: Option<LotId>,
+    },
+    /// A reservation change of a SoW.
+    Reservation {
+        /// The SoW.
+        sow: String,
+        /// Units.
+        delta: Units,
+    },
+}
+
+impl Move {
+    /// Adds the movement to running figures.
+    pub fn apply(&self, figures: &mut Figures) {
+        match self {
+            Move::Entry { kind, units, lot } => figures.apply_entry(*kind, *units, lot.as_ref()),
+            Move::Reservation { delta, .. } => figures.apply_reservation(*delta),
+        }
+    }
+}
+
+/// Writes the checkpoints of customers that have history but none yet (databases
+/// written before checkpoints existed): their history is replayed in effective order
+/// and a checkpoint written every [`CHECKPOINT_EVERY`] movements. Safe to run on every
+/// replica at start: each customer is done under its account lock, once.
+pub async fn backfill(db: &Db) -> Result<usize, StoreError> {
+    let everything =
+        DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let mut tx = db.begin_read().await?;
+    let pending = store::customers_without_checkpoints(&mut tx).await?;
+    tx.commit().await?;
+    let mut done = 0;
+    for customer_id in pending {
+        let mut tx = db.begin_write().await?;
+        let Some(locked) = crate::storage::accounts::lock(&mut tx, &customer_id).await? else {
+            tx.rollback().await?;
+            continue;
+        };
+        let (mut account, _) = locked.split();
+        if account.checkpoint_at.is_some() || account.since_checkpoint != 0 {
+            tx.rollback().await?;
+            continue;
+        }
+        let moves = history(&mut tx, &customer_id, everything).await?;
+        let mut figures = Figures::default();
+        let mut since = 0i64;
+        let mut i = 0;
+        while i < moves.len() {
+            let at = moves[i].0;
+            while i < moves.len() && moves[i].0 == at {
+                moves[i].1.apply(&mut figures);
+                since += 1;
+                i += 1;
+            }
+            if since >= CHECKPOINT_EVERY {
+                let lots: Vec<(LotId, Units)> =
+                    figures.lots.iter().map(|(l, u)| (l.clone(), *u)).collect();
+                let checkpoint = CheckpointRow {
+                    customer_id: customer_id.clone(),
+                    at,
+                    total: figures.total,
+                    deficit: figures.deficit,
+                    reserved: figures.reserved,
+                };
+                store::write_checkpoint(&mut tx, &checkpoint, Some(&lots)).await?;
+                account.checkpoint_at = Some(at);
+                since = 0;
+            }
+        }
+        account.since_checkpoint = since;
+        crate::storage::accounts::save(&mut tx, &account).await?;
+        tx.commit().await?;
+        done += 1;
+    }
+    Ok(done)
+}
