@@ -153,3 +153,45 @@ pub fn at(s: &str) -> DateTime<Utc> {
 pub fn u(s: &str) -> Units {
     Units::parse_signed(s).expect("units")
 }
+
+/// Posts a grant into a new lot inside an open book, as a pack sale does (for tests
+/// that hold a transaction open around a movement).
+pub async fn grant_into_new_lot(
+    tx: &mut securehands::storage::db::Tx,
+    book: &mut securehands::service::book::Book,
+    units: Units,
+) {
+    use securehands::domain::ids::LotId;
+    use securehands::storage::lots::{self, LotRow};
+    let now = book.now();
+    let id = LotId::from(format!("lot_test_{}", uuid::Uuid::now_v7().simple()).as_str());
+    lots::insert(
+        tx,
+        &LotRow {
+            id: id.clone(),
+            customer_id: book.customer_id().clone(),
+            units,
+            remaining: units,
+            received_on: now.date_naive(),
+            expires_at: now + chrono::Duration::days(365),
+            order_reference: "PO-test".into(),
+            quote_id: None,
+            price_amount: None,
+            price_currency: None,
+            expired: false,
+            created_at: now,
+            created_by: "test".into(),
+        },
+    )
+    .await
+    .expect("insert lot");
+    book.post(
+        securehands::domain::ledger::EntryKind::Grant,
+        units,
+        now,
+        securehands::service::book::Refs {
+            lot_id: Some(id),
+            ..Default::default()
+        },
+    );
+}

@@ -73,6 +73,11 @@ async fn charge(
     effective: &str,
     shortfall: Shortfall,
 ) -> Result<ChargeOutcome, ServiceError> {
+    // A charge is never recorded before it is effective (a session is delivered after
+    // it ended).
+    if app.state.clock.now() < at(effective) {
+        app.set_clock(effective).await;
+    }
     let ctx = system_ctx(app.state.clock.now());
     let mut tx = app.state.db.begin_write().await?;
     let mut book = Book::open(&mut tx, &ctx, &CustomerId::from(customer)).await?;

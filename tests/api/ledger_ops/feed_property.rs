@@ -9,11 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use securehands::domain::ids::CustomerId;
-use securehands::domain::ledger::EntryKind;
 use securehands::service::book::Book;
 use securehands::service::jobs::system_ctx;
 
-use crate::helpers::{TestApp, assert_verified, sell, spawn_app_with, u};
+use crate::helpers::{TestApp, assert_verified, grant_into_new_lot, sell, spawn_app_with, u};
 use crate::on_both_backends;
 
 /// A small deterministic generator (xorshift), so a failing round can be replayed.
@@ -80,7 +79,7 @@ async fn write(app: Arc<TestApp>, customers: Arc<Vec<String>>, seed: u64) {
             let mut book = Book::open(&mut tx, &ctx, &CustomerId::from(c.as_str()))
                 .await
                 .expect("book");
-            book.post(EntryKind::Grant, u("0.50"), ctx.now, Default::default());
+            grant_into_new_lot(&mut tx, &mut book, u("0.50")).await;
             book.close(&mut tx).await.expect("close");
             tokio::time::sleep(Duration::from_millis(rng.below(40))).await;
             tx.commit().await.expect("commit");

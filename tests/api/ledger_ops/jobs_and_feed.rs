@@ -4,12 +4,11 @@
 use std::time::Duration;
 
 use securehands::domain::ids::CustomerId;
-use securehands::domain::ledger::EntryKind;
 use securehands::service::book::Book;
 use securehands::service::jobs::{run_due, system_ctx};
 
 use crate::both_backends;
-use crate::helpers::{Backend, assert_verified, at, balance, entries, sell, u};
+use crate::helpers::{Backend, assert_verified, at, balance, entries, grant_into_new_lot, sell, u};
 
 both_backends!(
     two_replicas_running_expiry_at_once_expire_each_lot_once,
@@ -61,7 +60,7 @@ both_backends!(the_feed_never_skips_an_entry_committed_late, |app| {
     let mut book = Book::open(&mut held, &ctx, &CustomerId::from(c1.as_str()))
         .await
         .expect("book");
-    book.post(EntryKind::Grant, u("1.00"), ctx.now, Default::default());
+    grant_into_new_lot(&mut held, &mut book, u("1.00")).await;
     book.close(&mut held).await.expect("close");
     // …while another writer commits after it (on PostgreSQL; SQLite's single writer
     // waits for the held transaction).

@@ -1,7 +1,11 @@
 //! The invariants of SPEC §4, checked over the whole database (`securehands verify`
 //! and the tests): balances equal their entries, lots stay within bounds, reserved is
 //! covered, a session is charged once, reversals never exceed what they reverse, and
-//! every customer's `balance_after` chain is consistent.
+//! every customer's `balance_after` chain is consistent — and, on the effective
+//! timeline, every instant where a figure changes is one consistent past
+//! ([`timeline`]).
+
+mod timeline;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +28,7 @@ pub async fn run(db: &Db) -> Result<Vec<Violation>, StoreError> {
     reversal_bounds(&mut tx, &mut found).await?;
     chains(&mut tx, &mut found).await?;
     seq_gaps(&mut tx, &mut found).await?;
+    timeline::check(&mut tx, &mut found).await?;
     tx.commit().await?;
     Ok(found)
 }
