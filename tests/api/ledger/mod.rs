@@ -3,3 +3,4 @@
 mod packs;
 mod quotes;
 mod statements;
+mod timeline;
