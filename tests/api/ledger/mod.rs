@@ -4,3 +4,4 @@ mod packs;
 mod quotes;
 mod statements;
 mod timeline;
+mod timeline_property;
