@@ -190,7 +190,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     }
 }
 
-fn replace_db_name(url: &str, name: &str) -> String {
+pub fn replace_db_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
@@ -207,7 +207,7 @@ fn replace_db_name(url: &str, name: &str) -> String {
     }
 }
 
-async fn create_pg_database(admin: &str, name: &str) {
+pub async fn create_pg_database(admin: &str, name: &str) {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(admin)
         .await

@@ -4,4 +4,5 @@ mod packs;
 mod quotes;
 mod statements;
 mod timeline;
+mod timeline_migration;
 mod timeline_property;
