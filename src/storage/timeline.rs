@@ -58,6 +58,80 @@ stored_row! {
 }
 
 stored_row! {
+    /// A ledger entry in a replay page.
+    #[derive(Clone, Debug)]
+    pub struct PagedMove {
+        /// Internal id (the page cursor's tie-breaker).
+        pub id: i64,
+        /// Kind.
+        pub kind: EntryKind,
+        /// Signed units.
+        pub units: Units,
+        /// Lot named.
+        pub lot_id: Option<LotId>,
+        /// Effective instant.
+        pub effective_at: DateTime<Utc>,
+    }
+}
+
+stored_row! {
+    /// A reservation change in a replay page.
+    #[derive(Clone, Debug)]
+    pub struct PagedReservation {
+        /// Internal id.
+        pub id: i64,
+        /// The SoW.
+        pub sow_id: SowId,
+        /// Signed units.
+        pub delta: Units,
+        /// Effective instant.
+        pub at: DateTime<Utc>,
+    }
+}
+
+/// A page of a customer's entries in (effective instant, id) order after `after`.
+pub async fn entries_page(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> StoreResult<Vec<PagedMove>> {
+    let mut sql = Sql::new(format!(
+        "SELECT {} FROM ledger_entries WHERE customer_id = $1",
+        PagedMove::COLUMNS
+    ))
+    .bind(customer_id)
+    .bind(limit);
+    if let Some((at, id)) = after {
+        sql.push_sql(" AND (effective_at > $3 OR (effective_at = $3 AND id > $4))");
+        sql = sql.bind(at).bind(id);
+    }
+    sql.push_sql(" ORDER BY effective_at, id LIMIT $2");
+    tx.fetch_all(sql).await
+}
+
+/// A page of a customer's reservation changes in (effective instant, id) order.
+pub async fn reservations_page(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> StoreResult<Vec<PagedReservation>> {
+    let mut sql = Sql::new(format!(
+        "SELECT {} FROM reservation_log WHERE customer_id = $1",
+        PagedReservation::COLUMNS
+    ))
+    .bind(customer_id)
+    .bind(limit);
+    if let Some((at, id)) = after {
+        sql.push_sql(" AND (at > $3 OR (at = $3 AND id > $4))");
+        sql = sql.bind(at).bind(id);
+    }
+    sql.push_sql(" ORDER BY at, id LIMIT $2");
+    tx.fetch_all(sql).await
+}
+
+stored_row! {
     /// What listing a lot needs.
     #[derive(Clone, Debug)]
     pub struct LotInfoRow {

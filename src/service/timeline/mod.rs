@@ -3,9 +3,13 @@
 //! the cost does not grow with the customer's history; checkpoints are written every
 //! [`CHECKPOINT_EVERY`] movements and corrected by movements recorded late.
 
+mod replay;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+
+pub use replay::{Move, Replay, backfill};
 
 use super::ServiceError;
 use crate::domain::ids::{CustomerId, LotId};
@@ -13,7 +17,7 @@ use crate::domain::ledger::EntryKind;
 use crate::domain::timeline::{BalanceAt, Figures, LotInfo, balance_at};
 use crate::domain::units::Units;
 use crate::storage::accounts::AccountRow;
-use crate::storage::db::{Db, StoreError, Tx};
+use crate::storage::db::{StoreError, Tx};
 use crate::storage::timeline::{self as store, CheckpointRow, LotInfoRow};
 
 /// Movements (entries and reservation changes) between two checkpoints of a customer:
@@ -155,126 +159,4 @@ pub async fn keep(
         account.since_checkpoint = 0;
     }
     Ok(())
-}
-
-/// A customer's whole history in effective order, as (instant, movement) pairs with
-/// entries before reservation changes at the same instant.
-pub async fn history(
-    tx: &mut Tx,
-    customer_id: &CustomerId,
-    until: DateTime<Utc>,
-) -> Result<Vec<(DateTime<Utc>, Move)>, StoreError> {
-    let mut moves: Vec<(DateTime<Utc>, Move)> =
-        store::entries_between(tx, customer_id, None, until)
-            .await?
-            .into_iter()
-            .map(|m| {
-                (
-                    m.effective_at,
-                    Move::Entry {
-                        kind: m.kind,
-                        units: m.units,
-                        lot: m.lot_id,
-                    },
-                )
-            })
-            .collect();
-    for r in store::reservations_between(tx, customer_id, None, until).await? {
-        moves.push((
-            r.at,
-            Move::Reservation {
-                sow: r.sow_id.into_string(),
-                delta: r.delta,
-            },
-        ));
-    }
-    moves.sort_by_key(|(at, m)| (*at, matches!(m, Move::Reservation { .. })));
-    Ok(moves)
-}
-
-/// One movement of a replayed history.
-#[derive(Clone, Debug)]
-pub enum Move {
-    /// A ledger entry.
-    Entry {
-        /// Kind.
-        kind: EntryKind,
-        /// Units.
-        units: Units,
-        /// Lot.
-        lot: Option<LotId>,
-    },
-    /// A reservation change of a SoW.
-    Reservation {
-        /// The SoW.
-        sow: String,
-        /// Units.
-        delta: Units,
-    },
-}
-
-impl Move {
-    /// Adds the movement to running figures.
-    pub fn apply(&self, figures: &mut Figures) {
-        match self {
-            Move::Entry { kind, units, lot } => figures.apply_entry(*kind, *units, lot.as_ref()),
-            Move::Reservation { delta, .. } => figures.apply_reservation(*delta),
-        }
-    }
-}
-
-/// Writes the checkpoints of customers that have history but none yet (databases
-/// written before checkpoints existed): their history is replayed in effective order
-/// and a checkpoint written every [`CHECKPOINT_EVERY`] movements. Safe to run on every
-/// replica at start: each customer is done under its account lock, once.
-pub async fn backfill(db: &Db) -> Result<usize, StoreError> {
-    let everything =
-        DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC);
-    let mut tx = db.begin_read().await?;
-    let pending = store::customers_without_checkpoints(&mut tx).await?;
-    tx.commit().await?;
-    let mut done = 0;
-    for customer_id in pending {
-        let mut tx = db.begin_write().await?;
-        let Some(locked) = crate::storage::accounts::lock(&mut tx, &customer_id).await? else {
-            tx.rollback().await?;
-            continue;
-        };
-        let (mut account, _) = locked.split();
-        if account.checkpoint_at.is_some() || account.since_checkpoint != 0 {
-            tx.rollback().await?;
-            continue;
-        }
-        let moves = history(&mut tx, &customer_id, everything).await?;
-        let mut figures = Figures::default();
-        let mut since = 0i64;
-        let mut i = 0;
-        while i < moves.len() {
-            let at = moves[i].0;
-            while i < moves.len() && moves[i].0 == at {
-                moves[i].1.apply(&mut figures);
-                since += 1;
-                i += 1;
-            }
-            if since >= CHECKPOINT_EVERY {
-                let lots: Vec<(LotId, Units)> =
-                    figures.lots.iter().map(|(l, u)| (l.clone(), *u)).collect();
-                let checkpoint = CheckpointRow {
-                    customer_id: customer_id.clone(),
-                    at,
-                    total: figures.total,
-                    deficit: figures.deficit,
-                    reserved: figures.reserved,
-                };
-                store::write_checkpoint(&mut tx, &checkpoint, Some(&lots)).await?;
-                account.checkpoint_at = Some(at);
-                since = 0;
-            }
-        }
-        account.since_checkpoint = since;
-        crate::storage::accounts::save(&mut tx, &account).await?;
-        tx.commit().await?;
-        done += 1;
-    }
-    Ok(done)
 }
