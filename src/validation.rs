@@ -190,3 +190,88 @@ mod blank_tests {
         assert!(doc.contains(&serde_json::to_string(NOT_BLANK_PATTERN).expect("string")));
     }
 }
+
+/// Says a deserializer's complaint in the API's words instead of the library's (`unknown
+/// variant `x`, expected one of `a`, `b`` → `must be one of a, b`), so error details
+/// never echo library internals. Messages written by the service's own parsers pass
+/// through unchanged.
+pub fn plain_message(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let names = |list: &str| -> String {
+        list.replace(" or ", ", ")
+            .split(", ")
+            .map(|v| v.trim_matches('`'))
+            .filter(|v| !v.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let expected = rest
+            .split_once(", expected one of ")
+            .or_else(|| rest.split_once(", expected "))
+            .map(|(_, e)| e);
+        return match expected {
+            Some(e) => format!("must be one of {}", names(e)),
+            None => "is not an accepted value".to_string(),
+        };
+    }
+    if message.starts_with("unknown field ") {
+        return "is not a field of this body".to_string();
+    }
+    if message.starts_with("missing field ") {
+        return "is required".to_string();
+    }
+    if message.starts_with("duplicate field ") {
+        return "is given more than once".to_string();
+    }
+    if message.starts_with("invalid length ") {
+        return "has the wrong number of items".to_string();
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let expected = rest.split_once(", expected ").map_or("", |(_, e)| e);
+            return format!("must be {}", plain_kind(expected));
+        }
+    }
+    message.to_string()
+}
+
+/// What a deserializer expected, in plain words.
+fn plain_kind(expected: &str) -> &'static str {
+    match expected {
+        e if e.starts_with("struct ") || e.starts_with("a map") => "an object",
+        e if e.starts_with("a sequence") || e.starts_with("a list") => "a list",
+        e if e.starts_with("a string") || e.contains("formatted date") => "a string",
+        e if e.starts_with("a boolean") => "true or false",
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, zero or more, in range",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number in range",
+        "f32" | "f64" => "a number",
+        e if e.starts_with("variant identifier") || e.starts_with("enum ") => "one of the accepted values",
+        _ => "of the documented type",
+    }
+}
+
+#[cfg(test)]
+mod plain_message_tests {
+    use super::plain_message;
+
+    #[test]
+    fn library_phrasing_is_rewritten() {
+        for (raw, plain) in [
+            (
+                "unknown variant `none`, expected one of `en`, `fr`, `de`",
+                "must be one of en, fr, de",
+            ),
+            ("unknown variant `x`, expected `a` or `b`", "must be one of a, b"),
+            ("unknown field `colour`, expected one of `name`", "is not a field of this body"),
+            ("missing field `title`", "is required"),
+            ("invalid type: integer `5`, expected a string at line 1 column 9", "must be a string"),
+            ("invalid type: string \"x\", expected u32", "must be a whole number, zero or more, in range"),
+            ("invalid type: map, expected a sequence", "must be a list"),
+            ("invalid value: integer `-1`, expected u32", "must be a whole number, zero or more, in range"),
+            ("must be a decimal string such as \"12.50\"", "must be a decimal string such as \"12.50\""),
+        ] {
+            assert_eq!(plain_message(raw), plain, "{raw}");
+        }
+    }
+}

@@ -13,6 +13,8 @@ use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::validation::plain_message;
+
 use crate::http::error::ApiError;
 
 /// Largest accepted request body.
@@ -67,11 +69,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             match inner.classify() {
                 Category::Syntax | Category::Eof | Category::Io => Err(ApiError::bad_request(
                     "malformed_json",
-                    format!("the body is not valid JSON: {inner}"),
+                    format!(
+                        "the body is not valid JSON (line {}, column {})",
+                        inner.line(),
+                        inner.column()
+                    ),
                 )),
                 Category::Data => {
                     let message = strip_position(&inner.to_string());
-                    Err(ApiError::invalid_field(&field_of(&path, &message), message))
+                    let field = field_of(&path, &message);
+                    Err(ApiError::invalid_field(&field, plain_message(&message)))
                 }
             }
         }
@@ -181,7 +188,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
                 } else {
                     path
                 };
-                ApiError::invalid_field(&field, err.into_inner().to_string())
+                ApiError::invalid_field(&field, plain_message(&err.into_inner().to_string()))
             })
     }
 }
