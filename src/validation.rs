@@ -246,7 +246,9 @@ fn plain_kind(expected: &str) -> &'static str {
         "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, zero or more, in range",
         "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number in range",
         "f32" | "f64" => "a number",
-        e if e.starts_with("variant identifier") || e.starts_with("enum ") => "one of the accepted values",
+        e if e.starts_with("variant identifier") || e.starts_with("enum ") => {
+            "one of the accepted values"
+        }
         _ => "of the documented type",
     }
 }
@@ -262,14 +264,32 @@ mod plain_message_tests {
                 "unknown variant `none`, expected one of `en`, `fr`, `de`",
                 "must be one of en, fr, de",
             ),
-            ("unknown variant `x`, expected `a` or `b`", "must be one of a, b"),
-            ("unknown field `colour`, expected one of `name`", "is not a field of this body"),
+            (
+                "unknown variant `x`, expected `a` or `b`",
+                "must be one of a, b",
+            ),
+            (
+                "unknown field `colour`, expected one of `name`",
+                "is not a field of this body",
+            ),
             ("missing field `title`", "is required"),
-            ("invalid type: integer `5`, expected a string at line 1 column 9", "must be a string"),
-            ("invalid type: string \"x\", expected u32", "must be a whole number, zero or more, in range"),
+            (
+                "invalid type: integer `5`, expected a string at line 1 column 9",
+                "must be a string",
+            ),
+            (
+                "invalid type: string \"x\", expected u32",
+                "must be a whole number, zero or more, in range",
+            ),
             ("invalid type: map, expected a sequence", "must be a list"),
-            ("invalid value: integer `-1`, expected u32", "must be a whole number, zero or more, in range"),
-            ("must be a decimal string such as \"12.50\"", "must be a decimal string such as \"12.50\""),
+            (
+                "invalid value: integer `-1`, expected u32",
+                "must be a whole number, zero or more, in range",
+            ),
+            (
+                "must be a decimal string such as \"12.50\"",
+                "must be a decimal string such as \"12.50\"",
+            ),
         ] {
             assert_eq!(plain_message(raw), plain, "{raw}");
         }
