@@ -92,6 +92,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
             settings.rate_limit_per_second,
             std::time::Duration::from_secs(settings.body_timeout_secs.max(1)),
         ),
+        webhook_guard: notify::guard::WebhookGuard::new(&settings.webhook_allow_cidrs),
     };
     let notifier = notify::worker::Worker::new(
         state.db.clone(),

@@ -216,6 +216,18 @@ pub struct Settings {
     )]
     pub rate_limit_per_second: u32,
 
+    /// Address ranges webhooks may be delivered to although they are loopback, private,
+    /// link-local or otherwise internal (comma-separated CIDRs, e.g. `10.20.0.0/16`);
+    /// by default only public addresses receive webhooks.
+    #[arg(
+        long,
+        env = "SECUREHANDS_WEBHOOK_ALLOW_CIDRS",
+        value_delimiter = ',',
+        value_parser = parse_cidr,
+        global = true
+    )]
+    pub webhook_allow_cidrs: Vec<ipnet::IpNet>,
+
     /// Log format: `text` or `json`.
     #[arg(
         long,
@@ -302,4 +314,12 @@ mod tests {
             PathBuf::from("data/jwt-secret")
         );
     }
+}
+
+/// One CIDR of `SECUREHANDS_WEBHOOK_ALLOW_CIDRS` (a bare address is its own /32 or /128).
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not an address range such as 10.0.0.0/8"))
 }

@@ -95,10 +95,14 @@ async fn serve(settings: Settings) -> Result<ExitCode, String> {
     tracing::info!(address = %settings.bind, test_clock = settings.test_clock, "listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let background = app.spawn_background(stop_rx);
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    axum::serve(
+        listener,
+        app.router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())?;
     let _ = stop_tx.send(true);
     for handle in background {
         let _ = handle.await;

@@ -2,6 +2,8 @@
 //! allowed, and how a delivery is signed (Stripe's scheme: HMAC-SHA256 over
 //! `"<t>.<raw body>"`).
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -81,6 +83,81 @@ pub fn check_target(url: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Why webhooks may not go to `ip` (SPEC §13): loopback, private, link-local, multicast,
+/// unspecified and other internal ranges are refused — a webhook must not reach the
+/// service's own network — unless an operator allowed a range that contains it.
+/// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+pub fn address_refusal(ip: IpAddr, allowed: &[ipnet::IpNet]) -> Option<&'static str> {
+    if allowed.iter().any(|net| net.contains(&ip)) {
+        return None;
+    }
+    match ip {
+        IpAddr::V4(v4) => v4_refusal(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => {
+                if allowed.iter().any(|net| net.contains(&IpAddr::V4(v4))) {
+                    None
+                } else {
+                    v4_refusal(v4)
+                }
+            }
+            None => v6_refusal(v6),
+        },
+    }
+}
+
+fn v4_refusal(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, ..] = ip.octets();
+    if ip.is_loopback() {
+        Some("loopback")
+    } else if ip.is_private() {
+        Some("private")
+    } else if ip.is_link_local() {
+        Some("link-local")
+    } else if ip.is_multicast() {
+        Some("multicast")
+    } else if ip.is_unspecified() || a == 0 {
+        Some("unspecified")
+    } else if ip.is_broadcast() {
+        Some("broadcast")
+    } else if a == 100 && (64..128).contains(&b) {
+        Some("shared (carrier-grade NAT)")
+    } else if a >= 240 {
+        Some("reserved")
+    } else {
+        None
+    }
+}
+
+fn v6_refusal(ip: Ipv6Addr) -> Option<&'static str> {
+    let first = ip.segments()[0];
+    if ip.is_loopback() {
+        Some("loopback")
+    } else if ip.is_unspecified() {
+        Some("unspecified")
+    } else if ip.is_multicast() {
+        Some("multicast")
+    } else if first & 0xfe00 == 0xfc00 {
+        Some("private (unique local)")
+    } else if first & 0xffc0 == 0xfe80 {
+        Some("link-local")
+    } else {
+        None
+    }
+}
+
+/// The host of a webhook URL that [`check_target`] accepted: a name, or an IP literal
+/// (brackets removed), without port or credentials.
+pub fn target_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = host_port.strip_prefix('[') {
+        return v6.split_once(']').map(|(h, _)| h);
+    }
+    Some(host_port.rsplit_once(':').map_or(host_port, |(h, _)| h))
+}
+
 /// The `Securehands-Signature` header value: `t=<unix seconds>,v1=<hex HMAC-SHA256
 /// (secret, "<t>.<raw body>")>`.
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
@@ -99,6 +176,51 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_addresses_are_refused_unless_allowed() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        for refused in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "100.64.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(address_refusal(ip(refused), &[]).is_some(), "{refused}");
+        }
+        for public in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:93.184.216.34",
+        ] {
+            assert_eq!(address_refusal(ip(public), &[]), None, "{public}");
+        }
+        let lan: ipnet::IpNet = "10.20.0.0/16".parse().expect("net");
+        assert_eq!(address_refusal(ip("10.20.3.4"), &[lan]), None);
+        assert!(address_refusal(ip("10.21.3.4"), &[lan]).is_some());
+        assert_eq!(target_host("http://user:pw@[::1]:8080/x"), Some("::1"));
+        assert_eq!(
+            target_host("https://erp.example.com:8443/h?x#y"),
+            Some("erp.example.com")
+        );
+        assert_eq!(
+            target_host("http://169.254.169.254/latest"),
+            Some("169.254.169.254")
+        );
+    }
 
     #[test]
     fn signature_matches_a_known_vector() {

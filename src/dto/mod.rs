@@ -192,6 +192,17 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// A free-text CSV cell that a spreadsheet will not run as a formula (OWASP "CSV
+/// injection"): text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'`. Only for free text — numbers and units keep their sign.
+pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// Formats an instant the way every response does: RFC 3339 in UTC with `Z`.
 pub fn instant(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
@@ -261,6 +272,18 @@ mod tests {
                 "rate pattern disagrees on {s:?}"
             );
         }
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(
+            csv_text("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        for t in ["+1", "-1+2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_text(t).starts_with('\''), "{t}");
+        }
+        assert_eq!(csv_text("Claire Martin"), "Claire Martin");
     }
 
     #[test]

@@ -153,6 +153,7 @@ impl Auth {
         let mut validation = Validation::new(algorithm);
         validation.set_required_spec_claims(&["exp"]);
         validation.validate_exp = true;
+        validation.validate_nbf = true;
         validation.leeway = 30;
         validation.validate_aud = audience.is_some();
         if let Some(aud) = &audience {
@@ -174,7 +175,7 @@ impl Auth {
     /// Verifies a compact JWT and returns the caller it names.
     pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| ApiError::unauthorized(format!("invalid token: {e}")))?;
+            .map_err(|e| ApiError::unauthorized(token_refusal(&e)))?;
         let claims = data.claims;
         let roles: BTreeSet<Role> = claims.roles.iter().filter_map(|r| Role::parse(r)).collect();
         if roles.is_empty() {
@@ -245,6 +246,37 @@ impl Auth {
     }
 }
 
+/// Why a token was refused, in the API's words (never the library's).
+fn token_refusal(e: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind;
+    match e.kind() {
+        ErrorKind::ExpiredSignature => "the token has expired".into(),
+        ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)".into(),
+        ErrorKind::InvalidSignature => "the token's signature does not verify".into(),
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            "the token is not signed with the configured algorithm".into()
+        }
+        ErrorKind::InvalidIssuer => "the token's issuer is not accepted".into(),
+        ErrorKind::InvalidAudience => "the token's audience is not accepted".into(),
+        ErrorKind::MissingRequiredClaim(claim) => format!("the token lacks the `{claim}` claim"),
+        _ => "the token cannot be read".into(),
+    }
+}
+
+/// The bearer token of a request, if it sends one.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// A caller already verified by the limits middleware (so the token is checked once).
+#[derive(Clone, Debug)]
+pub struct Verified(pub Principal);
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
@@ -252,6 +284,9 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(Verified(principal)) = parts.extensions.get::<Verified>() {
+            return Ok(principal.clone());
+        }
         let header = parts
             .headers
             .get(AUTHORIZATION)

@@ -1,14 +1,17 @@
 //! Limits that keep one client from hurting the others: URL and header sizes, a cap
 //! on requests in flight (503 with `Retry-After` beyond it), a deadline per request
-//! (503), and a rate per token (429 with `Retry-After` and `RateLimit-*` headers).
+//! (503), and a rate per verified caller — per client address for anonymous and invalid
+//! requests — (429 with `Retry-After` and `RateLimit-*` headers).
 //! Bodies are read under their own deadline by [`super::extract::JsonBody`] before any
 //! transaction opens, so a client trickling its body holds no database resource.
 
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -18,6 +21,8 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
+use super::AppState;
+use super::auth::{Auth, Verified, bearer};
 use super::error::ApiError;
 
 /// Longest request target accepted (path and query).
@@ -33,6 +38,7 @@ pub struct Limits {
     body_deadline: BodyDeadline,
     rate: Option<Arc<DefaultKeyedRateLimiter<[u8; 16], StateInformationMiddleware>>>,
     per_second: u32,
+    checks: Arc<AtomicU64>,
 }
 
 impl Limits {
@@ -57,22 +63,55 @@ impl Limits {
             body_deadline: BodyDeadline(body_deadline),
             rate,
             per_second,
+            checks: Arc::default(),
         }
+    }
+
+    /// How many callers the limiter holds a bucket for.
+    pub fn rate_keys(&self) -> usize {
+        self.rate.as_ref().map_or(0, |rate| rate.len())
+    }
+
+    /// Forgets the keys of callers idle long enough to have a full bucket again, and
+    /// says how many remain (tests and the metrics).
+    pub fn prune_rate_keys(&self) -> usize {
+        self.rate.as_ref().map_or(0, |rate| {
+            rate.retain_recent();
+            rate.shrink_to_fit();
+            rate.len()
+        })
     }
 }
 
-/// The key of a caller for the rate limit: its bearer token (hashed), or "anonymous".
-fn caller_key(req: &Request) -> [u8; 16] {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-        .unwrap_or(b"anonymous");
-    let digest = Sha256::digest(token);
+/// The key of a caller for the rate limit: the verified caller (its subject), so a
+/// client cannot escape the limit by sending junk tokens; anonymous and invalid
+/// requests count against their client address. The verified caller is left on the
+/// request for the handlers (the token is checked once).
+fn caller_key(req: &mut Request, auth: &Auth) -> [u8; 16] {
+    let verified = bearer(req.headers()).and_then(|t| auth.verify(t).ok());
+    let identity = match verified {
+        Some(principal) => {
+            let id = format!("caller:{}", principal.subject);
+            req.extensions_mut().insert(Verified(principal));
+            id
+        }
+        None => {
+            let peer = req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".into());
+            format!("client:{peer}")
+        }
+    };
+    let digest = Sha256::digest(identity.as_bytes());
     let mut key = [0u8; 16];
     key.copy_from_slice(&digest[..16]);
     key
 }
+
+/// Checks between two prunings of the limiter's idle keys.
+const PRUNE_EVERY: u64 = 4096;
 
 fn refuse(
     status: StatusCode,
@@ -90,7 +129,8 @@ fn refuse(
 }
 
 /// The middleware applying every limit.
-pub async fn enforce(State(limits): State<Limits>, mut req: Request, next: Next) -> Response {
+pub async fn enforce(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let limits = &state.limits;
     req.extensions_mut().insert(limits.body_deadline);
     let uri_len = req.uri().path().len() + req.uri().query().map_or(0, |q| q.len() + 1);
     if uri_len > MAX_URI_BYTES {
@@ -116,7 +156,15 @@ pub async fn enforce(State(limits): State<Limits>, mut req: Request, next: Next)
     }
     let mut rate_headers = None;
     if let Some(rate) = &limits.rate {
-        match rate.check_key(&caller_key(&req)) {
+        let key = caller_key(&mut req, &state.auth);
+        if limits.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0 {
+            // Keys whose bucket is full again are forgotten: the map stays as small as
+            // the set of callers seen in the last couple of seconds.
+            rate.retain_recent();
+            rate.shrink_to_fit();
+            metrics::gauge!("http_rate_limit_keys").set(rate.len() as f64);
+        }
+        match rate.check_key(&key) {
             Ok(snapshot) => rate_headers = Some(snapshot.remaining_burst_capacity()),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());

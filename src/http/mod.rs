@@ -4,6 +4,7 @@ pub mod auth;
 pub mod conventions;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod limits;
 pub mod links;
 pub mod openapi;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Request limits of this replica.
     pub limits: limits::Limits,
+    /// Where webhooks may go.
+    pub webhook_guard: crate::notify::guard::WebhookGuard,
 }
 
 impl AppState {
@@ -99,11 +102,16 @@ pub fn router(state: AppState, screens: Router<AppState>) -> Router {
     Router::new()
         .merge(api)
         .merge(screens.with_state(state.clone()))
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .merge(
+            SwaggerUi::new("/docs")
+                .url("/openapi.json", doc)
+                // No call to validator.swagger.io: the document is validated in CI.
+                .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+        )
         .fallback(|| async { ApiError::not_found("no such route").into_response() })
         .layer(middleware::from_fn(problem_for_bare_errors))
         .layer(middleware::from_fn_with_state(
-            state.limits.clone(),
+            state.clone(),
             limits::enforce,
         ))
         .layer(CatchPanicLayer::custom(|_| {
@@ -114,6 +122,10 @@ pub fn router(state: AppState, screens: Router<AppState>) -> Router {
             )
             .into_response()
         }))
+        .layer(middleware::from_fn_with_state(
+            headers::Https(state.public_url.starts_with("https://")),
+            headers::secure,
+        ))
         .layer(middleware::from_fn(record_metrics))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -193,7 +205,12 @@ async fn record_metrics(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
-    let method = req.method().to_string();
+    // Labels take known values only, so a client cannot create series at will.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_string();
     let mut response = next.run(req).await;
     let route = response
         .extensions()

@@ -5,6 +5,7 @@
 //! Which mail an event causes and to whom is decided in
 //! [`crate::domain::notification`]; this module records, renders and delivers.
 
+pub mod guard;
 pub mod mail;
 pub mod outbox;
 pub mod templates;
@@ -29,6 +30,8 @@ pub struct NotifySettings {
     pub public_url: Arc<str>,
     /// Pause between runs of the sender; `None`: this replica runs no sender.
     pub interval: Option<Duration>,
+    /// Where webhooks may go.
+    pub guard: guard::WebhookGuard,
 }
 
 impl NotifySettings {
@@ -48,6 +51,7 @@ impl NotifySettings {
             public_url: Arc::from(s.public_url.trim_end_matches('/')),
             interval: (s.notify_interval_ms > 0)
                 .then(|| Duration::from_millis(s.notify_interval_ms)),
+            guard: guard::WebhookGuard::new(&s.webhook_allow_cidrs),
         }
     }
 }

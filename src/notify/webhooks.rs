@@ -15,6 +15,8 @@ use crate::storage::db::{Db, StoreResult};
 use crate::storage::webhooks::{self, DeliveryRow, WebhookAttemptRow};
 use crate::storage::{events, feed};
 
+use super::guard::WebhookGuard;
+
 const FAN_OUT_BATCH: i64 = 500;
 const DELIVERY_BATCH: i64 = 50;
 
@@ -73,7 +75,12 @@ pub fn payload(event: &events::EventRow) -> serde_json::Value {
 }
 
 /// Delivers what is due; returns how many attempts were made.
-pub async fn deliver_due(db: &Db, clock: &Clock, http: &reqwest::Client) -> StoreResult<usize> {
+pub async fn deliver_due(
+    db: &Db,
+    clock: &Clock,
+    http: &reqwest::Client,
+    guard: &WebhookGuard,
+) -> StoreResult<usize> {
     let now = clock.now();
     let lease = now + chrono::Duration::seconds(WEBHOOK_TIMEOUT_SECS as i64 * 6);
     let mut tx = db.begin_write().await?;
@@ -81,7 +88,7 @@ pub async fn deliver_due(db: &Db, clock: &Clock, http: &reqwest::Client) -> Stor
     tx.commit().await?;
     let attempts = claimed.len();
     for delivery in claimed {
-        deliver(db, clock, http, delivery).await?;
+        deliver(db, clock, http, guard, delivery).await?;
     }
     Ok(attempts)
 }
@@ -90,6 +97,7 @@ async fn deliver(
     db: &Db,
     clock: &Clock,
     http: &reqwest::Client,
+    guard: &WebhookGuard,
     mut d: DeliveryRow,
 ) -> StoreResult<()> {
     let mut tx = db.begin_read().await?;
@@ -100,7 +108,15 @@ async fn deliver(
         .find(|e| e.seq == d.event_seq);
     tx.commit().await?;
     let started = Instant::now();
+    // An IP literal never reaches the resolver, which checks every name.
+    let refused = endpoint
+        .as_ref()
+        .and_then(|ep| guard.check_literal(&ep.url).err());
     let outcome = match (&endpoint, &event) {
+        (Some(ep), Some(_)) if ep.deleted_at.is_none() && refused.is_some() => Err((
+            None,
+            format!("refused: {}", refused.clone().unwrap_or_default()),
+        )),
         (Some(ep), Some(ev)) if ep.deleted_at.is_none() => {
             let body = payload(ev).to_string();
             let t = crate::clock::wall_now().timestamp();
@@ -167,6 +183,15 @@ async fn deliver(
 }
 
 fn transport_error(e: &reqwest::Error) -> String {
+    // The guard's refusal, from wherever in the chain reqwest put it.
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if text.starts_with("refused: ") {
+            return text;
+        }
+        source = inner.source();
+    }
     if e.is_timeout() {
         format!("no answer within {WEBHOOK_TIMEOUT_SECS} s")
     } else if e.is_connect() {

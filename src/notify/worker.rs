@@ -3,6 +3,8 @@
 //! each delivery is claimed by one sender at a time; a claim left by a crashed sender
 //! expires, so nothing recorded is lost.
 
+use std::sync::Arc;
+
 use chrono::DateTime;
 use chrono::Utc;
 
@@ -36,6 +38,7 @@ impl Worker {
         };
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(settings.guard.clone()))
             .build()
             .map_err(|e| e.to_string())?;
         Ok(Worker {
@@ -68,7 +71,8 @@ impl Worker {
     pub async fn run_once(&self) -> StoreResult<usize> {
         let fanned = webhooks::fan_out(&self.db, self.clock.now()).await?;
         let mailed = self.send_mails().await?;
-        let delivered = webhooks::deliver_due(&self.db, &self.clock, &self.http).await?;
+        let delivered =
+            webhooks::deliver_due(&self.db, &self.clock, &self.http, &self.settings.guard).await?;
         Ok(fanned + mailed + delivered)
     }
 

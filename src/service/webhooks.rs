@@ -11,16 +11,25 @@ use crate::storage::webhooks::{self as store, DeliveryRow, EndpointRow, WebhookA
 use crate::validation::{Problems, validate};
 
 /// `POST /v1/webhook-endpoints`: registers an endpoint; it receives events recorded
-/// from now on.
+/// from now on. `reach` is the webhook guard's verdict on where the URL points
+/// ([`crate::notify::guard::WebhookGuard::check_url`], resolved before the transaction).
 pub async fn create(
     tx: &mut Tx,
     ctx: &Ctx,
     input: EndpointInput,
+    reach: Result<(), String>,
 ) -> Result<Endpoint, ServiceError> {
     ctx.require(Action::ManageWebhooks)?;
     let mut problems = Problems::default();
     problems.absorb(validate(&input));
-    problems.check("url", check_target(input.url.trim()));
+    match check_target(input.url.trim()) {
+        Err(why) => problems.add("url", why),
+        Ok(()) => {
+            if let Err(why) = reach {
+                problems.add("url", why);
+            }
+        }
+    }
     problems.check("events", check_events(&input.events));
     problems.finish()?;
     let mut raw = [0u8; 24];

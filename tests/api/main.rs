@@ -9,6 +9,7 @@ mod calendars_customers;
 mod clients;
 mod console;
 mod conventions;
+mod hardening;
 mod idempotency;
 mod ledger;
 mod ledger_ops;

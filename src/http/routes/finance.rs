@@ -131,7 +131,7 @@ fn write_row(out: &mut Vec<u8>, e: &crate::dto::ledger::Entry, format: Format) {
                 e.balance_after.clone(),
                 crate::dto::instant(e.effective_at),
                 crate::dto::instant(e.recorded_at),
-                e.actor.clone(),
+                crate::dto::csv_text(&e.actor).into_owned(),
                 opt(&e.session_id),
                 opt(&e.sow_id),
                 opt(&e.quote_id),

@@ -57,8 +57,12 @@ pub async fn create_endpoint(
     key: IdempotencyKey,
     body: JsonBody<EndpointInput>,
 ) -> Response {
+    // Resolved before any transaction opens (a name may take a while to resolve).
+    let reach = state.webhook_guard.check_url(body.value.url.trim()).await;
     write(&state, principal, key, body.fingerprint, |tx, ctx| {
-        Box::pin(async move { Reply::created(&webhooks::create(tx, ctx, body.value).await?) })
+        Box::pin(
+            async move { Reply::created(&webhooks::create(tx, ctx, body.value, reach).await?) },
+        )
     })
     .await
 }

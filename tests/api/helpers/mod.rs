@@ -130,6 +130,8 @@ pub fn settings_for(database_url: String) -> Settings {
     s.db_max_connections = 8;
     s.sqlite_synchronous = "NORMAL".into();
     s.notify_interval_ms = 50;
+    // The test receivers listen on loopback.
+    s.webhook_allow_cidrs = vec!["127.0.0.0/8".parse().expect("cidr")];
     s
 }
 
@@ -170,7 +172,11 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     let addr = listener.local_addr().expect("addr");
     let router = app.router.clone();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
     });
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     app.spawn_background(stop_rx);

@@ -207,3 +207,106 @@ both_backends!(endpoints_are_validated_and_guarded, |app| {
         .expect(200);
     assert_eq!(listed.body["data"], json!([]));
 });
+
+/// Webhooks never reach the service's own network: internal addresses are refused at
+/// registration — IP literals, and names resolving to them — unless an operator allows
+/// the range.
+#[tokio::test]
+async fn internal_targets_are_refused_at_registration() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |s| {
+        s.webhook_allow_cidrs.clear();
+    })
+    .await;
+    for url in [
+        "http://169.254.169.254/latest/meta-data",
+        "http://127.0.0.1:5432/",
+        "http://[::1]:6379/",
+        "http://10.0.0.7/hook",
+        "http://localhost:8080/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+    ] {
+        let r = app
+            .post(
+                "/v1/webhook-endpoints",
+                &app.finance(),
+                json!({"url": url, "events": ["*"]}),
+            )
+            .await
+            .expect_problem(422, "validation_failed");
+        let why = r.body["errors"]["url"][0].as_str().unwrap_or_default();
+        assert!(
+            why.contains("webhooks go to public addresses"),
+            "{url}: {}",
+            r.text
+        );
+    }
+    // A name that does not resolve now is accepted (every delivery checks again).
+    app.post(
+        "/v1/webhook-endpoints",
+        &app.finance(),
+        json!({"url": "https://erp.invalid/hooks", "events": ["*"]}),
+    )
+    .await
+    .expect(201);
+}
+
+/// Every delivery checks the address it connects to: an endpoint registered while its
+/// name pointed somewhere allowed is refused once the policy (or the name's address)
+/// says otherwise — nothing is sent, and the log says why without telling what
+/// listens there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_check_the_address_they_connect_to() {
+    let receiver = Receiver::start(&[]).await;
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |s| {
+        s.notify_interval_ms = 0;
+    })
+    .await;
+    let c = app.customer_paris().await;
+    // Registered by name while loopback is allowed…
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    let mut endpoints = Vec::new();
+    for url in [receiver.url.clone(), by_name] {
+        endpoints.push(
+            app.post(
+                "/v1/webhook-endpoints",
+                &app.finance(),
+                json!({"url": url, "events": ["pack_sold"]}),
+            )
+            .await
+            .expect(201)
+            .str("id"),
+        );
+    }
+    sell(&app, &c, "5.00", None).await;
+    // …delivered by a replica whose policy refuses loopback.
+    let mut settings = app.settings.clone();
+    settings.webhook_allow_cidrs.clear();
+    let strict = securehands::app::build(&settings).await.expect("replica");
+    assert!(
+        strict
+            .notifier
+            .run_until_idle(std::time::Duration::from_secs(30))
+            .await
+            .expect("sender")
+    );
+    assert!(receiver.hits().is_empty(), "{:#?}", receiver.hits());
+    for endpoint in &endpoints {
+        let log = app
+            .get(
+                &format!("/v1/webhook-endpoints/{endpoint}/deliveries"),
+                &app.finance(),
+            )
+            .await
+            .expect(200);
+        let error = log.body["data"][0]["attempts"][0]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            error.starts_with("refused: ") && error.contains("loopback"),
+            "{}",
+            log.text
+        );
+    }
+    strict.state.db.close().await;
+}
