@@ -290,6 +290,14 @@ pub fn generated_secret_path(database_url: &str) -> PathBuf {
     }
 }
 
+/// One CIDR of `SECUREHANDS_WEBHOOK_ALLOW_CIDRS` (a bare address is its own /32 or /128).
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not an address range such as 10.0.0.0/8"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,12 +322,4 @@ mod tests {
             PathBuf::from("data/jwt-secret")
         );
     }
-}
-
-/// One CIDR of `SECUREHANDS_WEBHOOK_ALLOW_CIDRS` (a bare address is its own /32 or /128).
-fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
-    let text = text.trim();
-    text.parse::<ipnet::IpNet>()
-        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-        .map_err(|_| format!("{text:?} is not an address range such as 10.0.0.0/8"))
 }
