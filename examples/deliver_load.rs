@@ -114,12 +114,13 @@ async fn deliver(target: &Target, item: &Item) -> String {
         }
         Target::Direct { db } => {
             let ctx = Ctx {
-                principal: Principal {
-                    subject: "bench".into(),
-                    roles: [Role::SocLead].into_iter().collect(),
-                    customer_id: None,
-                },
+                principal: Principal::from_token(
+                    "bench".into(),
+                    [Role::SocLead].into_iter().collect(),
+                    None,
+                ),
                 now: Utc::now(),
+                request: Default::default(),
             };
             let input = DeliverInput {
                 started_at: item.started_at,

@@ -54,7 +54,9 @@ CREATE TABLE timeline_checkpoint_lots (
     PRIMARY KEY (customer_id, at, lot_id)
 );
 
--- The newest checkpoint and how many movements were recorded since (a new checkpoint
--- is written every few hundred).
+-- The newest checkpoint, how many movements were recorded since (a new checkpoint is
+-- written every few hundred), and the latest effective instant of any movement
+-- recorded (a checkpoint of everything recorded is dated no earlier than it).
 ALTER TABLE accounts ADD COLUMN checkpoint_at BIGINT;
 ALTER TABLE accounts ADD COLUMN since_checkpoint BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN latest_effective BIGINT;

@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use super::identity::Actor;
 use super::ids::CustomerId;
+use super::notification::ContactRole;
 
 /// A role carried in a token's `roles` claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -107,7 +109,9 @@ actions!(
     ManageReferenceData,
     /// Sell packs, create and cancel quotes.
     ManageCommercial,
-    /// Read balances, packs, quotes, ledger lines of one customer, statements.
+    /// Read a customer's balance and packs.
+    ReadBalance,
+    /// Read quotes, ledger lines of one customer, statements.
     ReadAccount,
     /// Export the whole ledger, read the events feed and portfolio reports.
     ExportFinance,
@@ -119,8 +123,10 @@ actions!(
     ReadWork,
     /// Draft, edit, submit, cancel, supersede a SoW; schedule, reschedule, deliver, no-show.
     RunWork,
-    /// Approve or reject a SoW; accept, complain about or evaluate a session.
-    CustomerDecision,
+    /// Approve or reject a SoW; accept or complain about a session.
+    ApproveWork,
+    /// Evaluate a delivered session.
+    EvaluateSession,
     /// Cancel a session.
     CancelSession,
     /// Decide a complaint.
@@ -133,6 +139,8 @@ actions!(
     ReadNotifications,
     /// Register, list, remove webhook endpoints and retry their deliveries.
     ManageWebhooks,
+    /// Read the audit log.
+    ReadAudit,
 );
 
 impl Action {
@@ -144,7 +152,7 @@ impl Action {
         use Role::*;
         match self {
             Action::ManageReferenceData | Action::ManageCommercial => &[Admin, AccountManager],
-            Action::ReadAccount => &[
+            Action::ReadAccount | Action::ReadBalance => &[
                 Admin,
                 AccountManager,
                 SocLead,
@@ -163,11 +171,11 @@ impl Action {
                 Finance,
                 Customer,
             ],
-            Action::CustomerDecision => &[Customer],
+            Action::ApproveWork | Action::EvaluateSession => &[Customer],
             Action::CancelSession => &[SocLead, SocManager, Customer],
             Action::DecideComplaint => &[SocManager],
             Action::ReadSla => &[Admin, AccountManager, SocLead, SocManager, Finance],
-            Action::MoveTestClock => &[Admin],
+            Action::MoveTestClock | Action::ReadAudit => &[Admin],
             Action::ReadNotifications => &[Admin, AccountManager],
             Action::ManageWebhooks => &[Admin, AccountManager, Finance],
         }
@@ -177,12 +185,52 @@ impl Action {
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
-    /// Token subject, recorded as the actor of what the caller does.
+    /// Stable identity of the caller: scopes idempotency keys and the rate limit.
     pub subject: String,
-    /// Known roles from the token.
+    /// Known roles.
     pub roles: BTreeSet<Role>,
-    /// The customer a `customer` token speaks for.
+    /// The customer a `customer` caller speaks for.
     pub customer_id: Option<CustomerId>,
+    /// Who this is, by name, for the ledger, decisions and the audit log.
+    pub actor: Actor,
+    /// A customer's contact signed in by link: its contact roles narrow what it may do
+    /// ([`contact_allows`]). `None` for every other caller.
+    pub contact_roles: Option<BTreeSet<ContactRole>>,
+}
+
+impl Principal {
+    /// A caller known by a token subject (operator-minted or service tokens).
+    pub fn from_token(
+        subject: String,
+        roles: BTreeSet<Role>,
+        customer_id: Option<CustomerId>,
+    ) -> Principal {
+        Principal {
+            actor: Actor::operator_token(&subject),
+            subject,
+            roles,
+            customer_id,
+            contact_roles: None,
+        }
+    }
+}
+
+/// What a contact's roles let its session do (SPEC §13): every contact reads its
+/// customer's balance, SoWs and sessions; an approver approves or rejects SoWs, accepts
+/// and complains; a technical contact evaluates and cancels sessions; a finance contact
+/// reads statements, quotes and its own ledger. Approvers and technical contacts may log
+/// requests (they are who asks for work). A contact with several roles may do what
+/// each of them may.
+pub fn contact_allows(roles: &BTreeSet<ContactRole>, action: Action) -> bool {
+    let has = |r: ContactRole| roles.contains(&r);
+    match action {
+        Action::ReadBalance | Action::ReadWork => true,
+        Action::ApproveWork => has(ContactRole::Approver),
+        Action::EvaluateSession | Action::CancelSession => has(ContactRole::Technical),
+        Action::ReadAccount => has(ContactRole::Finance),
+        Action::LogRequest => has(ContactRole::Approver) || has(ContactRole::Technical),
+        _ => false,
+    }
 }
 
 /// A customer asked for a customer other than itself (answered as "not found").
@@ -194,6 +242,10 @@ impl Principal {
     /// True when the caller has at least one role allowed for `action`.
     pub fn may(&self, action: Action) -> bool {
         action.roles().iter().any(|r| self.roles.contains(r))
+            && self
+                .contact_roles
+                .as_ref()
+                .is_none_or(|roles| contact_allows(roles, action))
     }
 
     /// True when the caller acts only as a customer (no staff role).
@@ -230,7 +282,7 @@ impl Principal {
         }
     }
 
-    /// A short actor label for the ledger (`role:subject`).
+    /// A short label of the caller for `created_by` columns (its subject).
     pub fn actor(&self) -> String {
         self.subject.clone()
     }
@@ -241,11 +293,38 @@ mod tests {
     use super::*;
 
     fn principal(roles: &[Role], customer: Option<&str>) -> Principal {
-        Principal {
-            subject: "t".into(),
-            roles: roles.iter().copied().collect(),
-            customer_id: customer.map(CustomerId::from_raw),
+        Principal::from_token(
+            "t".into(),
+            roles.iter().copied().collect(),
+            customer.map(CustomerId::from_raw),
+        )
+    }
+
+    #[test]
+    fn contact_roles_narrow_a_customer_session() {
+        let contact = |roles: &[ContactRole]| Principal {
+            contact_roles: Some(roles.iter().copied().collect()),
+            ..principal(&[Role::Customer], Some("cus_a"))
+        };
+        let approver = contact(&[ContactRole::Approver]);
+        let technical = contact(&[ContactRole::Technical]);
+        let finance = contact(&[ContactRole::Finance]);
+        for c in [&approver, &technical, &finance] {
+            assert!(c.may(Action::ReadBalance) && c.may(Action::ReadWork));
         }
+        assert!(approver.may(Action::ApproveWork) && !approver.may(Action::EvaluateSession));
+        assert!(technical.may(Action::EvaluateSession) && technical.may(Action::CancelSession));
+        assert!(!technical.may(Action::ApproveWork) && !technical.may(Action::ReadAccount));
+        assert!(finance.may(Action::ReadAccount) && !finance.may(Action::ApproveWork));
+        assert!(!finance.may(Action::LogRequest));
+        let both = contact(&[ContactRole::Approver, ContactRole::Finance]);
+        assert!(both.may(Action::ApproveWork) && both.may(Action::ReadAccount));
+        assert!(!both.may(Action::CancelSession));
+        // A contact never gets more than the customer role gives.
+        assert!(!contact(&[ContactRole::Finance]).may(Action::ExportFinance));
+        // A customer token without contact roles keeps every customer right.
+        let token = principal(&[Role::Customer], Some("cus_a"));
+        assert!(token.may(Action::ApproveWork) && token.may(Action::EvaluateSession));
     }
 
     #[test]
@@ -271,7 +350,7 @@ mod tests {
             Action::ManageCommercial,
             Action::ManageReferenceData,
             Action::RunWork,
-            Action::CustomerDecision,
+            Action::ApproveWork,
         ] {
             assert!(!f.may(action), "{action:?}");
         }

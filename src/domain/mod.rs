@@ -7,8 +7,10 @@
 
 pub mod access;
 pub mod allocation;
+pub mod audit;
 pub mod calendar;
 pub mod deadline;
+pub mod identity;
 pub mod ids;
 pub mod ledger;
 pub mod notification;

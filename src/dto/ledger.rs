@@ -147,8 +147,8 @@ pub struct Entry {
     pub effective_at: DateTime<Utc>,
     /// Recording instant.
     pub recorded_at: DateTime<Utc>,
-    /// Who caused it (token subject, or `system`).
-    pub actor: String,
+    /// Who caused it.
+    pub actor: super::ActorView,
     /// Session reference.
     pub session_id: Option<String>,
     /// SoW reference.

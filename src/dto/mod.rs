@@ -4,6 +4,7 @@
 //! (units, dates, instants), so a handler never sees an unchecked value. Response
 //! bodies are built by the service layer and serialized as-is.
 
+pub mod audit;
 pub mod calendars;
 pub mod customers;
 pub mod ledger;
@@ -19,6 +20,33 @@ use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::units::Units;
 use crate::validation::Invalid;
+
+/// Who made a change (SPEC §13).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ActorView {
+    /// `user`, `contact`, `api_key`, `operator_token` or `system`.
+    #[serde(rename = "type")]
+    #[schema(value_type = schemas::ActorKindName)]
+    pub kind: String,
+    /// Its stable identifier.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its e-mail address, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl From<&crate::domain::identity::Actor> for ActorView {
+    fn from(a: &crate::domain::identity::Actor) -> Self {
+        ActorView {
+            kind: a.kind.as_str().to_string(),
+            id: a.id.clone(),
+            name: a.name.clone(),
+            email: a.email.clone(),
+        }
+    }
+}
 
 /// A page of a cursor-paginated list.
 #[derive(Debug, Serialize, ToSchema)]

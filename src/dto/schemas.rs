@@ -116,6 +116,10 @@ closed_set! {
     SowLanguageName = ["en", "fr", "de"], "Language of a SoW";
     /// IANA time zones known to the bundled tz database.
     TimeZoneName = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()), "IANA time zone name";
+    /// Audited actions.
+    AuditActionName = crate::domain::audit::AuditAction::ALL.iter().map(|k| k.as_str()), "An audited action";
+    /// Kinds of actors.
+    ActorKindName = crate::domain::identity::ActorKind::ALL.iter().map(|k| k.as_str()), "What kind of caller made a change";
     /// Webhook subscriptions.
     EventTypeName = std::iter::once("*").chain(crate::domain::webhook::EVENT_TYPES.iter().copied()), "An event type of the feed, or `*` for all";
 }

@@ -201,11 +201,11 @@ impl Auth {
         } else {
             claims.sub
         };
-        Ok(Principal {
+        Ok(Principal::from_token(
             subject,
             roles,
-            customer_id: customer_id.map(CustomerId::from_raw),
-        })
+            customer_id.map(CustomerId::from_raw),
+        ))
     }
 
     /// Mints a token (the `token` command and tests). Fails when only a public key is

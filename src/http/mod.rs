@@ -32,7 +32,7 @@ use crate::clock::Clock;
 use crate::domain::access::Principal;
 use crate::http::error::{ApiError, PROBLEM_JSON};
 use crate::http::routes::{
-    accounts, calendars, customers, finance, notify, ops, reports, requests, sessions, sows,
+    accounts, audit, calendars, customers, finance, notify, ops, reports, requests, sessions, sows,
 };
 use crate::service::Ctx;
 use crate::storage::db::Db;
@@ -66,7 +66,36 @@ impl AppState {
         Ctx {
             principal,
             now: self.clock.now(),
+            request: REQUEST.try_with(Clone::clone).unwrap_or_default(),
         }
+    }
+}
+
+tokio::task_local! {
+    /// Where the request being handled came from (set by [`request_meta`]).
+    static REQUEST: crate::service::RequestMeta;
+}
+
+/// Keeps where a request came from for the use cases it runs (the audit log).
+async fn request_meta(req: Request, next: Next) -> Response {
+    let meta = meta_of(&req);
+    REQUEST.scope(meta, next.run(req)).await
+}
+
+fn meta_of(req: &Request) -> crate::service::RequestMeta {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(512).collect::<String>())
+    };
+    crate::service::RequestMeta {
+        request_id: header("x-request-id"),
+        user_agent: header("user-agent"),
+        client_ip: req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
     }
 }
 
@@ -83,6 +112,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(reports::router())
         .merge(notify::router())
         .merge(ops::router())
+        .merge(audit::router())
 }
 
 /// The OpenAPI document generated from the handlers (what `/openapi.json` serves and
@@ -127,6 +157,7 @@ pub fn router(state: AppState, screens: Router<AppState>) -> Router {
             headers::secure,
         ))
         .layer(middleware::from_fn(record_metrics))
+        .layer(middleware::from_fn(request_meta))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::timeline::{self, Recorded};
 use super::{Ctx, ServiceError};
+use crate::domain::identity::Actor;
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
 use crate::domain::notification::balance_fell_below;
@@ -64,7 +65,7 @@ pub struct Book {
     entries: Vec<NewEntry>,
     events: Vec<NewEvent>,
     reservations: Vec<ReservationChange>,
-    actor: String,
+    actor: Actor,
     now: DateTime<Utc>,
     credited: bool,
     /// Effective instant of the latest movement that took units away (what a loss of
@@ -90,7 +91,7 @@ impl Book {
             entries: Vec::new(),
             events: Vec::new(),
             reservations: Vec::new(),
-            actor: ctx.actor(),
+            actor: ctx.principal.actor.clone(),
             now: ctx.now,
             credited: false,
             taken_at: None,
@@ -118,7 +119,7 @@ impl Book {
             entries: Vec::new(),
             events: Vec::new(),
             reservations: Vec::new(),
-            actor: ctx.actor(),
+            actor: ctx.principal.actor.clone(),
             now: ctx.now,
             credited: false,
             taken_at: None,

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use super::{Ctx, ServiceError};
 use crate::domain::access::Action;
+use crate::domain::audit::AuditAction;
 use crate::domain::calendar::{BusinessCalendar, parse_timezone};
 use crate::domain::ids::{CalendarId, CustomerId};
 use crate::dto::calendars::{Calendar, CalendarInput};
@@ -35,7 +36,7 @@ pub async fn put(
         store::replace_holidays(tx, &id, days).await?;
     }
     let calendar = load(tx, &id).await?;
-    Ok((created, calendar))
+    super::audit::done(tx, ctx, AuditAction::CalendarSaved, (created, calendar)).await
 }
 
 /// `GET /v1/calendars/{id}`.
@@ -55,7 +56,8 @@ pub async fn add_holiday(
     ctx.require(Action::ManageReferenceData)?;
     let (id, day) = holiday_target(tx, id, date).await?;
     store::add_holiday(tx, &id, day, ctx.now).await?;
-    load(tx, &id).await
+    let done = load(tx, &id).await?;
+    super::audit::done(tx, ctx, AuditAction::HolidayAdded, done).await
 }
 
 /// `DELETE /v1/calendars/{id}/holidays/{date}`: removes a holiday (404 when absent).
@@ -70,7 +72,8 @@ pub async fn remove_holiday(
     if !store::remove_holiday(tx, &id, day, ctx.now).await? {
         return Err(ServiceError::NotFound("holiday"));
     }
-    load(tx, &id).await
+    let done = load(tx, &id).await?;
+    super::audit::done(tx, ctx, AuditAction::HolidayRemoved, done).await
 }
 
 async fn holiday_target(

@@ -2,6 +2,7 @@
 
 use super::{Ctx, ServiceError, ids};
 use crate::domain::access::Action;
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::{CalendarId, CustomerId};
 use crate::domain::notification::{Contact, ContactRole, Language};
 use crate::domain::units::Units;
@@ -45,7 +46,7 @@ pub async fn create(
     store::insert(tx, &row).await?;
     let threshold = input.low_balance_threshold.map_or(Units::ZERO, |u| u.0);
     accounts::set_threshold(tx, &row.id, threshold).await?;
-    Ok(view(row, threshold))
+    super::audit::done(tx, ctx, AuditAction::CustomerCreated, view(row, threshold)).await
 }
 
 /// `GET /v1/customers/{id}`.
@@ -146,7 +147,7 @@ pub async fn patch(
     row.updated_at = ctx.now;
     store::update(tx, &row).await?;
     let threshold = threshold_of(tx, id).await?;
-    Ok(view(row, threshold))
+    super::audit::done(tx, ctx, AuditAction::CustomerUpdated, view(row, threshold)).await
 }
 
 /// Checks each contact's language and roles (the address was checked by the wire

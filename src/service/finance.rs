@@ -26,7 +26,7 @@ pub async fn balance(
     customer_id: &CustomerId,
     as_of: Option<DateTime<Utc>>,
 ) -> Result<Balance, ServiceError> {
-    ctx.require(Action::ReadAccount)?;
+    ctx.require(Action::ReadBalance)?;
     ctx.require_customer(customer_id, "customer")?;
     let account = accounts::get(tx, customer_id)
         .await?
@@ -144,7 +144,11 @@ pub fn entry_view(row: EntryRow) -> Entry {
         balance_after: row.balance_after.to_string(),
         effective_at: row.effective_at,
         recorded_at: row.recorded_at,
-        actor: row.actor,
+        actor: (&row
+            .actor_record
+            .clone()
+            .unwrap_or_else(|| crate::domain::identity::Actor::legacy(&row.actor)))
+            .into(),
         session_id: row.session_id.map(|s| s.into_string()),
         sow_id: row.sow_id.map(|s| s.into_string()),
         quote_id: row.quote_id.map(|q| q.into_string()),

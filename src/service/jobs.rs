@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
 use crate::domain::access::{Principal, Role};
+use crate::domain::identity::Actor;
 use crate::domain::quote::QuoteStatus;
 use crate::domain::sla::{SlaState, mark_if_overdue};
 use crate::service::{Ctx, ServiceError, ledger, quotes, sessions};
@@ -29,11 +30,11 @@ const BATCH: i64 = 200;
 pub fn system_ctx(now: DateTime<Utc>) -> Ctx {
     Ctx {
         principal: Principal {
-            subject: "system".into(),
-            roles: BTreeSet::from([Role::Admin]),
-            customer_id: None,
+            actor: Actor::system(),
+            ..Principal::from_token("system".into(), BTreeSet::from([Role::Admin]), None)
         },
         now,
+        request: Default::default(),
     }
 }
 

@@ -6,6 +6,7 @@
 //! in the same commit.
 
 pub mod alerts;
+pub mod audit;
 pub mod book;
 pub mod calendars;
 pub mod coverage;
@@ -43,6 +44,19 @@ pub struct Ctx {
     pub principal: Principal,
     /// "Now" for this use case.
     pub now: DateTime<Utc>,
+    /// Where the request came from (empty for background jobs), for the audit log.
+    pub request: RequestMeta,
+}
+
+/// Where a request came from, as the audit log records it.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    /// `X-Request-Id`.
+    pub request_id: Option<String>,
+    /// The client's address.
+    pub client_ip: Option<String>,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<String>,
 }
 
 impl Ctx {

@@ -9,6 +9,7 @@ use super::book::{Book, Refs};
 use super::{Ctx, ServiceError, calendars, coverage, ids, quotes};
 use crate::domain::access::Action;
 use crate::domain::allocation::plan_settlement;
+use crate::domain::audit::AuditAction;
 use crate::domain::deadline::lot_expiry;
 use crate::domain::ids::{CustomerId, LotId, QuoteId};
 use crate::domain::ledger::EntryKind;
@@ -151,7 +152,7 @@ pub async fn sell(
     );
     coverage::rebalance(tx, &mut book).await?;
     book.close(tx).await?;
-    Ok(view(row, settled))
+    super::audit::done(tx, ctx, AuditAction::PackSold, view(row, settled)).await
 }
 
 /// `GET /v1/customers/{id}/packs`.
@@ -161,7 +162,7 @@ pub async fn list(
     customer_id: &CustomerId,
     page: PageQuery,
 ) -> Result<Page<Pack>, ServiceError> {
-    ctx.require(Action::ReadAccount)?;
+    ctx.require(Action::ReadBalance)?;
     ctx.require_customer(customer_id, "customer")?;
     super::customers::ensure_exists(tx, customer_id).await?;
     let limit = page.limit()?;

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::book::Book;
 use super::{Ctx, ServiceError, ids};
 use crate::domain::access::Action;
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SowId};
 use crate::domain::quote::{QuoteNotOpen, QuoteOrigin, QuoteStatus, order_due};
 use crate::domain::units::Units;
@@ -102,7 +103,7 @@ pub async fn create(
             "reason": row.reason, "order_due": row.order_due}),
     );
     book.close(tx).await?;
-    Ok(view(row))
+    super::audit::done(tx, ctx, AuditAction::QuoteRaised, view(row)).await
 }
 
 /// `GET /v1/customers/{id}/quotes`.
@@ -170,7 +171,7 @@ pub async fn cancel(tx: &mut Tx, ctx: &Ctx, id: &QuoteId) -> Result<Quote, Servi
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("quote"))?;
-    Ok(view(row))
+    super::audit::done(tx, ctx, AuditAction::QuoteCancelled, view(row)).await
 }
 
 /// Lapses one overdue quote, effective at its due instant (idempotent: a quote

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::book::Book;
 use super::{Ctx, ServiceError, calendars, ids};
 use crate::domain::access::Action;
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::{CustomerId, RequestId};
 use crate::domain::request::{
     Channel, RequestKind, RequestNotOpen, RequestStatus, clocks, response_sla, sow_sla_on_close,
@@ -76,7 +77,7 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: RequestInput) -> Result<Reque
         json!({"request_id": row.id, "kind": kind.as_str(), "channel": channel.as_str()}),
     );
     book.close(tx).await?;
-    Ok(view(row))
+    super::audit::done(tx, ctx, AuditAction::RequestLogged, view(row)).await
 }
 
 /// `GET /v1/requests/{id}`.
@@ -154,7 +155,7 @@ pub async fn respond(
     store::update(tx, &row).await?;
     book.emit("request_responded", id, ctx.now, json!({"request_id": id}));
     book.close(tx).await?;
-    Ok(view(row))
+    super::audit::done(tx, ctx, AuditAction::RequestResponded, view(row)).await
 }
 
 /// `POST /v1/requests/{id}/decline` (skills unavailable) and `/redirect` (to
@@ -184,7 +185,17 @@ pub async fn close(
         json!({"request_id": id, "reason": row.closed_reason}),
     );
     book.close(tx).await?;
-    Ok(view(row))
+    super::audit::done(
+        tx,
+        ctx,
+        if status == RequestStatus::Declined {
+            AuditAction::RequestDeclined
+        } else {
+            AuditAction::RequestRedirected
+        },
+        view(row),
+    )
+    .await
 }
 
 /// Records that a SoW answering the request was submitted (the SoW-delivery target);

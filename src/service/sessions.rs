@@ -9,6 +9,7 @@ use super::book::Book;
 use super::ledger::{Charge, ChargeOutcome, Shortfall};
 use super::{Ctx, ServiceError, calendars, coverage, ids, ledger, sows};
 use crate::domain::access::Action;
+use crate::domain::audit::AuditAction;
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::deadline::{is_late_cancellation, late_cancellation_threshold};
 use crate::domain::ids::{SessionId, SowId};
@@ -124,6 +125,10 @@ pub async fn schedule(
         delivered_at: None,
         acceptance_due: None,
         accepted_at: None,
+        accepted_by: None,
+        complaint_by: None,
+        decision_by: None,
+        evaluated_by: None,
         acceptance: None,
         rating: None,
         evaluation_comment: None,
@@ -149,7 +154,7 @@ pub async fn schedule(
         json!({"session_id": row.id, "sow_id": sow.id, "starts_at": starts_at, "ends_at": ends_at, "estimated_units": estimated}),
     );
     book.close(tx).await?;
-    Ok(view(row, &cal))
+    super::audit::done(tx, ctx, AuditAction::SessionScheduled, view(row, &cal)).await
 }
 
 /// `GET /v1/sessions/{id}`.
@@ -257,7 +262,8 @@ pub async fn reschedule(
         ctx.now,
         json!({"session_id": id, "starts_at": starts_at, "ends_at": ends_at, "estimated_units": estimated}),
     );
-    finish(tx, l).await
+    let done = finish(tx, l).await?;
+    super::audit::done(tx, ctx, AuditAction::SessionRescheduled, done).await
 }
 
 /// Charges a late cancellation or a no-show on the scheduled times.
@@ -318,7 +324,8 @@ pub async fn cancel(
     }
     l.book.emit("session_cancelled", id, ctx.now, data);
     let _ = input.note;
-    finish(tx, l).await
+    let done = finish(tx, l).await?;
+    super::audit::done(tx, ctx, AuditAction::SessionCancelled, done).await
 }
 
 /// `POST /v1/sessions/{id}/no-show`: the customer was absent; charged on the scheduled
@@ -336,7 +343,8 @@ pub async fn no_show(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Session, 
         ctx.now,
         json!({"session_id": id, "units_debited": out.drawn + out.deficit}),
     );
-    finish(tx, l).await
+    let done = finish(tx, l).await?;
+    super::audit::done(tx, ctx, AuditAction::SessionNoShow, done).await
 }
 
 /// The wire view of a stored session.
@@ -346,6 +354,7 @@ pub fn view(row: SessionRow, cal: &BusinessCalendar) -> Session {
             rating,
             comment: row.evaluation_comment.clone(),
             submitted_at: at,
+            by: row.evaluated_by.as_ref().map(Into::into),
         }),
         _ => None,
     };
@@ -363,6 +372,8 @@ pub fn view(row: SessionRow, cal: &BusinessCalendar) -> Session {
             decision_reason: row.decision_reason.clone(),
             decided_at: row.decided_at,
             decided_by: row.decided_by.clone(),
+            by: row.complaint_by.as_ref().map(Into::into),
+            decision_by: row.decision_by.as_ref().map(Into::into),
         }),
         _ => None,
     };
@@ -387,6 +398,7 @@ pub fn view(row: SessionRow, cal: &BusinessCalendar) -> Session {
         delivered_at: row.delivered_at,
         acceptance_due: row.acceptance_due,
         accepted_at: row.accepted_at,
+        accepted_by: row.accepted_by.as_ref().map(Into::into),
         acceptance: row.acceptance.map(|a| a.as_str().to_string()),
         cancel_reason: row.cancel_reason.map(|r| r.as_str().to_string()),
         cancelled_at: row.cancelled_at,

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::book::Book;
 use super::{Ctx, ServiceError, ids};
 use crate::domain::access::Action;
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::{CustomerId, RequestId, SowId};
 use crate::domain::pricing::{PricingTerms, RateCard as DomainRateCard};
 use crate::domain::sow::{
@@ -94,6 +95,7 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         rejection_comment: None,
         approved_revision: None,
         approved_at: None,
+        approved_by: None,
         approval_order: None,
         reserved: Units::ZERO,
         consumed: Units::ZERO,
@@ -133,7 +135,7 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         json!({"sow_id": row.id, "revision": 1}),
     );
     book.close(tx).await?;
-    Ok(view(row))
+    super::audit::done(tx, ctx, AuditAction::SowDrafted, view(row)).await
 }
 
 async fn snapshot(tx: &mut Tx, ctx: &Ctx, row: &SowRow) -> Result<(), ServiceError> {
@@ -263,7 +265,7 @@ pub async fn patch(
         json!({"sow_id": id, "revision": row.revision}),
     );
     book.close(tx).await?;
-    Ok(view(row))
+    super::audit::done(tx, ctx, AuditAction::SowEdited, view(row)).await
 }
 
 /// The wire view of a stored SoW.
@@ -297,6 +299,7 @@ pub fn view(row: SowRow) -> Sow {
         rejection_comment: row.rejection_comment,
         approved_revision: row.approved_revision,
         approved_at: row.approved_at,
+        approved_by: row.approved_by.as_ref().map(Into::into),
         reserved_units: row.reserved,
         consumed_units: row.consumed,
         submitted_at: row.submitted_at,

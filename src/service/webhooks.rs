@@ -3,6 +3,7 @@
 
 use super::{Ctx, ServiceError};
 use crate::domain::access::Action;
+use crate::domain::audit::AuditAction;
 use crate::domain::webhook::{SECRET_PREFIX, check_events, check_target};
 use crate::dto::notify::{Delivery, DeliveryAttempt, Endpoint, EndpointInput};
 use crate::dto::{Page, PageQuery};
@@ -54,7 +55,7 @@ pub async fn create(
     let secret = row.secret.clone();
     let mut out = view(row);
     out.secret = Some(secret);
-    Ok(out)
+    super::audit::done(tx, ctx, AuditAction::WebhookCreated, out).await
 }
 
 /// `GET /v1/webhook-endpoints`.
@@ -86,7 +87,7 @@ pub async fn delete(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<Endpoint, Servic
     let row = store::endpoint(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("webhook endpoint"))?;
-    Ok(view(row))
+    super::audit::done(tx, ctx, AuditAction::WebhookDeleted, view(row)).await
 }
 
 /// `GET /v1/webhook-endpoints/{id}/deliveries`: newest first, with every attempt.
@@ -135,7 +136,13 @@ pub async fn retry(
         .await?
         .ok_or(ServiceError::NotFound("delivery"))?;
     let attempts = store::attempts_of(tx, std::slice::from_ref(&row.id)).await?;
-    Ok(delivery_view(row, &attempts))
+    super::audit::done(
+        tx,
+        ctx,
+        AuditAction::WebhookRetried,
+        delivery_view(row, &attempts),
+    )
+    .await
 }
 
 fn view(row: EndpointRow) -> Endpoint {

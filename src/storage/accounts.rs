@@ -30,6 +30,8 @@ stored_row! {
         pub checkpoint_at: Option<DateTime<Utc>>,
         /// Movements recorded since that checkpoint.
         pub since_checkpoint: i64,
+        /// The latest effective instant of any movement recorded.
+        pub latest_effective: Option<DateTime<Utc>>,
     }
 }
 
@@ -54,6 +56,8 @@ stored_row! {
         pub checkpoint_at: Option<DateTime<Utc>>,
         /// Movements since it.
         pub since_checkpoint: i64,
+        /// Latest effective instant recorded.
+        pub latest_effective: Option<DateTime<Utc>>,
         /// Customer's name.
         pub name: String,
         /// Customer's contacts.
@@ -75,6 +79,7 @@ impl LockedRow {
                 low_balance_threshold: self.low_balance_threshold,
                 checkpoint_at: self.checkpoint_at,
                 since_checkpoint: self.since_checkpoint,
+                latest_effective: self.latest_effective,
             },
             MailProfile {
                 name: self.name,
@@ -88,7 +93,7 @@ impl LockedRow {
 /// The lock's `SELECT`, before its `WHERE`. On PostgreSQL only the account row is
 /// locked (`FOR UPDATE OF a`); the customer and calendar rows are read as they are.
 const LOCKED: &str = "SELECT a.customer_id, a.total, a.reserved, a.deficit, \
-     a.low_balance_threshold, a.checkpoint_at, a.since_checkpoint, c.name, c.contacts, cal.timezone FROM accounts a \
+     a.low_balance_threshold, a.checkpoint_at, a.since_checkpoint, a.latest_effective, c.name, c.contacts, cal.timezone FROM accounts a \
      JOIN customers c ON c.id = a.customer_id JOIN calendars cal ON cal.id = c.calendar_id";
 
 /// Reads the account and, on PostgreSQL, locks it until the transaction ends: every
@@ -130,14 +135,15 @@ pub async fn save(tx: &mut Tx, account: &AccountRow) -> StoreResult<()> {
     tx.execute(
         Sql::new(
             "UPDATE accounts SET total = $2, reserved = $3, deficit = $4, checkpoint_at = $5, \
-             since_checkpoint = $6 WHERE customer_id = $1",
+             since_checkpoint = $6, latest_effective = $7 WHERE customer_id = $1",
         )
         .bind(&account.customer_id)
         .bind(account.total)
         .bind(account.reserved)
         .bind(account.deficit)
         .bind(account.checkpoint_at)
-        .bind(account.since_checkpoint),
+        .bind(account.since_checkpoint)
+        .bind(account.latest_effective),
     )
     .await?;
     Ok(())

@@ -12,6 +12,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
 use super::sql::Arg;
+use crate::domain::identity::Actor;
 use crate::domain::ids::{CalendarId, CustomerId, LotId, QuoteId, RequestId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
 use crate::domain::notification::{Audience, Contact, Language, MailKind, NotificationStatus};
@@ -228,7 +229,7 @@ macro_rules! stored_json {
     )*};
 }
 
-stored_json!(Vec<Contact>, Vec<String>);
+stored_json!(Vec<Contact>, Vec<String>, Actor);
 
 /// Closed sets stored by their spelling (`as_str` / `parse`).
 macro_rules! stored_spelling {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::db::{StoreResult, Tx};
 use super::feed::{self, Numbers};
 use super::sql::Sql;
+use crate::domain::identity::Actor;
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
 use crate::domain::units::Units;
@@ -56,8 +57,11 @@ stored_row! {
         pub units: Units,
         /// Balance after.
         pub balance_after: Units,
-        /// Who caused it.
+        /// Who caused it: a label (its id).
         pub actor: String,
+        /// Who caused it, by name (entries written before actors existed carry their
+        /// label as an operator token's, by migration).
+        pub actor_record: Option<Actor>,
         /// Effective instant.
         pub effective_at: DateTime<Utc>,
         /// Recording instant.
@@ -83,11 +87,11 @@ stored_row! {
 
 /// Columns written for a new entry, in bind order.
 const INSERT_COLUMNS: &str = "id, seq, customer_id, kind, lot_id, units, balance_after, actor, \
-     effective_at, recorded_at, session_id, sow_id, quote_id, reverses_id, settles_id, note";
+     actor_record, effective_at, recorded_at, session_id, sow_id, quote_id, reverses_id, settles_id, note";
 
 /// `SELECT` of [`EntryRow`]s: entries `e`, with the positions of what they point at.
 const SELECT_ENTRIES: &str = "SELECT e.id, e.seq, e.customer_id, e.kind, e.lot_id, e.units, \
-     e.balance_after, e.actor, e.effective_at, e.recorded_at, e.session_id, e.sow_id, \
+     e.balance_after, e.actor, e.actor_record, e.effective_at, e.recorded_at, e.session_id, e.sow_id, \
      e.quote_id, e.reverses_id, e.settles_id, e.note, r.seq AS reverses_seq, s.seq AS settles_seq \
      FROM ledger_entries e LEFT JOIN ledger_entries r ON r.id = e.reverses_id \
      LEFT JOIN ledger_entries s ON s.id = e.settles_id";
@@ -100,7 +104,7 @@ pub async fn insert_entries(
     tx: &mut Tx,
     numbers: &Numbers,
     customer_id: &CustomerId,
-    actor: &str,
+    actor: &Actor,
     recorded_at: DateTime<Utc>,
     entries: &[NewEntry],
 ) -> StoreResult<Vec<i64>> {
@@ -125,7 +129,8 @@ pub async fn insert_entries(
                 sql.push_bind(&e.lot_id),
                 sql.push_bind(e.units),
                 sql.push_bind(e.balance_after),
-                sql.push_bind(actor),
+                sql.push_bind(actor.id.as_str()),
+                sql.push_bind(Some(actor)),
                 sql.push_bind(e.effective_at),
                 sql.push_bind(recorded_at),
                 sql.push_bind(&e.session_id),
@@ -144,7 +149,7 @@ pub async fn insert_entries(
     Ok(ids)
 }
 
-/// Rows per multi-row INSERT (at most 16 parameters each, far below SQLite's 32,766).
+/// Rows per multi-row INSERT (at most 17 parameters each, far below SQLite's 32,766).
 const CHUNK: usize = 500;
 
 /// Filters of a ledger read.

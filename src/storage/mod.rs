@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_log;
 pub mod calendars;
 pub mod column;
 pub mod customers;

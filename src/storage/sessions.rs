@@ -82,6 +82,14 @@ stored_row! {
         pub decided_at: Option<DateTime<Utc>>,
         /// Decided by.
         pub decided_by: Option<String>,
+        /// Who accepted it (the customer, or the service after the deadline).
+        pub accepted_by: Option<crate::domain::identity::Actor>,
+        /// Who complained.
+        pub complaint_by: Option<crate::domain::identity::Actor>,
+        /// Who decided the complaint.
+        pub decision_by: Option<crate::domain::identity::Actor>,
+        /// Who evaluated it.
+        pub evaluated_by: Option<crate::domain::identity::Actor>,
         /// Scheduled by.
         pub created_by: String,
         /// Last change.

@@ -61,6 +61,8 @@ stored_row! {
         pub approved_revision: Option<i64>,
         /// Approval instant.
         pub approved_at: Option<DateTime<Utc>>,
+        /// Who approved it.
+        pub approved_by: Option<crate::domain::identity::Actor>,
         /// Global approval order.
         pub approval_order: Option<i64>,
         /// Units currently reserved.

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod access_matrix;
+mod audit;
 mod calendars_customers;
 mod clients;
 mod console;

@@ -108,6 +108,8 @@ pub struct Evaluation {
     pub comment: Option<String>,
     /// When it was sent.
     pub submitted_at: DateTime<Utc>,
+    /// Who sent it.
+    pub by: Option<crate::dto::ActorView>,
 }
 
 /// A complaint and its decision.
@@ -128,8 +130,12 @@ pub struct Complaint {
     pub decision_reason: Option<String>,
     /// Decision instant.
     pub decided_at: Option<DateTime<Utc>>,
-    /// Who decided.
+    /// Who decided (label).
     pub decided_by: Option<String>,
+    /// Who complained.
+    pub by: Option<crate::dto::ActorView>,
+    /// Who decided, by name.
+    pub decision_by: Option<crate::dto::ActorView>,
 }
 
 /// A session.
@@ -179,6 +185,8 @@ pub struct Session {
     pub acceptance_due: Option<DateTime<Utc>>,
     /// Acceptance instant.
     pub accepted_at: Option<DateTime<Utc>>,
+    /// Who accepted it (the customer's representative, or the service at the deadline).
+    pub accepted_by: Option<crate::dto::ActorView>,
     /// `explicit` or `automatic`.
     pub acceptance: Option<String>,
     /// Cancellation reason.

@@ -247,6 +247,8 @@ pub struct Sow {
     pub approved_revision: Option<i64>,
     /// Approval instant.
     pub approved_at: Option<DateTime<Utc>>,
+    /// Who approved it.
+    pub approved_by: Option<crate::dto::ActorView>,
     /// Units currently reserved for it.
     #[schema(value_type = String)]
     pub reserved_units: Units,

@@ -69,7 +69,7 @@ pub async fn sell_pack(
 )]
 pub async fn list_packs(
     State(state): State<AppState>,
-    Authorized(principal, _): Authorized<can::ReadAccount>,
+    Authorized(principal, _): Authorized<can::ReadBalance>,
     Path(id): Path<CustomerId>,
     QueryParams(page): QueryParams<PageQuery>,
 ) -> Response {
@@ -90,7 +90,7 @@ pub async fn list_packs(
 )]
 pub async fn balance(
     State(state): State<AppState>,
-    Authorized(principal, _): Authorized<can::ReadAccount>,
+    Authorized(principal, _): Authorized<can::ReadBalance>,
     Path(id): Path<CustomerId>,
     QueryParams(q): QueryParams<BalanceQuery>,
 ) -> Response {

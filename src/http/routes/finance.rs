@@ -107,7 +107,7 @@ pub async fn ledger(
         .into_response()
 }
 
-const CSV_HEADER: &str = "seq,kind,customer_id,lot_id,units,balance_after,effective_at,recorded_at,actor,session_id,sow_id,quote_id,reverses_seq,settles_seq\n";
+const CSV_HEADER: &str = "seq,kind,customer_id,lot_id,units,balance_after,effective_at,recorded_at,actor,session_id,sow_id,quote_id,reverses_seq,settles_seq,actor_type,actor_id\n";
 
 fn write_row(out: &mut Vec<u8>, e: &crate::dto::ledger::Entry, format: Format) {
     match format {
@@ -131,12 +131,14 @@ fn write_row(out: &mut Vec<u8>, e: &crate::dto::ledger::Entry, format: Format) {
                 e.balance_after.clone(),
                 crate::dto::instant(e.effective_at),
                 crate::dto::instant(e.recorded_at),
-                crate::dto::csv_text(&e.actor).into_owned(),
+                crate::dto::csv_text(&e.actor.name).into_owned(),
                 opt(&e.session_id),
                 opt(&e.sow_id),
                 opt(&e.quote_id),
                 num(e.reverses_seq),
                 num(e.settles_seq),
+                e.actor.kind.clone(),
+                crate::dto::csv_text(&e.actor.id).into_owned(),
             ]);
             let _ = w.flush();
         }

@@ -190,7 +190,7 @@ pub async fn deliver_session(
     security(("bearer" = [])))]
 pub async fn accept_session(
     State(state): State<AppState>,
-    Authorized(principal, _): Authorized<can::CustomerDecision>,
+    Authorized(principal, _): Authorized<can::ApproveWork>,
     key: IdempotencyKey,
     Path(id): Path<SessionId>,
     body: JsonBody<Empty>,
@@ -209,7 +209,7 @@ pub async fn accept_session(
     security(("bearer" = [])))]
 pub async fn complain_session(
     State(state): State<AppState>,
-    Authorized(principal, _): Authorized<can::CustomerDecision>,
+    Authorized(principal, _): Authorized<can::ApproveWork>,
     key: IdempotencyKey,
     Path(id): Path<SessionId>,
     body: JsonBody<ComplaintInput>,
@@ -245,7 +245,7 @@ pub async fn decide_complaint(
     security(("bearer" = [])))]
 pub async fn evaluate_session(
     State(state): State<AppState>,
-    Authorized(principal, _): Authorized<can::CustomerDecision>,
+    Authorized(principal, _): Authorized<can::EvaluateSession>,
     key: IdempotencyKey,
     Path(id): Path<SessionId>,
     body: JsonBody<EvaluationInput>,

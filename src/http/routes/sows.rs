@@ -218,7 +218,7 @@ pub async fn supersede_sow(
     security(("bearer" = [])))]
 pub async fn approve_sow(
     State(state): State<AppState>,
-    Authorized(principal, _): Authorized<can::CustomerDecision>,
+    Authorized(principal, _): Authorized<can::ApproveWork>,
     key: IdempotencyKey,
     if_match: IfMatch,
     Path(id): Path<SowId>,
@@ -240,7 +240,7 @@ pub async fn approve_sow(
     security(("bearer" = [])))]
 pub async fn reject_sow(
     State(state): State<AppState>,
-    Authorized(principal, _): Authorized<can::CustomerDecision>,
+    Authorized(principal, _): Authorized<can::ApproveWork>,
     key: IdempotencyKey,
     Path(id): Path<SowId>,
     body: JsonBody<RejectInput>,

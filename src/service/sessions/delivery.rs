@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::{finish, lock, refused};
 use crate::domain::access::Action;
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::SessionId;
 use crate::domain::ledger::EntryKind;
 use crate::domain::pricing::price_session;
@@ -100,7 +101,7 @@ pub async fn deliver(
             "balance_after": statement.balance_after, "acceptance_due": due}),
     );
     finish(tx, l).await?;
-    Ok(statement)
+    super::super::audit::done(tx, ctx, AuditAction::SessionDelivered, statement).await
 }
 
 /// `GET /v1/sessions/{id}/statement`: the completion statement again.
@@ -173,11 +174,12 @@ fn deadline_for_decision(
 
 /// `POST /v1/sessions/{id}/accept`: the customer accepts before the deadline.
 pub async fn accept(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Session, ServiceError> {
-    ctx.require(Action::CustomerDecision)?;
+    ctx.require(Action::ApproveWork)?;
     let mut l = lock(tx, ctx, id).await?;
     let due = deadline_for_decision(&l.session, ctx)?;
     l.session.status = l.session.status.accept(ctx.now, due).map_err(refused)?;
     l.session.accepted_at = Some(ctx.now);
+    l.session.accepted_by = Some(ctx.principal.actor.clone());
     l.session.acceptance = Some(Acceptance::Explicit);
     l.session.updated_at = ctx.now;
     l.book.emit(
@@ -186,7 +188,8 @@ pub async fn accept(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Session, S
         ctx.now,
         json!({"session_id": id, "acceptance": Acceptance::Explicit.as_str()}),
     );
-    finish(tx, l).await
+    let done = finish(tx, l).await?;
+    super::super::audit::done(tx, ctx, AuditAction::SessionAccepted, done).await
 }
 
 /// Accepts a delivered session automatically, effective at its deadline (idempotent).
@@ -201,6 +204,7 @@ pub async fn auto_accept(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<bool,
     }
     l.session.status = SessionStatus::Accepted;
     l.session.accepted_at = Some(due);
+    l.session.accepted_by = Some(crate::domain::identity::Actor::system());
     l.session.acceptance = Some(Acceptance::Automatic);
     l.session.updated_at = ctx.now;
     l.book.emit(
@@ -221,7 +225,7 @@ pub async fn complain(
     id: &SessionId,
     input: ComplaintInput,
 ) -> Result<Session, ServiceError> {
-    ctx.require(Action::CustomerDecision)?;
+    ctx.require(Action::ApproveWork)?;
     validate(&input)?;
     let mut l = lock(tx, ctx, id).await?;
     let due = deadline_for_decision(&l.session, ctx)?;
@@ -231,6 +235,7 @@ pub async fn complain(
     s.status = next;
     s.complaint_reason = Some(input.reason.trim().to_string());
     s.complaint_at = Some(ctx.now);
+    s.complaint_by = Some(ctx.principal.actor.clone());
     s.review_due = Some(review);
     s.review_sla = Some(SlaState::Pending);
     s.updated_at = ctx.now;
@@ -240,7 +245,8 @@ pub async fn complain(
         ctx.now,
         json!({"session_id": id, "review_due": review, "reason": input.reason.trim()}),
     );
-    finish(tx, l).await
+    let done = finish(tx, l).await?;
+    super::super::audit::done(tx, ctx, AuditAction::ComplaintReceived, done).await
 }
 
 /// `POST /v1/sessions/{id}/complaints/decision`: the SOC manager reverses all, part or
@@ -271,6 +277,7 @@ pub async fn decide(
     s.decision_reason = Some(input.reason.trim().to_string());
     s.decided_at = Some(ctx.now);
     s.decided_by = Some(ctx.actor());
+    s.decision_by = Some(ctx.principal.actor.clone());
     if let (Some(due), Some(SlaState::Pending)) = (s.review_due, s.review_sla) {
         s.review_sla = Some(outcome(due, ctx.now));
     }
@@ -281,7 +288,8 @@ pub async fn decide(
         ctx.now,
         json!({"session_id": id, "reversed_units": amount, "reason": l.session.decision_reason}),
     );
-    finish(tx, l).await
+    let done = finish(tx, l).await?;
+    super::super::audit::done(tx, ctx, AuditAction::ComplaintDecided, done).await
 }
 
 /// `POST /v1/sessions/{id}/evaluation`: rating 1–5 and a comment, once.
@@ -291,7 +299,7 @@ pub async fn evaluate(
     id: &SessionId,
     input: EvaluationInput,
 ) -> Result<Session, ServiceError> {
-    ctx.require(Action::CustomerDecision)?;
+    ctx.require(Action::EvaluateSession)?;
     validate(&input)?;
     let mut l = lock(tx, ctx, id).await?;
     l.session.status.can_be_evaluated().map_err(refused)?;
@@ -304,6 +312,7 @@ pub async fn evaluate(
     l.session.rating = Some(input.rating);
     l.session.evaluation_comment = input.comment;
     l.session.evaluated_at = Some(ctx.now);
+    l.session.evaluated_by = Some(ctx.principal.actor.clone());
     l.session.updated_at = ctx.now;
     l.book.emit(
         "session_evaluated",
@@ -311,5 +320,6 @@ pub async fn evaluate(
         ctx.now,
         json!({"session_id": id, "rating": input.rating}),
     );
-    finish(tx, l).await
+    let done = finish(tx, l).await?;
+    super::super::audit::done(tx, ctx, AuditAction::SessionEvaluated, done).await
 }

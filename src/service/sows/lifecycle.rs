@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{check_if_match, lock, snapshot, transition, view};
 use crate::domain::access::Action;
 use crate::domain::allocation::shortfall;
+use crate::domain::audit::AuditAction;
 use crate::domain::ids::SowId;
 use crate::domain::quote::QuoteOrigin;
 use crate::domain::sow::{SowAction, SowStatus};
@@ -37,7 +38,7 @@ pub async fn submit(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<Sow, ServiceEr
             "planned_units": row.planned_units, "reserves_units": coverage::units_needed(&row)}),
     );
     book.close(tx).await?;
-    Ok(view(row))
+    super::super::audit::done(tx, ctx, AuditAction::SowSubmitted, view(row)).await
 }
 
 /// `POST /v1/sows/{id}/approve`: the customer approves the revision named by
@@ -49,7 +50,7 @@ pub async fn approve(
     id: &SowId,
     if_match: Option<&str>,
 ) -> Result<Sow, ServiceError> {
-    ctx.require(Action::CustomerDecision)?;
+    ctx.require(Action::ApproveWork)?;
     let (mut book, mut row) = lock(tx, ctx, id).await?;
     check_if_match(&row, if_match)?;
     transition(row.status, SowAction::Approve)?;
@@ -60,6 +61,7 @@ pub async fn approve(
     }
     row.approved_revision = Some(row.revision);
     row.approved_at = Some(now);
+    row.approved_by = Some(ctx.principal.actor.clone());
     row.approval_order = Some(store::next_approval_order(tx).await?);
     row.rejection_comment = None;
     row.updated_at = now;
@@ -100,7 +102,7 @@ pub async fn approve(
     let row = store::get(tx, id)
         .await?
         .ok_or(ServiceError::NotFound("SoW"))?;
-    Ok(view(row))
+    super::super::audit::done(tx, ctx, AuditAction::SowApproved, view(row)).await
 }
 
 async fn retire_superseded(
@@ -138,7 +140,7 @@ pub async fn reject(
     id: &SowId,
     input: RejectInput,
 ) -> Result<Sow, ServiceError> {
-    ctx.require(Action::CustomerDecision)?;
+    ctx.require(Action::ApproveWork)?;
     validate(&input)?;
     let (mut book, mut row) = lock(tx, ctx, id).await?;
     row.status = transition(row.status, SowAction::Reject)?;
@@ -152,7 +154,7 @@ pub async fn reject(
         json!({"sow_id": id, "comment": row.rejection_comment}),
     );
     book.close(tx).await?;
-    Ok(view(row))
+    super::super::audit::done(tx, ctx, AuditAction::SowRejected, view(row)).await
 }
 
 async fn refuse_open_sessions(tx: &mut Tx, id: &SowId) -> Result<(), ServiceError> {
@@ -210,7 +212,17 @@ pub async fn close(
     );
     coverage::rebalance(tx, &mut book).await?;
     book.close(tx).await?;
-    Ok(view(row))
+    super::super::audit::done(
+        tx,
+        ctx,
+        if action == SowAction::Complete {
+            AuditAction::SowCompleted
+        } else {
+            AuditAction::SowCancelled
+        },
+        view(row),
+    )
+    .await
 }
 
 /// `POST /v1/sows/{id}/supersede`: drafts a replacement (a copy, edited like any
@@ -229,6 +241,7 @@ pub async fn supersede(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<Sow, Servic
         rejection_comment: None,
         approved_revision: None,
         approved_at: None,
+        approved_by: None,
         approval_order: None,
         reserved: Units::ZERO,
         consumed: Units::ZERO,
@@ -249,5 +262,5 @@ pub async fn supersede(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<Sow, Servic
         json!({"sow_id": row.id, "supersedes": old.id}),
     );
     book.close(tx).await?;
-    Ok(view(row))
+    super::super::audit::done(tx, ctx, AuditAction::SowSuperseded, view(row)).await
 }

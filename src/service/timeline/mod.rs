@@ -99,6 +99,15 @@ pub enum Recorded<'a> {
     },
 }
 
+impl Recorded<'_> {
+    /// Its effective instant.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Recorded::Entry { at, .. } | Recorded::Reservation { at, .. } => *at,
+        }
+    }
+}
+
 /// Keeps the checkpoints right as a use case records `moves` at `now`: a movement
 /// effective at or before the newest checkpoint updates every checkpoint from its
 /// effective instant on; every [`CHECKPOINT_EVERY`] movements a new checkpoint is
@@ -146,16 +155,22 @@ pub async fn keep(
         }
     }
     account.since_checkpoint += moves.len() as i64;
-    if account.since_checkpoint >= CHECKPOINT_EVERY && account.checkpoint_at != Some(now) {
+    let latest = moves.iter().map(Recorded::at).max();
+    account.latest_effective = account.latest_effective.max(latest);
+    // The maintained figures hold everything recorded, some of it (recorded by a
+    // request that read the clock later) possibly effective after this request's
+    // "now": the checkpoint is dated no earlier than the latest effective instant.
+    let at = account.latest_effective.map_or(now, |l| l.max(now));
+    if account.since_checkpoint >= CHECKPOINT_EVERY && account.checkpoint_at != Some(at) {
         let checkpoint = CheckpointRow {
             customer_id: account.customer_id.clone(),
-            at: now,
+            at,
             total: account.total,
             deficit: account.deficit,
             reserved: account.reserved,
         };
         store::write_checkpoint(tx, &checkpoint, None).await?;
-        account.checkpoint_at = Some(now);
+        account.checkpoint_at = Some(at);
         account.since_checkpoint = 0;
     }
     Ok(())

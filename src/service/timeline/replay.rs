@@ -173,7 +173,9 @@ pub async fn backfill(db: &Db) -> Result<usize, StoreError> {
         let mut replay = Replay::new(customer_id.clone());
         let mut figures = Figures::default();
         let mut since = 0i64;
+        let mut latest = None;
         while let Some((at, moves)) = replay.next(&mut tx).await? {
+            latest = Some(at);
             for m in &moves {
                 m.apply(&mut figures);
             }
@@ -194,6 +196,7 @@ pub async fn backfill(db: &Db) -> Result<usize, StoreError> {
             }
         }
         account.since_checkpoint = since;
+        account.latest_effective = latest;
         crate::storage::accounts::save(&mut tx, &account).await?;
         tx.commit().await?;
         done += 1;

@@ -112,6 +112,14 @@ on_both_backends!(
             (f(&before, "total"), f(&before, "reserved")),
             ("10.00".into(), "10.00".into())
         );
+        // Entries written before actors existed keep their actor label, as an operator
+        // token's (migration 0005).
+        let old = crate::helpers::entries(&app, "customer_id=cus_old").await;
+        assert_eq!(
+            old[0]["actor"],
+            serde_json::json!({"type": "operator_token", "id": "am", "name": "am"})
+        );
+        assert_eq!(old[1]["actor"]["id"], "lead");
         // Existing rows keep working: a new movement on top of them.
         app.set_clock("2028-03-09T08:00:00Z").await;
         app.post(

@@ -48,6 +48,7 @@ async fn sow(app: &TestApp, customer: &str) -> String {
         rejection_comment: None,
         approved_revision: Some(1),
         approved_at: Some(DateTime::UNIX_EPOCH),
+        approved_by: None,
         approval_order: Some(1),
         reserved: Units::ZERO,
         consumed: Units::ZERO,

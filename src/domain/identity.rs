@@ -1,0 +1,233 @@
+//! Who people and systems are (SPEC §13): the actor every change records, and the
+//! rules of signing in — how long a console session and an e-mailed link live, how
+//! long a rolled API key's old secret keeps working, how provider groups map to roles.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::access::Role;
+
+/// What kind of caller made a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A staff member signed in through the organisation's provider.
+    User,
+    /// A customer's contact signed in by an e-mailed link.
+    Contact,
+    /// A system holding an API key.
+    ApiKey,
+    /// A token minted by an operator (the `token` command), or a service JWT.
+    OperatorToken,
+    /// The service itself (time-driven rules).
+    System,
+}
+
+impl ActorKind {
+    /// Every kind.
+    pub const ALL: [ActorKind; 5] = [
+        ActorKind::User,
+        ActorKind::Contact,
+        ActorKind::ApiKey,
+        ActorKind::OperatorToken,
+        ActorKind::System,
+    ];
+
+    /// Wire and storage spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::Contact => "contact",
+            ActorKind::ApiKey => "api_key",
+            ActorKind::OperatorToken => "operator_token",
+            ActorKind::System => "system",
+        }
+    }
+
+    /// Parses the spelling.
+    pub fn parse(text: &str) -> Option<ActorKind> {
+        ActorKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl fmt::Display for ActorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who made a change, by name: recorded on ledger entries, decisions and the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Actor {
+    /// What kind of caller.
+    #[serde(rename = "type")]
+    pub kind: ActorKind,
+    /// Its stable identifier (provider subject, contact id, key id, token subject).
+    pub id: String,
+    /// A name a person can read.
+    pub name: String,
+    /// Its e-mail address, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl Actor {
+    /// The service itself.
+    pub fn system() -> Actor {
+        Actor {
+            kind: ActorKind::System,
+            id: "system".into(),
+            name: "SecureHands".into(),
+            email: None,
+        }
+    }
+
+    /// The bearer of an operator-minted (or service) token, known by its subject.
+    pub fn operator_token(subject: &str) -> Actor {
+        Actor {
+            kind: ActorKind::OperatorToken,
+            id: subject.into(),
+            name: subject.into(),
+            email: None,
+        }
+    }
+
+    /// What a change recorded before actors existed carried: one label.
+    pub fn legacy(label: &str) -> Actor {
+        if label == "system" {
+            return Actor::system();
+        }
+        Actor::operator_token(label)
+    }
+}
+
+/// A console session ends after this long without a request…
+pub const SESSION_IDLE: Duration = Duration::minutes(30);
+/// …and this long after sign-in whatever happens.
+pub const SESSION_ABSOLUTE: Duration = Duration::hours(12);
+/// An e-mailed sign-in link works this long, once.
+pub const LINK_TTL: Duration = Duration::minutes(15);
+/// At most this long may a rolled key's old secret keep working.
+pub const MAX_ROLL_GRACE_HOURS: u32 = 7 * 24;
+/// Sign-in links per address, and per client address, in [`LINK_WINDOW`].
+pub const LINKS_PER_WINDOW: u32 = 5;
+/// The window of [`LINKS_PER_WINDOW`].
+pub const LINK_WINDOW: Duration = Duration::minutes(15);
+
+/// Whether a console session signed in at `created_at` and last used at `last_seen`
+/// is still alive at `now`.
+pub fn session_alive(
+    created_at: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
+    now < created_at + SESSION_ABSOLUTE && now < last_seen + SESSION_IDLE
+}
+
+/// How a provider's group or role names become the service's roles
+/// (`SECUREHANDS_OIDC_ROLE_MAP`, e.g. `SOC-Leads=soc_lead,Finance=finance`). A name the
+/// map does not list is ignored; a service role name maps to itself only when listed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleMap(Vec<(String, Role)>);
+
+impl RoleMap {
+    /// Parses `Group=role,Group=role`; staff roles only (customers sign in by link).
+    ///
+    /// # Errors
+    /// A message naming the entry that is not `name=role` with a known staff role.
+    pub fn parse(text: &str) -> Result<RoleMap, String> {
+        let mut pairs = Vec::new();
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (group, role) = entry
+                .split_once('=')
+                .ok_or_else(|| format!("{entry:?} is not `Group=role`"))?;
+            let role = Role::parse(role.trim())
+                .filter(|r| r.is_staff())
+                .ok_or_else(|| format!("{entry:?}: {role:?} is not a staff role"))?;
+            pairs.push((group.trim().to_string(), role));
+        }
+        Ok(RoleMap(pairs))
+    }
+
+    /// The roles the provider's values give.
+    pub fn roles(&self, values: &[String]) -> BTreeSet<Role> {
+        self.0
+            .iter()
+            .filter(|(group, _)| values.iter().any(|v| v == group))
+            .map(|(_, role)| *role)
+            .collect()
+    }
+}
+
+/// An API key's secret as shown once: `shk_` then 40 characters; its first 12
+/// (`shk_` and 8 more) are the prefix listed to tell keys apart.
+pub const KEY_PREFIX: &str = "shk_";
+
+/// The listed prefix of a key secret.
+pub fn key_prefix(secret: &str) -> &str {
+    secret.get(..12).unwrap_or(secret)
+}
+
+/// The effective grace of a roll: what was asked, at most [`MAX_ROLL_GRACE_HOURS`].
+///
+/// # Errors
+/// When more than the maximum is asked.
+pub fn roll_grace(hours: u32) -> Result<Duration, String> {
+    if hours > MAX_ROLL_GRACE_HOURS {
+        return Err(format!(
+            "must be at most {MAX_ROLL_GRACE_HOURS} hours (7 days)"
+        ));
+    }
+    Ok(Duration::hours(i64::from(hours)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("instant")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn sessions_end_when_idle_or_old() {
+        let start = at("2026-12-01T08:00:00Z");
+        assert!(session_alive(start, start, at("2026-12-01T08:29:59Z")));
+        assert!(!session_alive(start, start, at("2026-12-01T08:30:00Z")));
+        let busy = at("2026-12-01T19:50:00Z");
+        assert!(session_alive(start, busy, at("2026-12-01T19:59:59Z")));
+        assert!(!session_alive(start, busy, at("2026-12-01T20:00:00Z")));
+    }
+
+    #[test]
+    fn role_maps_name_staff_roles_only() {
+        let map = RoleMap::parse("SOC-Leads=soc_lead, Finance=finance").expect("map");
+        let roles = map.roles(&["Finance".into(), "Everyone".into()]);
+        assert_eq!(roles.into_iter().collect::<Vec<_>>(), [Role::Finance]);
+        assert!(RoleMap::parse("Customers=customer").is_err());
+        assert!(RoleMap::parse("nonsense").is_err());
+        assert!(map.roles(&["soc_lead".into()]).is_empty());
+    }
+
+    #[test]
+    fn rolls_keep_the_old_secret_a_week_at_most() {
+        assert_eq!(roll_grace(24), Ok(Duration::hours(24)));
+        assert!(roll_grace(169).is_err());
+        assert_eq!(key_prefix("shk_abcdefgh1234567890"), "shk_abcdefgh");
+    }
+
+    #[test]
+    fn legacy_labels_become_actors() {
+        assert_eq!(Actor::legacy("system").kind, ActorKind::System);
+        let a = Actor::legacy("customer-cus_01");
+        assert_eq!(
+            (a.kind, a.id.as_str()),
+            (ActorKind::OperatorToken, "customer-cus_01")
+        );
+    }
+}
