@@ -170,6 +170,16 @@ pub struct Settings {
     )]
     pub notify_soc: Vec<String>,
 
+    /// Admin addresses told when an API key is created or rolled (comma-separated);
+    /// staff who signed in with the admin role are told too.
+    #[arg(
+        long,
+        env = "SECUREHANDS_NOTIFY_ADMINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub notify_admins: Vec<String>,
+
     /// Milliseconds between runs of the mail and webhook sender; `0` runs no sender on
     /// this replica (mails and deliveries are still recorded, for other replicas).
     #[arg(

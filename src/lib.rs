@@ -11,6 +11,7 @@ pub mod console;
 pub mod domain;
 pub mod dto;
 pub mod http;
+pub mod identity;
 pub mod notify;
 pub mod service;
 pub mod storage;

@@ -141,6 +141,8 @@ actions!(
     ManageWebhooks,
     /// Read the audit log.
     ReadAudit,
+    /// Create, list, roll and revoke API keys; list, disable and enable people.
+    ManageAccess,
 );
 
 impl Action {
@@ -175,7 +177,7 @@ impl Action {
             Action::CancelSession => &[SocLead, SocManager, Customer],
             Action::DecideComplaint => &[SocManager],
             Action::ReadSla => &[Admin, AccountManager, SocLead, SocManager, Finance],
-            Action::MoveTestClock | Action::ReadAudit => &[Admin],
+            Action::MoveTestClock | Action::ReadAudit | Action::ManageAccess => &[Admin],
             Action::ReadNotifications => &[Admin, AccountManager],
             Action::ManageWebhooks => &[Admin, AccountManager, Finance],
         }

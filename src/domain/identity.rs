@@ -171,6 +171,17 @@ pub fn key_prefix(secret: &str) -> &str {
     secret.get(..12).unwrap_or(secret)
 }
 
+/// What is stored of a secret (an API key, a console session's identifier, a sign-in
+/// link's token): its SHA-256 in hex. The secrets carry 160 random bits or more, so a
+/// plain hash is enough; a leaked table gives no way in.
+pub fn secret_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The effective grace of a roll: what was asked, at most [`MAX_ROLL_GRACE_HOURS`].
 ///
 /// # Errors

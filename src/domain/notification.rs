@@ -67,6 +67,11 @@ spelled_enum! {
         AccountManagers = "account_managers",
         /// The SOC (from configuration).
         Soc = "soc",
+        /// The service's admins (from configuration, and staff who signed in with the
+        /// admin role).
+        Admins = "admins",
+        /// One person, addressed when the mail is recorded (a sign-in link).
+        Person = "person",
     }
 }
 
@@ -77,7 +82,7 @@ impl Audience {
             Audience::Approvers => Some(ContactRole::Approver),
             Audience::Finance => Some(ContactRole::Finance),
             Audience::Technical => Some(ContactRole::Technical),
-            Audience::AccountManagers | Audience::Soc => None,
+            Audience::AccountManagers | Audience::Soc | Audience::Admins | Audience::Person => None,
         }
     }
 }
@@ -115,6 +120,12 @@ spelled_enum! {
         UnitsExpiring = "units_expiring",
         /// Available units fell below the customer's threshold.
         BalanceLow = "balance_low",
+        /// An API key was created.
+        ApiKeyCreated = "api_key_created",
+        /// An API key was rolled.
+        ApiKeyRolled = "api_key_rolled",
+        /// A contact asked for a sign-in link.
+        SignInLink = "sign_in_link",
     }
 }
 
@@ -157,6 +168,8 @@ impl MailKind {
                 &[Finance, AccountManagers]
             }
             MailKind::UnitsExpiring | MailKind::BalanceLow => &[AccountManagers, Finance],
+            MailKind::ApiKeyCreated | MailKind::ApiKeyRolled => &[Admins],
+            MailKind::SignInLink => &[Person],
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod calendars;
 pub mod customers;
+pub mod identity;
 pub mod ledger;
 pub mod notify;
 pub mod quotes;

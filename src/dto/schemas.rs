@@ -118,6 +118,8 @@ closed_set! {
     TimeZoneName = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()), "IANA time zone name";
     /// Audited actions.
     AuditActionName = crate::domain::audit::AuditAction::ALL.iter().map(|k| k.as_str()), "An audited action";
+    /// Roles of callers.
+    RoleName = crate::domain::access::Role::ALL.iter().map(|k| k.as_str()), "A role of SPEC §7";
     /// Kinds of actors.
     ActorKindName = crate::domain::identity::ActorKind::ALL.iter().map(|k| k.as_str()), "What kind of caller made a change";
     /// Webhook subscriptions.

@@ -273,6 +273,23 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The caller a bearer secret stands for: an API key (`shk_…`, looked up in the
+/// database on every request, so a revocation holds at once on every replica) or a
+/// JWT signed with the service's key.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    if token.starts_with(crate::domain::identity::KEY_PREFIX) {
+        return crate::identity::api_keys::resolve(&state.db, token, state.clock.now())
+            .await
+            .map_err(|e| match e {
+                crate::identity::api_keys::KeyRefusal::Store(e) => {
+                    ApiError::from(crate::service::ServiceError::Store(e))
+                }
+                refusal => ApiError::unauthorized(refusal.to_string()),
+            });
+    }
+    state.auth.verify(token)
+}
+
 /// A caller already verified by the limits middleware (so the token is checked once).
 #[derive(Clone, Debug)]
 pub struct Verified(pub Principal);
@@ -300,7 +317,7 @@ impl FromRequestParts<AppState> for Principal {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <token>`"))?;
-        state.auth.verify(token)
+        authenticate(state, token).await
     }
 }
 

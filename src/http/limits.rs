@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use super::AppState;
-use super::auth::{Auth, Verified, bearer};
+use super::auth::{Verified, authenticate, bearer};
 use super::error::ApiError;
 
 /// Longest request target accepted (path and query).
@@ -87,8 +87,11 @@ impl Limits {
 /// client cannot escape the limit by sending junk tokens; anonymous and invalid
 /// requests count against their client address. The verified caller is left on the
 /// request for the handlers (the token is checked once).
-fn caller_key(req: &mut Request, auth: &Auth) -> [u8; 16] {
-    let verified = bearer(req.headers()).and_then(|t| auth.verify(t).ok());
+async fn caller_key(req: &mut Request, state: &AppState) -> [u8; 16] {
+    let verified = match bearer(req.headers()) {
+        Some(token) => authenticate(state, token).await.ok(),
+        None => None,
+    };
     let identity = match verified {
         Some(principal) => {
             let id = format!("caller:{}", principal.subject);
@@ -156,7 +159,7 @@ pub async fn enforce(State(state): State<AppState>, mut req: Request, next: Next
     }
     let mut rate_headers = None;
     if let Some(rate) = &limits.rate {
-        let key = caller_key(&mut req, &state.auth);
+        let key = caller_key(&mut req, &state).await;
         if limits.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0 {
             // Keys whose bucket is full again are forgotten: the map stays as small as
             // the set of callers seen in the last couple of seconds.

@@ -32,7 +32,8 @@ use crate::clock::Clock;
 use crate::domain::access::Principal;
 use crate::http::error::{ApiError, PROBLEM_JSON};
 use crate::http::routes::{
-    accounts, audit, calendars, customers, finance, notify, ops, reports, requests, sessions, sows,
+    accounts, audit, calendars, customers, finance, identity, notify, ops, reports, requests,
+    sessions, sows,
 };
 use crate::service::Ctx;
 use crate::storage::db::Db;
@@ -113,6 +114,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(notify::router())
         .merge(ops::router())
         .merge(audit::router())
+        .merge(identity::router())
 }
 
 /// The OpenAPI document generated from the handlers (what `/openapi.json` serves and

@@ -217,6 +217,7 @@ pub enum RevisionErrors {
         (name = "finance", description = "Ledger export, events feed, reports"),
         (name = "notifications", description = "Mails sent to contacts and staff, webhook endpoints and their deliveries"),
         (name = "operations", description = "Health, readiness, metrics, test clock"),
+        (name = "access", description = "API keys for systems and the staff who signed in"),
     )
 )]
 pub struct ApiDoc;

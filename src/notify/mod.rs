@@ -26,6 +26,8 @@ pub struct NotifySettings {
     pub account_managers: Vec<String>,
     /// SOC addresses.
     pub soc: Vec<String>,
+    /// Admin addresses.
+    pub admins: Vec<String>,
     /// Base of links in mails.
     pub public_url: Arc<str>,
     /// Pause between runs of the sender; `None`: this replica runs no sender.
@@ -48,6 +50,7 @@ impl NotifySettings {
             mail_from: s.mail_from.clone(),
             account_managers: clean(&s.notify_account_managers),
             soc: clean(&s.notify_soc),
+            admins: clean(&s.notify_admins),
             public_url: Arc::from(s.public_url.trim_end_matches('/')),
             interval: (s.notify_interval_ms > 0)
                 .then(|| Duration::from_millis(s.notify_interval_ms)),

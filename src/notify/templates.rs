@@ -77,6 +77,12 @@ const SOURCES: &[(&str, &str)] = templates!(
     "fr" / "units_expiring",
     "en" / "balance_low",
     "fr" / "balance_low",
+    "en" / "api_key_created",
+    "fr" / "api_key_created",
+    "en" / "api_key_rolled",
+    "fr" / "api_key_rolled",
+    "en" / "sign_in_link",
+    "fr" / "sign_in_link",
 );
 
 const LAYOUT: &str = include_str!("templates/layout.html");
@@ -170,7 +176,8 @@ mod tests {
             "acceptance_due": "2026-12-10T23:00:00Z", "review_due": "2026-12-15T23:00:00Z",
             "reversed_units": "1.00", "order_due": "2026-12-31T08:00:00Z",
             "lot_id": "lot_1", "expires_at": "2027-12-01T23:00:00Z", "days": 30,
-            "available": "3.00", "threshold": "5.00"
+            "available": "3.00", "threshold": "5.00",
+            "key_id": "key_1", "key_name": "ERP", "by": "Claire Martin", "at": "2026-12-01T08:00:00Z"
         })
     }
 

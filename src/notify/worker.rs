@@ -120,6 +120,17 @@ impl Worker {
             n.recipients = match n.audience {
                 Audience::AccountManagers => self.settings.account_managers.clone(),
                 Audience::Soc => self.settings.soc.clone(),
+                Audience::Admins => {
+                    let mut to = self.settings.admins.clone();
+                    let mut tx = self.db.begin_read().await?;
+                    for email in crate::storage::identity::users::admin_emails(&mut tx).await? {
+                        if !to.iter().any(|a| a.eq_ignore_ascii_case(&email)) {
+                            to.push(email);
+                        }
+                    }
+                    tx.commit().await?;
+                    to
+                }
                 _ => Vec::new(),
             };
         }
@@ -191,7 +202,9 @@ impl Worker {
 fn link_path(data: &serde_json::Value) -> String {
     let facts = &data["facts"];
     let id = |k: &str| facts[k].as_str().map(str::to_string);
-    if let Some(s) = id("session_id") {
+    if let Some(path) = id("link_path") {
+        path
+    } else if let Some(s) = id("session_id") {
         format!("/v1/sessions/{s}")
     } else if let Some(s) = id("sow_id") {
         format!("/v1/sows/{s}")

@@ -217,6 +217,24 @@ impl Db {
         })
     }
 
+    /// Runs one statement on its own (no transaction around it: one round trip), for
+    /// lookups on every request such as an API key or a console session.
+    pub async fn fetch_optional<T: Record>(&self, sql: Sql) -> StoreResult<Option<T>> {
+        Ok(match self {
+            Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, fetch_optional, T)?,
+            Db::Postgres(pool) => run_on!(pool, Postgres, sql, fetch_optional, T)?,
+        })
+    }
+
+    /// Runs one statement on its own (see [`Db::fetch_optional`]); returns the rows it
+    /// changed.
+    pub async fn execute(&self, sql: Sql) -> StoreResult<u64> {
+        Ok(match self {
+            Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, execute)?,
+            Db::Postgres(pool) => run_on!(pool, Postgres, sql, execute)?,
+        })
+    }
+
     /// Checks that the database answers (readiness probe).
     pub async fn ping(&self) -> StoreResult<()> {
         let mut tx = self.begin_read().await?;

@@ -14,6 +14,7 @@ pub mod deficits;
 pub mod events;
 pub mod feed;
 pub mod idempotency;
+pub mod identity;
 pub mod ledger;
 pub mod lots;
 pub mod notifications;

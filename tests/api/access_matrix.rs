@@ -185,6 +185,8 @@ struct World {
     other: Side,
     endpoint: String,
     delivery: String,
+    api_key: String,
+    user: String,
 }
 
 async fn seed_side(app: &TestApp) -> Side {
@@ -243,6 +245,37 @@ async fn new_endpoint(app: &TestApp, body: Value) -> String {
         .str("id")
 }
 
+async fn new_key(app: &TestApp) -> String {
+    app.post(
+        "/v1/api-keys",
+        &app.admin(),
+        json!({"name": "matrix", "roles": ["finance"]}),
+    )
+    .await
+    .expect(201)
+    .str("id")
+}
+
+/// A person as a sign-in through the provider leaves one (written to the store: the
+/// matrix is about who may manage people, not about signing in).
+async fn seed_user(app: &TestApp) -> String {
+    use securehands::storage::identity::users::{UserRow, upsert};
+    let now = app.state.clock.now();
+    let mut tx = app.state.db.begin_write().await.expect("tx");
+    let row = UserRow {
+        id: "matrix-person".into(),
+        name: "Matrix Person".into(),
+        email: Some("matrix@provider.example".into()),
+        roles: vec!["soc_lead".into()],
+        first_seen_at: now,
+        last_sign_in_at: now,
+        disabled_at: None,
+    };
+    upsert(&mut tx, &row).await.expect("user");
+    tx.commit().await.expect("commit");
+    row.id
+}
+
 async fn first_delivery(app: &TestApp, endpoint: &str) -> String {
     let path = format!("/v1/webhook-endpoints/{endpoint}/deliveries");
     for _ in 0..200 {
@@ -269,6 +302,8 @@ fn concrete_path(template: &str, w: &World, other: bool) -> String {
         Some("sessions") if ON_DELIVERED.iter().any(|s| template.ends_with(s)) => &side.delivered,
         Some("sessions") => &side.scheduled,
         Some("webhook-endpoints") => &w.endpoint,
+        Some("api-keys") => &w.api_key,
+        Some("users") => &w.user,
         _ => "",
     };
     let path = template
@@ -294,6 +329,7 @@ async fn recreate(app: &TestApp, template: &str, path: String) -> String {
             let body = serde_json::from_str(ENDPOINT).expect("endpoint body");
             format!("/v1/webhook-endpoints/{}", new_endpoint(app, body).await)
         }
+        "/v1/api-keys/{id}" => format!("/v1/api-keys/{}", new_key(app).await),
         _ => panic!("DELETE {template}: teach `recreate` how to give it a fresh resource"),
     }
 }
@@ -376,11 +412,15 @@ both_backends!(
         .await
         .expect(200);
         let delivery = first_delivery(&app, &endpoint).await;
+        let api_key = new_key(&app).await;
+        let user = seed_user(&app).await;
         let world = World {
             own,
             other,
             endpoint,
             delivery,
+            api_key,
+            user,
         };
         let tokens: Vec<String> = COLUMNS
             .iter()

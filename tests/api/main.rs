@@ -12,6 +12,7 @@ mod console;
 mod conventions;
 mod hardening;
 mod idempotency;
+mod identity;
 mod ledger;
 mod ledger_ops;
 mod limits;

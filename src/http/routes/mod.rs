@@ -5,6 +5,7 @@ pub mod audit;
 pub mod calendars;
 pub mod customers;
 pub mod finance;
+pub mod identity;
 pub mod notify;
 pub mod ops;
 pub mod reports;

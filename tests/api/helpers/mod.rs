@@ -165,6 +165,16 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
             .with_timezone(&chrono::Utc),
     );
     tweak(&mut settings);
+    start(settings, backend, dir, pg_cleanup).await
+}
+
+/// Builds the app on `settings` and serves it on a loopback port.
+async fn start(
+    settings: Settings,
+    backend: Backend,
+    dir: Option<tempfile::TempDir>,
+    pg_cleanup: Option<(String, String)>,
+) -> TestApp {
     let app = securehands::app::build(&settings).await.expect("build app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -253,6 +263,12 @@ impl Drop for TestApp {
 
 #[allow(dead_code)]
 impl TestApp {
+    /// A second replica on the same database (its own process state: limiter, caches,
+    /// sender), as production runs several behind a load balancer.
+    pub async fn replica(&self) -> TestApp {
+        start(self.settings.clone(), self.backend, None, None).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -1,0 +1,20 @@
+//! Who signs in (SPEC §13): API keys for systems, console sessions kept by the service,
+//! e-mailed sign-in links for customers' contacts, and the staff who signed in through
+//! the organisation's provider. It sits beside the service layer: it uses the same
+//! transactions, audit log and outbox, and the HTTP layer and the console call it.
+//! Secrets are random, shown once, and stored only as hashes
+//! ([`crate::domain::identity::secret_hash`]).
+
+pub mod api_keys;
+pub mod users;
+
+use crate::service::ServiceError;
+use crate::storage::db::StoreError;
+
+/// `bytes` random bytes as lower-case hex (a secret, a session identifier, a link).
+pub fn random_hex(bytes: usize) -> Result<String, ServiceError> {
+    let mut raw = vec![0u8; bytes];
+    getrandom::fill(&mut raw)
+        .map_err(|e| ServiceError::Store(StoreError::Corrupt(e.to_string())))?;
+    Ok(raw.iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -1,0 +1,4 @@
+//! People and systems sign in as themselves (SPEC §13).
+
+mod api_keys;
+mod users;
