@@ -93,6 +93,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
             std::time::Duration::from_secs(settings.body_timeout_secs.max(1)),
         ),
         webhook_guard: notify::guard::WebhookGuard::new(&settings.webhook_allow_cidrs),
+        sign_in: Arc::new(crate::identity::SignIn::from_settings(settings)),
     };
     let notifier = notify::worker::Worker::new(
         state.db.clone(),

@@ -92,6 +92,17 @@ pub struct Settings {
     )]
     pub test_clock: bool,
 
+    /// Whether the console's sign-in page offers the pasted-token form: an operator's
+    /// fallback (people sign in through their provider or by an e-mailed link).
+    #[arg(
+        long,
+        env = "SECUREHANDS_CONSOLE_TOKEN_LOGIN",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub console_token_login: bool,
+
     /// Initial value of the test clock (RFC 3339); defaults to the system time at start.
     #[arg(long, env = "SECUREHANDS_TEST_CLOCK_START", global = true)]
     pub test_clock_start: Option<chrono::DateTime<chrono::Utc>>,

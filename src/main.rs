@@ -37,8 +37,8 @@ enum Command {
         /// Lifetime, e.g. `1h`, `30m`, `7d`.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
-        /// Print a sign-in link to the console (`SECUREHANDS_PUBLIC_URL`) instead of the
-        /// bare token; for an operator on their own machine.
+        /// Say where to paste the token in the console (`SECUREHANDS_PUBLIC_URL`); for an
+        /// operator on their own machine. Nothing signs in by a link (login CSRF).
         #[arg(long)]
         console: bool,
     },
@@ -169,10 +169,12 @@ fn token(
         .mint(&subject, roles, customer.as_deref(), ttl)
         .map_err(|e| e.to_string())?;
     if console {
-        println!(
-            "{}/console/login?token={token}",
+        // Nothing signs in by GET (login CSRF): the token is pasted on the sign-in page.
+        eprintln!(
+            "paste this token in the operator form of {}/console/login",
             settings.public_url.trim_end_matches('/')
         );
+        println!("{token}");
     } else {
         println!("{token}");
     }

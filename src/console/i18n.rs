@@ -10,8 +10,50 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("token", "Access token", "Jeton d'accès"),
     (
         "token_help",
-        "Paste the bearer token issued for you.",
-        "Collez le jeton d'accès qui vous a été délivré.",
+        "Operators only: paste a token minted with `securehands token`.",
+        "Opérateurs uniquement : collez un jeton créé avec `securehands token`.",
+    ),
+    ("operator_sign_in", "Operator token", "Jeton d'opérateur"),
+    ("email", "E-mail address", "Adresse e-mail"),
+    (
+        "email_link",
+        "E-mail me a sign-in link",
+        "M'envoyer un lien de connexion",
+    ),
+    (
+        "email_link_help",
+        "Customer contacts: we send a link that works once, for 15 minutes.",
+        "Contacts clients : nous envoyons un lien valable une fois, pendant 15 minutes.",
+    ),
+    (
+        "link_sent",
+        "If this address belongs to a contact, a sign-in link is on its way. It works once, for 15 minutes.",
+        "Si cette adresse est celle d'un contact, un lien de connexion vient de partir. Il fonctionne une fois, pendant 15 minutes.",
+    ),
+    (
+        "bad_link",
+        "This sign-in link has expired or was already used. Ask for a new one.",
+        "Ce lien de connexion a expiré ou a déjà servi. Demandez-en un nouveau.",
+    ),
+    (
+        "confirm_sign_in",
+        "Confirm sign-in",
+        "Confirmer la connexion",
+    ),
+    (
+        "confirm_sign_in_help",
+        "You are about to sign in to the SecureHands console.",
+        "Vous allez vous connecter à la console SecureHands.",
+    ),
+    (
+        "sso",
+        "Sign in with your organisation",
+        "Se connecter avec votre organisation",
+    ),
+    (
+        "no_access",
+        "You are signed in with your organisation, but no role of yours gives access to this console. Ask an administrator.",
+        "Vous êtes identifié par votre organisation, mais aucun de vos rôles ne donne accès à cette console. Adressez-vous à un administrateur.",
     ),
     (
         "bad_token",

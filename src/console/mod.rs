@@ -4,6 +4,7 @@
 //! functions, roles and customer scoping as the API — and works without JavaScript.
 
 mod i18n;
+mod login;
 mod pages;
 mod render;
 mod session;
@@ -11,7 +12,7 @@ mod session;
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +20,7 @@ use futures::future::BoxFuture;
 use minijinja::context;
 
 use self::render::{Viewer, page};
-use self::session::{User, lang_cookie, language, session_cookie};
+use self::session::{User, lang_cookie};
 use crate::domain::notification::Language;
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -31,8 +32,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console", get(pages::home::home))
         .route("/console/", get(pages::home::home))
-        .route("/console/login", get(login_page).post(login))
-        .route("/console/logout", post(logout))
+        .route("/console/login", get(login::login_page).post(login::login))
+        .route("/console/logout", post(login::logout))
         .route("/console/lang/{lang}", get(set_language))
         .route("/console/assets/console.css", get(stylesheet))
         .route("/console/customers/{id}", get(pages::customers::show))
@@ -99,70 +100,6 @@ pub fn router() -> Router<AppState> {
             "/console/sessions/{id}/decide",
             post(pages::sessions::decide),
         )
-}
-
-/// `GET /console/login`; with `?token=` (the link `securehands token --console` prints
-/// for operators on their own machine) it signs in directly.
-async fn login_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
-) -> Response {
-    if let Some(token) = q.get("token").map(|t| t.trim()).filter(|t| !t.is_empty()) {
-        if state.auth.verify(token).is_ok() {
-            return with_cookie(
-                Redirect::to("/console").into_response(),
-                &session_cookie(&state, Some(token)),
-            );
-        }
-        let mut r = page(
-            "login.html",
-            language(&headers),
-            context! { bad_token => true },
-        );
-        *r.status_mut() = StatusCode::UNAUTHORIZED;
-        return r;
-    }
-    page(
-        "login.html",
-        language(&headers),
-        context! { bad_token => false },
-    )
-}
-
-async fn login(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let token = form.get("token").map(|t| t.trim()).unwrap_or_default();
-    if token.is_empty() || state.auth.verify(token).is_err() {
-        let mut r = page(
-            "login.html",
-            language(&headers),
-            context! { bad_token => true },
-        );
-        *r.status_mut() = StatusCode::UNAUTHORIZED;
-        return r;
-    }
-    with_cookie(
-        Redirect::to("/console").into_response(),
-        &session_cookie(&state, Some(token)),
-    )
-}
-
-async fn logout(
-    State(state): State<AppState>,
-    user: User,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    if !csrf_ok(&user, &form) {
-        return forged();
-    }
-    with_cookie(
-        Redirect::to("/console/login").into_response(),
-        &session_cookie(&state, None),
-    )
 }
 
 async fn set_language(

@@ -106,8 +106,10 @@ fn input_local(value: Value, tz: Option<String>) -> Result<String, Error> {
 /// What every page knows of its viewer.
 #[derive(Serialize)]
 pub struct Viewer {
-    /// Subject.
-    pub subject: String,
+    /// Who is signed in, by name.
+    pub name: String,
+    /// Their e-mail address, when known.
+    pub email: Option<String>,
     /// Role names.
     pub roles: Vec<&'static str>,
     /// The customer a customer user speaks for.
@@ -131,7 +133,8 @@ impl Viewer {
     pub fn of(user: &User) -> Viewer {
         let has = |r: Role| user.principal.roles.contains(&r);
         Viewer {
-            subject: user.principal.subject.clone(),
+            name: user.principal.actor.name.clone(),
+            email: user.principal.actor.email.clone(),
             roles: user.principal.roles.iter().map(|r| r.as_str()).collect(),
             customer_id: user.principal.customer_id.as_ref().map(|c| c.to_string()),
             csrf: user.csrf.clone(),

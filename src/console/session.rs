@@ -1,7 +1,8 @@
-//! Who is using the console: the bearer token kept in an `HttpOnly; SameSite=Strict`
-//! cookie (`Secure` unless the service is reached over plain-http localhost), checked
-//! like any API token on every request; a CSRF token bound to it on every form; the
-//! language from the cookie or `Accept-Language`.
+//! Who is using the console: a session kept by the service (SPEC §13), its random
+//! identifier in an `HttpOnly; SameSite=Strict` cookie (`Secure` unless the service is
+//! reached over plain-http localhost), read on every request; the session's CSRF token
+//! on every form; the sign-in form's own token (login CSRF); the language from the
+//! cookie or `Accept-Language`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -15,6 +16,9 @@ use crate::http::AppState;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "sh_session";
+/// The sign-in form's cookie (login CSRF: the form carries a token derived from it,
+/// and a cross-site page can neither read it nor send it).
+pub const LOGIN_COOKIE: &str = "sh_login";
 /// The language cookie.
 pub const LANG_COOKIE: &str = "sh_lang";
 
@@ -24,6 +28,8 @@ pub struct User {
     pub principal: Principal,
     /// The CSRF token every form of this session carries.
     pub csrf: String,
+    /// The session cookie's value (to sign out).
+    pub session: String,
     /// The interface language.
     pub lang: Language,
 }
@@ -40,10 +46,9 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The CSRF token of a session: only who holds the session cookie can compute it, and
-/// the cookie never leaves this origin.
-pub fn csrf_for(token: &str) -> String {
-    let digest = Sha256::digest(format!("securehands-console-csrf\u{0}{token}").as_bytes());
+/// The token the sign-in form carries for a browser holding `login_cookie`.
+pub fn login_csrf_for(login_cookie: &str) -> String {
+    let digest = Sha256::digest(format!("securehands-login-csrf\u{0}{login_cookie}").as_bytes());
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -69,14 +74,14 @@ pub fn language(headers: &HeaderMap) -> Language {
     }
 }
 
-/// `Set-Cookie` for the session (or its removal when `token` is `None`).
-pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
+/// `Set-Cookie` for the session (or its removal when `id` is `None`).
+pub fn session_cookie(state: &AppState, id: Option<&str>) -> String {
     let secure = if plain_local(&state.public_url) {
         ""
     } else {
         "; Secure"
     };
-    match token {
+    match id {
         Some(t) => format!(
             "{SESSION_COOKIE}={t}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=43200{secure}"
         ),
@@ -84,6 +89,18 @@ pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
             "{SESSION_COOKIE}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
         ),
     }
+}
+
+/// `Set-Cookie` for the sign-in form's cookie (an hour).
+pub fn login_cookie(state: &AppState, value: &str) -> String {
+    let secure = if plain_local(&state.public_url) {
+        ""
+    } else {
+        "; Secure"
+    };
+    format!(
+        "{LOGIN_COOKIE}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    )
 }
 
 /// `Set-Cookie` for the language.
@@ -119,13 +136,18 @@ impl FromRequestParts<AppState> for User {
     type Rejection = SignIn;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, SignIn> {
-        let token = cookie(&parts.headers, SESSION_COOKIE)
+        let id = cookie(&parts.headers, SESSION_COOKIE)
             .filter(|t| !t.is_empty())
             .ok_or(SignIn)?;
-        let principal = state.auth.verify(token).map_err(|_| SignIn)?;
+        let live = crate::identity::sessions::resolve(&state.db, id, state.clock.now())
+            .await
+            .ok()
+            .flatten()
+            .ok_or(SignIn)?;
         Ok(User {
-            principal,
-            csrf: csrf_for(token),
+            principal: live.principal,
+            csrf: live.csrf,
+            session: id.to_string(),
             lang: language(&parts.headers),
         })
     }

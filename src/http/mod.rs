@@ -59,6 +59,8 @@ pub struct AppState {
     pub limits: limits::Limits,
     /// Where webhooks may go.
     pub webhook_guard: crate::notify::guard::WebhookGuard,
+    /// How people sign in to the console.
+    pub sign_in: Arc<crate::identity::SignIn>,
 }
 
 impl AppState {

@@ -6,9 +6,26 @@
 //! ([`crate::domain::identity::secret_hash`]).
 
 pub mod api_keys;
+pub mod sessions;
 pub mod users;
 
 use crate::service::ServiceError;
+
+/// How people may sign in to the console on this service.
+#[derive(Clone, Debug)]
+pub struct SignIn {
+    /// The pasted-token form is offered (`SECUREHANDS_CONSOLE_TOKEN_LOGIN`).
+    pub token_login: bool,
+}
+
+impl SignIn {
+    /// From the service settings.
+    pub fn from_settings(s: &crate::config::Settings) -> SignIn {
+        SignIn {
+            token_login: s.console_token_login,
+        }
+    }
+}
 use crate::storage::db::StoreError;
 
 /// `bytes` random bytes as lower-case hex (a secret, a session identifier, a link).

@@ -215,7 +215,8 @@ def main():
         fr = browser.new_context(java_script_enabled=False, locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr"})
         page = fr.new_page()
         page.goto(BASE + "/console/login")
-        expect(page.get_by_role("heading", level=2)).to_have_text("Se connecter")
+        expect(page.get_by_role("heading", name="M'envoyer un lien de connexion")).to_be_visible()
+        expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
         fr.close()
         story.close()
 

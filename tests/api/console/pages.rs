@@ -5,7 +5,7 @@ use reqwest::redirect::Policy;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{TestApp, sell};
+use crate::helpers::{TestApp, sell, set_cookie};
 
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()
@@ -33,18 +33,51 @@ both_backends!(sign_in_cookie_csrf_and_scoping, |app| {
         .expect("get");
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(r.headers()["location"], "/console/login");
-    // A bad token is refused; a good one becomes an HttpOnly, SameSite=Strict cookie.
+    // Nothing signs in by GET: a `?token=` is ignored.
+    let am = app.am();
+    let by_get = browser()
+        .get(app.url(&format!("/console/login?token={am}")))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(by_get.status().as_u16(), 200);
+    assert!(set_cookie(&by_get, "sh_session").is_none());
+    // A sign-in form without this browser's sign-in token (a cross-site auto-POST has
+    // neither the cookie nor the token) opens nothing.
+    let forged_login = browser()
+        .post(app.url("/console/login"))
+        .form(&[("token", am.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged_login.status().as_u16(), 403);
+    assert!(set_cookie(&forged_login, "sh_session").is_none());
+    let (login, form_token) = app.login_form(&browser()).await;
+    let wrong_token = browser()
+        .post(app.url("/console/login"))
+        .header("cookie", format!("sh_login={login}"))
+        .form(&[
+            ("token", am.as_str()),
+            ("login_csrf", "0123456789abcdef0123456789abcdef"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(wrong_token.status().as_u16(), 403);
+    // A bad token is refused; a good one opens a session kept by the service, whose
+    // random identifier (not the token) becomes an HttpOnly, SameSite=Strict cookie.
     let bad = browser()
         .post(app.url("/console/login"))
-        .form(&[("token", "nope")])
+        .header("cookie", format!("sh_login={login}"))
+        .form(&[("token", "nope"), ("login_csrf", form_token.as_str())])
         .send()
         .await
         .expect("post");
     assert_eq!(bad.status().as_u16(), 401);
-    let am = app.am();
     let ok = browser()
         .post(app.url("/console/login"))
-        .form(&[("token", am.as_str())])
+        .header("cookie", format!("sh_login={login}"))
+        .form(&[("token", am.as_str()), ("login_csrf", form_token.as_str())])
         .send()
         .await
         .expect("post");
@@ -58,6 +91,12 @@ both_backends!(sign_in_cookie_csrf_and_scoping, |app| {
         "{cookie}"
     );
     assert!(cookie.contains("Path=/console"), "{cookie}");
+    let session = set_cookie(&ok, "sh_session").expect("session");
+    assert!(!session.contains(&am) && session.len() == 64, "{session}");
+    // The token itself is no session.
+    let (status, _) = page(&app, "/console", &am).await;
+    assert_eq!(status, 303);
+    let am = session;
 
     let c = app.customer_paris().await;
     let other = app.customer_paris().await;
@@ -86,7 +125,7 @@ both_backends!(sign_in_cookie_csrf_and_scoping, |app| {
 
     // A customer sees its own page, and another customer's is a 404.
     sell(&app, &c, "3.00", None).await;
-    let own = app.customer(&c);
+    let own = app.console_session(&app.customer(&c)).await;
     let (status, html) = page(&app, &format!("/console/customers/{c}"), &own).await;
     assert_eq!(status, 200);
     assert!(html.contains("3.00"));

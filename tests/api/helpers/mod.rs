@@ -263,6 +263,44 @@ impl Drop for TestApp {
 
 #[allow(dead_code)]
 impl TestApp {
+    /// Signs in to the console with a pasted token, as a browser does (the sign-in
+    /// page's cookie and form token, then the form); returns the session cookie's value.
+    pub async fn console_session(&self, token: &str) -> String {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let (login, form_token) = self.login_form(&client).await;
+        let r = client
+            .post(self.url("/console/login"))
+            .header("cookie", format!("sh_login={login}"))
+            .form(&[("token", token), ("login_csrf", form_token.as_str())])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(r.status().as_u16(), 303, "sign-in refused");
+        set_cookie(&r, "sh_session").expect("session cookie")
+    }
+
+    /// The sign-in page's cookie and the token its forms carry.
+    pub async fn login_form(&self, client: &reqwest::Client) -> (String, String) {
+        let page = client
+            .get(self.url("/console/login"))
+            .send()
+            .await
+            .expect("sign-in page");
+        let cookie = set_cookie(&page, "sh_login").expect("sign-in cookie");
+        let html = page.text().await.unwrap_or_default();
+        let marker = "name=\"login_csrf\" value=\"";
+        let start = html.find(marker).expect("login_csrf field") + marker.len();
+        let token = html[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        (cookie, token)
+    }
+
     /// A second replica on the same database (its own process state: limiter, caches,
     /// sender), as production runs several behind a load balancer.
     pub async fn replica(&self) -> TestApp {
@@ -483,4 +521,14 @@ macro_rules! on_both_backends {
             }
         }
     };
+}
+
+/// The value a response sets for cookie `name`.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
 }
