@@ -32,8 +32,13 @@ pub struct Notice {
     pub bad_link: bool,
 }
 
-/// The sign-in page, with the browser's sign-in cookie set when it has none.
-pub fn login_screen(state: &AppState, headers: &HeaderMap, notice: Notice) -> Response {
+/// Renders a page holding a sign-in form (`render` gets the form's token), with the
+/// browser's sign-in cookie set when it has none.
+fn with_login_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    render: impl FnOnce(String) -> Response,
+) -> Response {
     let existing = cookie(headers, LOGIN_COOKIE)
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_string);
@@ -44,24 +49,33 @@ pub fn login_screen(state: &AppState, headers: &HeaderMap, notice: Notice) -> Re
             Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
         },
     };
-    let mut response = page(
-        "login.html",
-        language(headers),
-        context! {
-            login_csrf => login_csrf_for(&value),
-            token_login => state.sign_in.token_login,
-            bad_token => notice.bad_token,
-            link_sent => notice.link_sent,
-            bad_link => notice.bad_link,
-        },
-    );
-    if notice.bad_token || notice.bad_link {
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-    }
+    let response = render(login_csrf_for(&value));
     if fresh {
-        response = with_cookie(response, &login_cookie(state, &value));
+        with_cookie(response, &login_cookie(state, &value))
+    } else {
+        response
     }
-    response
+}
+
+/// The sign-in page.
+pub fn login_screen(state: &AppState, headers: &HeaderMap, notice: Notice) -> Response {
+    with_login_form(state, headers, |login_csrf| {
+        let mut response = page(
+            "login.html",
+            language(headers),
+            context! {
+                login_csrf => login_csrf,
+                token_login => state.sign_in.token_login,
+                bad_token => notice.bad_token,
+                link_sent => notice.link_sent,
+                bad_link => notice.bad_link,
+            },
+        );
+        if notice.bad_token || notice.bad_link {
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+        }
+        response
+    })
 }
 
 /// True when a sign-in form carries the token of this browser's sign-in cookie.
@@ -173,4 +187,104 @@ pub async fn logout(
         Redirect::to("/console/login").into_response(),
         &session_cookie(&state, None),
     )
+}
+
+/// `POST /console/login/email`: mails a sign-in link if the address is a contact; the
+/// page answers the same either way. Too many requests from one client address get
+/// a 429 (whatever the address asked for).
+pub async fn email_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !login_form_ok(&headers, &form) {
+        return forged();
+    }
+    let ctx = state.ctx(crate::domain::access::Principal::anonymous());
+    let client = ctx.request.client_ip.clone().unwrap_or_default();
+    if state.sign_in.link_requests.check_key(&client).is_err() {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, "900")],
+            "too many sign-in link requests from this address; try again in 15 minutes",
+        )
+            .into_response();
+    }
+    let email = form.get("email").map(String::as_str).unwrap_or_default();
+    let asked = async {
+        let mut tx = state.db.begin_write().await?;
+        crate::identity::links::request(&mut tx, &ctx, email).await?;
+        tx.commit().await?;
+        Ok::<_, ServiceError>(())
+    }
+    .await;
+    if let Err(e) = asked {
+        return crate::http::error::ApiError::from(e).into_response();
+    }
+    let notice = Notice {
+        link_sent: true,
+        ..Notice::default()
+    };
+    login_screen(&state, &headers, notice)
+}
+
+/// `GET /console/login/link?token=…`: the one-click confirmation (following the link
+/// uses nothing up; mail scanners fetch links).
+pub async fn link_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let token = q.get("token").cloned().unwrap_or_default();
+    with_login_form(&state, &headers, |login_csrf| {
+        page(
+            "link_confirm.html",
+            language(&headers),
+            context! { login_csrf => login_csrf, token => token },
+        )
+    })
+}
+
+/// `POST /console/login/link`: uses the link and opens a session as the contact.
+pub async fn link_confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !login_form_ok(&headers, &form) {
+        return forged();
+    }
+    let token = form.get("token").map(String::as_str).unwrap_or_default();
+    let ctx = state.ctx(crate::domain::access::Principal::anonymous());
+    let outcome = async {
+        let mut tx = state.db.begin_write().await?;
+        let opened = match crate::identity::links::consume(&mut tx, &ctx, token).await? {
+            Ok(principal) => {
+                let ctx = state.ctx(principal.clone());
+                Ok(sessions::open(&mut tx, &ctx, &principal).await?)
+            }
+            Err(refusal) => {
+                let who = Actor::operator_token("unknown");
+                sessions::refused(&mut tx, &ctx, &who, AuditAction::ContactSignInFailed).await?;
+                Err(refusal)
+            }
+        };
+        tx.commit().await?;
+        Ok::<_, ServiceError>(opened)
+    }
+    .await;
+    match outcome {
+        Ok(Ok(opened)) => with_cookie(
+            Redirect::to("/console").into_response(),
+            &session_cookie(&state, Some(&opened.id)),
+        ),
+        Ok(Err(_)) => {
+            let notice = Notice {
+                bad_link: true,
+                ..Notice::default()
+            };
+            login_screen(&state, &headers, notice)
+        }
+        Err(e) => crate::http::error::ApiError::from(e).into_response(),
+    }
 }

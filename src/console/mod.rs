@@ -34,6 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/console/", get(pages::home::home))
         .route("/console/login", get(login::login_page).post(login::login))
         .route("/console/logout", post(login::logout))
+        .route("/console/login/email", post(login::email_link))
+        .route(
+            "/console/login/link",
+            get(login::link_page).post(login::link_confirm),
+        )
         .route("/console/lang/{lang}", get(set_language))
         .route("/console/assets/console.css", get(stylesheet))
         .route("/console/customers/{id}", get(pages::customers::show))

@@ -24,6 +24,8 @@ macro_rules! pages {
 const TEMPLATES: &[(&str, &str)] = pages!(
     "base.html",
     "login.html",
+    "link_confirm.html",
+    "no_access.html",
     "home_staff.html",
     "home_soc.html",
     "home_customer.html",

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::access::Role;
+use super::notification::Contact;
 
 /// What kind of caller made a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -104,6 +105,36 @@ impl Actor {
     }
 }
 
+/// The actor of a customer's contact: known by its customer and address (a contact
+/// has no identifier of its own; its address is unique within its customer).
+pub fn contact_actor(customer_id: &str, contact: &Contact) -> Actor {
+    Actor {
+        kind: ActorKind::Contact,
+        id: format!("{customer_id}:{}", contact.email.to_ascii_lowercase()),
+        name: contact.name.clone(),
+        email: Some(contact.email.clone()),
+    }
+}
+
+/// The contacts whose sessions must end when a customer's contacts change from
+/// `before` to `after`: those removed, and those whose roles changed (a session keeps
+/// the roles of its sign-in).
+pub fn contacts_to_sign_out<'a>(before: &'a [Contact], after: &[Contact]) -> Vec<&'a Contact> {
+    let roles = |c: &Contact| {
+        let mut r = c.roles.clone();
+        r.sort();
+        r
+    };
+    before
+        .iter()
+        .filter(|old| {
+            !after
+                .iter()
+                .any(|new| new.email.eq_ignore_ascii_case(&old.email) && roles(new) == roles(old))
+        })
+        .collect()
+}
+
 /// A console session ends after this long without a request…
 pub const SESSION_IDLE: Duration = Duration::minutes(30);
 /// …and this long after sign-in whatever happens.
@@ -114,6 +145,9 @@ pub const LINK_TTL: Duration = Duration::minutes(15);
 pub const MAX_ROLL_GRACE_HOURS: u32 = 7 * 24;
 /// Sign-in links per address, and per client address, in [`LINK_WINDOW`].
 pub const LINKS_PER_WINDOW: u32 = 5;
+/// Sign-in link requests from one client address in [`LINK_WINDOW`] (an office behind
+/// one address holds several contacts).
+pub const LINK_REQUESTS_PER_CLIENT: u32 = 20;
 /// The window of [`LINKS_PER_WINDOW`].
 pub const LINK_WINDOW: Duration = Duration::minutes(15);
 
@@ -230,6 +264,37 @@ mod tests {
         assert_eq!(roll_grace(24), Ok(Duration::hours(24)));
         assert!(roll_grace(169).is_err());
         assert_eq!(key_prefix("shk_abcdefgh1234567890"), "shk_abcdefgh");
+    }
+
+    fn contact(email: &str, roles: &[&str]) -> Contact {
+        Contact {
+            name: "C".into(),
+            email: email.into(),
+            language: "fr".into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn removed_or_changed_contacts_are_signed_out() {
+        let before = [
+            contact("a@x.example", &["approver", "finance"]),
+            contact("b@x.example", &["technical"]),
+            contact("c@x.example", &["finance"]),
+        ];
+        let after = [
+            contact("A@X.example", &["finance", "approver"]),
+            contact("b@x.example", &["technical", "approver"]),
+        ];
+        let out: Vec<&str> = contacts_to_sign_out(&before, &after)
+            .iter()
+            .map(|c| c.email.as_str())
+            .collect();
+        assert_eq!(out, ["b@x.example", "c@x.example"]);
+        assert_eq!(
+            contact_actor("cus_1", &contact("A@X.example", &[])).id,
+            "cus_1:a@x.example"
+        );
     }
 
     #[test]

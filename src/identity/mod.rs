@@ -6,23 +6,33 @@
 //! ([`crate::domain::identity::secret_hash`]).
 
 pub mod api_keys;
+pub mod links;
 pub mod sessions;
 pub mod users;
 
 use crate::service::ServiceError;
 
 /// How people may sign in to the console on this service.
-#[derive(Clone, Debug)]
 pub struct SignIn {
     /// The pasted-token form is offered (`SECUREHANDS_CONSOLE_TOKEN_LOGIN`).
     pub token_login: bool,
+    /// Sign-in link requests per client address (this replica's count).
+    pub link_requests: governor::DefaultKeyedRateLimiter<String>,
 }
 
 impl SignIn {
     /// From the service settings.
     pub fn from_settings(s: &crate::config::Settings) -> SignIn {
+        use crate::domain::identity::{LINK_REQUESTS_PER_CLIENT, LINK_WINDOW};
+        let per = LINK_WINDOW.to_std().unwrap_or_default() / LINK_REQUESTS_PER_CLIENT;
+        let burst = std::num::NonZeroU32::new(LINK_REQUESTS_PER_CLIENT)
+            .unwrap_or(std::num::NonZeroU32::MIN);
+        let quota = governor::Quota::with_period(per)
+            .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN))
+            .allow_burst(burst);
         SignIn {
             token_login: s.console_token_login,
+            link_requests: governor::RateLimiter::keyed(quota),
         }
     }
 }

@@ -3,6 +3,7 @@
 use super::{Ctx, ServiceError, ids};
 use crate::domain::access::Action;
 use crate::domain::audit::AuditAction;
+use crate::domain::identity::{contact_actor, contacts_to_sign_out};
 use crate::domain::ids::{CalendarId, CustomerId};
 use crate::domain::notification::{Contact, ContactRole, Language};
 use crate::domain::units::Units;
@@ -10,6 +11,7 @@ use crate::dto::customers::{ContactInput, Customer, CustomerInput, CustomerPatch
 use crate::dto::{Page, PageQuery};
 use crate::storage::customers::{self as store, CustomerRow};
 use crate::storage::db::Tx;
+use crate::storage::identity::console_sessions;
 use crate::storage::{accounts, calendars};
 use crate::validation::{Problems, validate};
 
@@ -139,6 +141,11 @@ pub async fn patch(
         row.standalone_agreed = flag;
     }
     if let Some(contacts) = contacts {
+        // A contact removed, or whose roles changed, is signed out at once.
+        for gone in contacts_to_sign_out(&row.contacts, &contacts) {
+            let actor = contact_actor(id.as_str(), gone);
+            console_sessions::end_all_of(tx, actor.kind.as_str(), &actor.id, ctx.now).await?;
+        }
         row.contacts = contacts;
     }
     if let Some(threshold) = patch.low_balance_threshold {

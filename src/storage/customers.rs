@@ -105,3 +105,24 @@ stored_row! {
         pub timezone: String,
     }
 }
+
+/// The customers that list `email` (lower case) among their contacts.
+pub async fn with_contact(tx: &mut Tx, email: &str) -> StoreResult<Vec<CustomerRow>> {
+    // A coarse filter in SQL (the same on both engines), the exact match after.
+    let rows: Vec<CustomerRow> = tx
+        .fetch_all(
+            Sql::new(format!(
+                "SELECT {COLUMNS} FROM customers WHERE lower(contacts) LIKE $1 ORDER BY id"
+            ))
+            .bind(format!("%{email}%")),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|c| {
+            c.contacts
+                .iter()
+                .any(|k| k.email.eq_ignore_ascii_case(email))
+        })
+        .collect())
+}

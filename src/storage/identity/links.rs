@@ -39,7 +39,7 @@ pub async fn sent_to_since(tx: &mut Tx, email: &str, since: DateTime<Utc>) -> St
     let Count { n } = tx
         .fetch_one(
             Sql::new(
-                "SELECT COUNT(*) AS n FROM sign_in_links WHERE email = $1 AND created_at >= $2",
+                "SELECT COUNT(*) AS n FROM sign_in_links WHERE email = $1 AND created_at > $2",
             )
             .bind(email)
             .bind(since),

@@ -2,5 +2,6 @@
 //! scoping, and the whole story in a real browser.
 
 mod browser;
+mod links;
 mod pages;
 mod sessions;
