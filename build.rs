@@ -16,6 +16,11 @@ fn main() {
     if std::env::var("SECUREHANDS_CLIENTS_DIR").is_ok_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=client_tests");
     }
+    println!("cargo:rerun-if-env-changed=SECUREHANDS_OIDC_DIR");
+    println!("cargo:rustc-check-cfg=cfg(oidc_tests)");
+    if std::env::var("SECUREHANDS_OIDC_DIR").is_ok_and(|v| !v.is_empty()) {
+        println!("cargo:rustc-cfg=oidc_tests");
+    }
     if std::env::var("SECUREHANDS_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=postgres_tests");
     }

@@ -20,6 +20,9 @@ pub enum StartError {
     /// Database connection or migration.
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    /// The OpenID provider cannot be used.
+    #[error("single sign-on: {0}")]
+    Oidc(#[from] crate::identity::oidc::OidcError),
     /// The SMTP configuration cannot work.
     #[error("notifications: {0}")]
     Notify(String),
@@ -93,7 +96,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
             std::time::Duration::from_secs(settings.body_timeout_secs.max(1)),
         ),
         webhook_guard: notify::guard::WebhookGuard::new(&settings.webhook_allow_cidrs),
-        sign_in: Arc::new(crate::identity::SignIn::from_settings(settings)),
+        sign_in: Arc::new(crate::identity::SignIn::from_settings(settings).await?),
     };
     let notifier = notify::worker::Worker::new(
         state.db.clone(),

@@ -103,6 +103,50 @@ pub struct Settings {
     )]
     pub console_token_login: bool,
 
+    /// The organisation's OpenID provider (e.g. `https://login.example.com/realms/soc`):
+    /// staff sign in to the console through it, and the API accepts its JWT access
+    /// tokens. Unset: no single sign-on.
+    #[arg(long, env = "SECUREHANDS_OIDC_ISSUER", global = true)]
+    pub oidc_issuer: Option<String>,
+
+    /// The service's client id at the provider.
+    #[arg(long, env = "SECUREHANDS_OIDC_CLIENT_ID", global = true)]
+    pub oidc_client_id: Option<String>,
+
+    /// The service's client secret at the provider.
+    #[arg(
+        long,
+        env = "SECUREHANDS_OIDC_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub oidc_client_secret: Option<String>,
+
+    /// The `aud` of the provider's access tokens the API accepts (unset: the API
+    /// accepts none of them).
+    #[arg(long, env = "SECUREHANDS_OIDC_AUDIENCE", global = true)]
+    pub oidc_audience: Option<String>,
+
+    /// The claim listing a person's groups or roles at the provider.
+    #[arg(
+        long,
+        env = "SECUREHANDS_OIDC_ROLES_CLAIM",
+        default_value = "roles",
+        global = true
+    )]
+    pub oidc_roles_claim: String,
+
+    /// How the provider's groups or roles become the service's roles, e.g.
+    /// `SOC-Leads=soc_lead,Finance=finance` (a name not listed gives nothing).
+    #[arg(
+        long,
+        env = "SECUREHANDS_OIDC_ROLE_MAP",
+        default_value = "",
+        value_parser = parse_role_map,
+        global = true
+    )]
+    pub oidc_role_map: crate::domain::identity::RoleMap,
+
     /// Initial value of the test clock (RFC 3339); defaults to the system time at start.
     #[arg(long, env = "SECUREHANDS_TEST_CLOCK_START", global = true)]
     pub test_clock_start: Option<chrono::DateTime<chrono::Utc>>,
@@ -309,6 +353,11 @@ pub fn generated_secret_path(database_url: &str) -> PathBuf {
             .join("jwt-secret"),
         None => PathBuf::from("data/jwt-secret"),
     }
+}
+
+/// `SECUREHANDS_OIDC_ROLE_MAP`.
+fn parse_role_map(text: &str) -> Result<crate::domain::identity::RoleMap, String> {
+    crate::domain::identity::RoleMap::parse(text)
 }
 
 /// One CIDR of `SECUREHANDS_WEBHOOK_ALLOW_CIDRS` (a bare address is its own /32 or /128).

@@ -66,6 +66,7 @@ pub fn login_screen(state: &AppState, headers: &HeaderMap, notice: Notice) -> Re
             context! {
                 login_csrf => login_csrf,
                 token_login => state.sign_in.token_login,
+                sso => state.sign_in.oidc.is_some(),
                 bad_token => notice.bad_token,
                 link_sent => notice.link_sent,
                 bad_link => notice.bad_link,

@@ -8,6 +8,7 @@ mod login;
 mod pages;
 mod render;
 mod session;
+mod sso;
 
 use std::collections::HashMap;
 
@@ -35,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/login", get(login::login_page).post(login::login))
         .route("/console/logout", post(login::logout))
         .route("/console/login/email", post(login::email_link))
+        .route("/console/auth/login", get(sso::login))
+        .route("/console/auth/callback", get(sso::callback))
         .route(
             "/console/login/link",
             get(login::link_page).post(login::link_confirm),

@@ -287,7 +287,46 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, Ap
                 refusal => ApiError::unauthorized(refusal.to_string()),
             });
     }
+    if let Some(oidc) = &state.sign_in.oidc
+        && oidc.claims_to_be_ours(token)
+    {
+        let person = oidc.verify_access_token(token).await.map_err(|e| match e {
+            crate::identity::oidc::OidcError::Refused(why) => ApiError::unauthorized(format!(
+                "the provider's token is not accepted: {}",
+                provider_refusal(&why)
+            )),
+            other => ApiError::unavailable(other.to_string()),
+        })?;
+        return crate::identity::users::caller_for_token(&state.db, person)
+            .await
+            .map_err(|e| match e {
+                crate::service::ServiceError::Forbidden => {
+                    ApiError::unauthorized("this person is disabled or has no role here")
+                }
+                other => ApiError::from(other),
+            });
+    }
     state.auth.verify(token)
+}
+
+/// A provider token's refusal in the API's words.
+fn provider_refusal(why: &str) -> &'static str {
+    let why = why.to_ascii_lowercase();
+    if why.contains("expired") {
+        "it has expired"
+    } else if why.contains("audience") {
+        "its audience is not this service"
+    } else if why.contains("issuer") {
+        "its issuer is not accepted"
+    } else if why.contains("immature") || why.contains("nbf") {
+        "it is not valid yet (nbf)"
+    } else if why.contains("key") {
+        "it is signed with a key the provider does not publish"
+    } else if why.contains("signature") {
+        "its signature does not verify"
+    } else {
+        "it cannot be verified"
+    }
 }
 
 /// A caller already verified by the limits middleware (so the token is checked once).

@@ -7,6 +7,7 @@
 
 pub mod api_keys;
 pub mod links;
+pub mod oidc;
 pub mod sessions;
 pub mod users;
 
@@ -18,11 +19,51 @@ pub struct SignIn {
     pub token_login: bool,
     /// Sign-in link requests per client address (this replica's count).
     pub link_requests: governor::DefaultKeyedRateLimiter<String>,
+    /// The organisation's OpenID provider, when configured.
+    pub oidc: Option<oidc::Oidc>,
 }
 
 impl SignIn {
-    /// From the service settings.
-    pub fn from_settings(s: &crate::config::Settings) -> SignIn {
+    /// From the service settings; discovers the OpenID provider when one is set.
+    ///
+    /// # Errors
+    /// The provider is configured but cannot be reached, or the setting is incomplete.
+    pub async fn from_settings(s: &crate::config::Settings) -> Result<SignIn, oidc::OidcError> {
+        let oidc = match s
+            .oidc_issuer
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+        {
+            None => None,
+            Some(issuer) => {
+                let client_id = s.oidc_client_id.clone().unwrap_or_default();
+                if client_id.trim().is_empty() {
+                    return Err(oidc::OidcError::Provider {
+                        issuer: issuer.to_string(),
+                        reason:
+                            "SECUREHANDS_OIDC_CLIENT_ID is required with SECUREHANDS_OIDC_ISSUER"
+                                .into(),
+                    });
+                }
+                Some(
+                    oidc::Oidc::discover(oidc::OidcConfig {
+                        issuer: issuer.to_string(),
+                        client_id,
+                        client_secret: s.oidc_client_secret.clone().filter(|c| !c.is_empty()),
+                        public_url: s.public_url.clone(),
+                        audience: s.oidc_audience.clone().filter(|a| !a.is_empty()),
+                        roles_claim: s.oidc_roles_claim.clone(),
+                        role_map: s.oidc_role_map.clone(),
+                    })
+                    .await?,
+                )
+            }
+        };
+        Ok(Self::with(s, oidc))
+    }
+
+    fn with(s: &crate::config::Settings, oidc: Option<oidc::Oidc>) -> SignIn {
         use crate::domain::identity::{LINK_REQUESTS_PER_CLIENT, LINK_WINDOW};
         let per = LINK_WINDOW.to_std().unwrap_or_default() / LINK_REQUESTS_PER_CLIENT;
         let burst = std::num::NonZeroU32::new(LINK_REQUESTS_PER_CLIENT)
@@ -33,6 +74,7 @@ impl SignIn {
         SignIn {
             token_login: s.console_token_login,
             link_requests: governor::RateLimiter::keyed(quota),
+            oidc,
         }
     }
 }

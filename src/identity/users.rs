@@ -5,8 +5,9 @@
 use serde_json::json;
 
 use crate::domain::access::Action;
+use crate::domain::access::Principal;
 use crate::domain::audit::AuditAction;
-use crate::domain::identity::ActorKind;
+use crate::domain::identity::{Actor, ActorKind};
 use crate::domain::notification::{Audience, Language, MailKind, NotificationStatus};
 use crate::dto::identity::User;
 use crate::dto::{Page, PageQuery};
@@ -118,4 +119,106 @@ pub async fn mail_admins(
     )
     .await?;
     Ok(())
+}
+
+/// The caller one of the provider's access tokens stands for: a person (a token with a
+/// `name` or `email`; refused while disabled) or a system of the provider (client
+/// credentials), with the roles the role map gives; refused without any.
+pub async fn caller_for_token(
+    db: &crate::storage::db::Db,
+    person: super::oidc::Person,
+) -> Result<Principal, ServiceError> {
+    if person.roles.is_empty() {
+        return Err(ServiceError::Forbidden);
+    }
+    if person.is_person && store::is_disabled(db, &person.subject).await? {
+        return Err(ServiceError::Forbidden);
+    }
+    let kind = if person.is_person {
+        ActorKind::User
+    } else {
+        ActorKind::OperatorToken
+    };
+    Ok(Principal {
+        subject: format!("oidc:{}", person.subject),
+        roles: person.roles,
+        customer_id: None,
+        actor: Actor {
+            kind,
+            id: person.subject,
+            name: person.name,
+            email: person.email,
+        },
+        contact_roles: None,
+    })
+}
+
+/// Why a person who signed in at the provider gets no session here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAccess {
+    /// No role of theirs is in the role map.
+    NoRole,
+    /// An admin disabled them.
+    Disabled,
+}
+
+/// A person the provider vouched for signs in to the console: recorded (name, e-mail,
+/// roles of this sign-in) and given a caller, unless disabled or without a mapped role
+/// (audited as a failed sign-in either way).
+pub async fn sign_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    person: super::oidc::Person,
+) -> Result<Result<Principal, NoAccess>, ServiceError> {
+    let actor = Actor {
+        kind: ActorKind::User,
+        id: person.subject.clone(),
+        name: person.name.clone(),
+        email: person.email.clone(),
+    };
+    let existing = store::get(tx, &person.subject).await?;
+    let refusal = if existing.as_ref().is_some_and(|u| u.disabled_at.is_some()) {
+        Some(NoAccess::Disabled)
+    } else if person.roles.is_empty() {
+        Some(NoAccess::NoRole)
+    } else {
+        None
+    };
+    if let Some(why) = refusal {
+        audit::record_as(
+            tx,
+            ctx,
+            &actor,
+            AuditAction::UserSignInFailed,
+            Some(&actor.id),
+            None,
+            crate::domain::audit::FAILED,
+        )
+        .await?;
+        return Ok(Err(why));
+    }
+    store::upsert(
+        tx,
+        &UserRow {
+            id: person.subject.clone(),
+            name: person.name.clone(),
+            email: person.email.clone(),
+            roles: person
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
+            first_seen_at: ctx.now,
+            last_sign_in_at: ctx.now,
+            disabled_at: None,
+        },
+    )
+    .await?;
+    Ok(Ok(Principal {
+        subject: format!("user:{}", person.subject),
+        roles: person.roles,
+        customer_id: None,
+        actor,
+        contact_roles: None,
+    }))
 }

@@ -93,3 +93,17 @@ pub async fn admin_emails(tx: &mut Tx) -> StoreResult<Vec<String>> {
         .filter_map(|u| u.email)
         .collect())
 }
+
+/// Whether a person is disabled (one statement, outside any transaction: it runs on
+/// every API request made with the provider's token for a person).
+pub async fn is_disabled(db: &crate::storage::db::Db, id: &str) -> StoreResult<bool> {
+    let row: Option<UserRow> = db
+        .fetch_optional(
+            Sql::new(format!(
+                "SELECT {COLUMNS} FROM users WHERE id = $1 AND disabled_at IS NOT NULL"
+            ))
+            .bind(id),
+        )
+        .await?;
+    Ok(row.is_some())
+}

@@ -11,6 +11,7 @@ use securehands::http::AppState;
 use serde_json::{Value, json};
 
 mod fixtures;
+pub mod oidc;
 pub mod receiver;
 pub mod smtp;
 
@@ -175,10 +176,49 @@ async fn start(
     dir: Option<tempfile::TempDir>,
     pg_cleanup: Option<(String, String)>,
 ) -> TestApp {
-    let app = securehands::app::build(&settings).await.expect("build app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
+    serve(settings, backend, dir, pg_cleanup, listener).await
+}
+
+/// A port for an app started later (its public URL must be known first, e.g. by an
+/// OpenID provider that redirects to it).
+pub async fn reserve_port() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+}
+
+/// As `spawn_app_with`, on a port reserved with [`reserve_port`].
+pub async fn spawn_app_on(
+    backend: Backend,
+    listener: tokio::net::TcpListener,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}/test.db", dir.path().display()),
+        Backend::Postgres => panic!("spawn_app_on runs on SQLite"),
+    };
+    let mut settings = settings_for(url);
+    settings.test_clock_start = Some(
+        chrono::DateTime::parse_from_rfc3339(START)
+            .expect("date")
+            .with_timezone(&chrono::Utc),
+    );
+    tweak(&mut settings);
+    serve(settings, backend, Some(dir), None, listener).await
+}
+
+async fn serve(
+    settings: Settings,
+    backend: Backend,
+    dir: Option<tempfile::TempDir>,
+    pg_cleanup: Option<(String, String)>,
+    listener: tokio::net::TcpListener,
+) -> TestApp {
+    let app = securehands::app::build(&settings).await.expect("build app");
     let addr = listener.local_addr().expect("addr");
     let router = app.router.clone();
     tokio::spawn(async move {
