@@ -44,6 +44,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/console/lang/{lang}", get(set_language))
         .route("/console/assets/console.css", get(stylesheet))
+        .route(
+            "/console/api-keys",
+            get(pages::access::keys).post(pages::access::create_key),
+        )
+        .route("/console/api-keys/{id}/roll", post(pages::access::roll_key))
+        .route(
+            "/console/api-keys/{id}/revoke",
+            post(pages::access::revoke_key),
+        )
         .route("/console/customers/{id}", get(pages::customers::show))
         .route(
             "/console/customers/{id}/packs",

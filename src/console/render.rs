@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = pages!(
     "login.html",
     "link_confirm.html",
     "no_access.html",
+    "api_keys.html",
     "home_staff.html",
     "home_soc.html",
     "home_customer.html",
@@ -128,6 +129,8 @@ pub struct Viewer {
     pub customer: bool,
     /// True when the user may sell packs and raise quotes.
     pub sells: bool,
+    /// True for admins (API keys).
+    pub admin: bool,
 }
 
 impl Viewer {
@@ -145,6 +148,7 @@ impl Viewer {
             manager: has(Role::SocManager),
             customer: has(Role::Customer),
             sells: has(Role::AccountManager) || has(Role::Admin),
+            admin: has(Role::Admin),
         }
     }
 }

@@ -219,14 +219,14 @@ pub fn secret_hash(secret: &str) -> String {
 /// The effective grace of a roll: what was asked, at most [`MAX_ROLL_GRACE_HOURS`].
 ///
 /// # Errors
-/// When more than the maximum is asked.
-pub fn roll_grace(hours: u32) -> Result<Duration, String> {
-    if hours > MAX_ROLL_GRACE_HOURS {
+/// When less than nothing or more than the maximum is asked.
+pub fn roll_grace(hours: i64) -> Result<Duration, String> {
+    if !(0..=i64::from(MAX_ROLL_GRACE_HOURS)).contains(&hours) {
         return Err(format!(
-            "must be at most {MAX_ROLL_GRACE_HOURS} hours (7 days)"
+            "must be between 0 and {MAX_ROLL_GRACE_HOURS} hours (7 days)"
         ));
     }
-    Ok(Duration::hours(i64::from(hours)))
+    Ok(Duration::hours(hours))
 }
 
 #[cfg(test)]
@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn rolls_keep_the_old_secret_a_week_at_most() {
         assert_eq!(roll_grace(24), Ok(Duration::hours(24)));
-        assert!(roll_grace(169).is_err());
+        assert!(roll_grace(169).is_err() && roll_grace(-1).is_err());
         assert_eq!(key_prefix("shk_abcdefgh1234567890"), "shk_abcdefgh");
     }
 

@@ -31,8 +31,9 @@ pub struct ApiKeyInput {
 #[serde(deny_unknown_fields)]
 pub struct RollInput {
     /// How long the old secret keeps working, 0–168 hours (7 days).
-    #[schema(example = 24, minimum = 0, maximum = 168)]
-    pub grace_hours: u32,
+    #[serde(deserialize_with = "crate::dto::whole")]
+    #[schema(value_type = u32, example = 24, minimum = 0, maximum = 168)]
+    pub grace_hours: i64,
 }
 
 /// An API key. `secret` is present only in the response that creates or rolls it.

@@ -145,6 +145,18 @@ pub async fn list(tx: &mut Tx, ctx: &Ctx, q: AuditQuery) -> Result<AuditPage, Se
             format!("must be one of {}", AuditAction::listed()),
         ));
     }
+    for (field, value, max) in [
+        ("actor_id", &q.actor_id, 500),
+        ("resource_type", &q.resource_type, 100),
+        ("resource_id", &q.resource_id, 500),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(ServiceError::invalid(
+                field,
+                format!("must be at most {max} characters"),
+            ));
+        }
+    }
     let filter = AuditFilter {
         actor_id: q.actor_id,
         resource_type: q.resource_type,

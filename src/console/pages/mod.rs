@@ -1,5 +1,6 @@
 //! The console's screens, one module per area.
 
+pub mod access;
 pub mod customers;
 pub mod home;
 pub mod sessions;

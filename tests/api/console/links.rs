@@ -312,4 +312,7 @@ on_both_backends!(contact_roles_narrow_the_session, |backend| {
         "{}",
         approved.text
     );
+    // The console says so.
+    let (_, page) = console(&app, &claire, &format!("/console/sows/{sow}")).await;
+    assert!(page.contains("id=\"approved-by\">Claire Martin<"), "{page}");
 });
