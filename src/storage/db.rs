@@ -173,6 +173,9 @@ impl Db {
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(Duration::from_secs(60))
+            // A file on this machine does not go stale between two uses: no ping on
+            // every acquire (each one is a round trip to the connection's thread).
+            .test_before_acquire(false)
             .connect_with(connect)
             .await?;
         Ok(Db::Sqlite(pool))

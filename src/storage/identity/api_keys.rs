@@ -62,8 +62,7 @@ pub async fn get(tx: &mut Tx, id: &str) -> StoreResult<Option<ApiKeyRow>> {
 pub async fn by_hash(db: &Db, hash: &str) -> StoreResult<Option<ApiKeyRow>> {
     db.fetch_optional(
         Sql::new(format!(
-            "SELECT {COLUMNS} FROM api_keys WHERE secret_hash = $1 \
-             UNION ALL SELECT {COLUMNS} FROM api_keys WHERE previous_hash = $1"
+            "SELECT {COLUMNS} FROM api_keys WHERE secret_hash = $1 OR previous_hash = $1"
         ))
         .bind(hash),
     )
