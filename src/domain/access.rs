@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::identity::Actor;
+use super::actor::Actor;
 use super::ids::CustomerId;
 use super::notification::ContactRole;
 
@@ -221,28 +221,6 @@ impl Principal {
     /// Nobody yet: the caller of a sign-in page, before it proves who it is.
     pub fn anonymous() -> Principal {
         Principal::from_token("anonymous".into(), BTreeSet::new(), None)
-    }
-
-    /// A customer's contact signed in by an e-mailed link: its customer only, narrowed
-    /// by its contact roles.
-    pub fn for_contact(
-        customer_id: &CustomerId,
-        contact: &crate::domain::notification::Contact,
-    ) -> Principal {
-        let actor = crate::domain::identity::contact_actor(customer_id.as_str(), contact);
-        Principal {
-            subject: format!("contact:{}", actor.id),
-            roles: BTreeSet::from([Role::Customer]),
-            customer_id: Some(customer_id.clone()),
-            actor,
-            contact_roles: Some(
-                contact
-                    .roles
-                    .iter()
-                    .filter_map(|r| ContactRole::parse(r))
-                    .collect(),
-            ),
-        }
     }
 }
 

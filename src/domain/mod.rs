@@ -6,6 +6,7 @@
 //! here, and tested exhaustively.
 
 pub mod access;
+pub mod actor;
 pub mod allocation;
 pub mod audit;
 pub mod calendar;

@@ -8,14 +8,13 @@ use serde_json::json;
 use crate::domain::access::Principal;
 use crate::domain::audit::{AuditAction, SUCCEEDED};
 use crate::domain::identity::{
-    LINK_TTL, LINK_WINDOW, LINKS_PER_WINDOW, contact_actor, secret_hash,
+    LINK_TTL, LINK_WINDOW, LINKS_PER_WINDOW, contact_actor, contact_principal, secret_hash,
 };
 use crate::domain::ids::CustomerId;
-use crate::domain::notification::{Audience, MailKind, NotificationStatus};
+use crate::domain::notification::{Audience, MailKind};
 use crate::service::{Ctx, ServiceError, audit};
 use crate::storage::db::Tx;
 use crate::storage::identity::links::{self as store, LinkRow};
-use crate::storage::notifications::{self, NotificationRow};
 use crate::storage::{calendars, customers};
 
 /// Where a link leads (the token follows).
@@ -82,25 +81,16 @@ pub async fn request(tx: &mut Tx, ctx: &Ctx, email: &str) -> Result<(), ServiceE
                 "link_path": format!("{LINK_PATH}{token}"),
             },
         });
-        notifications::insert(
+        super::record_mail(
             tx,
-            &NotificationRow {
-                id: format!("ntf_{}", uuid::Uuid::now_v7().simple()),
-                customer_id: Some(customer.id.clone()),
-                event_id: None,
+            ctx.now,
+            super::DirectMail {
                 kind: MailKind::SignInLink,
                 audience: Audience::Person,
+                customer_id: Some(customer.id.clone()),
                 recipients: vec![contact.email.clone()],
                 language: contact.language(),
-                data: data.to_string(),
-                status: NotificationStatus::Pending,
-                attempts: 0,
-                next_attempt_at: ctx.now,
-                claimed_until: None,
-                subject: None,
-                last_error: None,
-                created_at: ctx.now,
-                sent_at: None,
+                data: &data,
             },
         )
         .await?;
@@ -154,7 +144,7 @@ pub async fn consume(
             .find(|k| k.email.eq_ignore_ascii_case(&link.email))
     });
     Ok(match contact {
-        Some(contact) => Ok(Principal::for_contact(&customer_id, &contact)),
+        Some(contact) => Ok(contact_principal(&customer_id, &contact)),
         None => Err(LinkRefusal::NotAContact),
     })
 }

@@ -8,14 +8,13 @@ use crate::domain::access::Action;
 use crate::domain::access::Principal;
 use crate::domain::audit::AuditAction;
 use crate::domain::identity::{Actor, ActorKind};
-use crate::domain::notification::{Audience, Language, MailKind, NotificationStatus};
+use crate::domain::notification::{Audience, Language, MailKind};
 use crate::dto::identity::User;
 use crate::dto::{Page, PageQuery};
 use crate::service::{Ctx, ServiceError, audit};
 use crate::storage::db::Tx;
 use crate::storage::identity::console_sessions;
 use crate::storage::identity::users::{self as store, UserRow};
-use crate::storage::notifications::{self, NotificationRow};
 
 fn view(row: UserRow) -> User {
     User {
@@ -96,25 +95,16 @@ pub async fn mail_admins(
             "link_path": "/console/api-keys",
         },
     });
-    notifications::insert(
+    super::record_mail(
         tx,
-        &NotificationRow {
-            id: format!("ntf_{}", uuid::Uuid::now_v7().simple()),
-            customer_id: None,
-            event_id: None,
+        ctx.now,
+        super::DirectMail {
             kind,
             audience: Audience::Admins,
+            customer_id: None,
             recipients: Vec::new(),
             language: Language::En,
-            data: data.to_string(),
-            status: NotificationStatus::Pending,
-            attempts: 0,
-            next_attempt_at: ctx.now,
-            claimed_until: None,
-            subject: None,
-            last_error: None,
-            created_at: ctx.now,
-            sent_at: None,
+            data: &data,
         },
     )
     .await?;

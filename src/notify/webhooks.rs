@@ -82,9 +82,11 @@ pub async fn deliver_due(
     guard: &WebhookGuard,
 ) -> StoreResult<usize> {
     let now = clock.now();
-    let lease = now + chrono::Duration::seconds(WEBHOOK_TIMEOUT_SECS as i64 * 6);
+    // Claims are on the wall clock (see `claim_due`).
+    let wall_now = Utc::now();
+    let lease = wall_now + chrono::Duration::seconds(WEBHOOK_TIMEOUT_SECS as i64 * 6);
     let mut tx = db.begin_write().await?;
-    let claimed = webhooks::claim_due(&mut tx, now, lease, DELIVERY_BATCH).await?;
+    let claimed = webhooks::claim_due(&mut tx, now, wall_now, lease, DELIVERY_BATCH).await?;
     tx.commit().await?;
     let attempts = claimed.len();
     for delivery in claimed {

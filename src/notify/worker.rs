@@ -94,19 +94,21 @@ impl Worker {
 
     /// Mails and deliveries some sender is working on right now.
     async fn claimed(&self) -> StoreResult<i64> {
-        let now = self.clock.now();
+        let wall_now = Utc::now();
         let mut tx = self.db.begin_read().await?;
-        let mails = notifications::claimed_count(&mut tx, now).await?;
-        let hooks = crate::storage::webhooks::claimed_count(&mut tx, now).await?;
+        let mails = notifications::claimed_count(&mut tx, wall_now).await?;
+        let hooks = crate::storage::webhooks::claimed_count(&mut tx, wall_now).await?;
         tx.commit().await?;
         Ok(mails + hooks)
     }
 
     async fn send_mails(&self) -> StoreResult<usize> {
         let now = self.clock.now();
-        let lease = now + chrono::Duration::minutes(2);
+        // Claims are on the wall clock (see `claim_due`).
+        let wall_now = Utc::now();
+        let lease = lease_expiry(wall_now);
         let mut tx = self.db.begin_write().await?;
-        let claimed = notifications::claim_due(&mut tx, now, lease, MAIL_BATCH).await?;
+        let claimed = notifications::claim_due(&mut tx, now, wall_now, lease, MAIL_BATCH).await?;
         tx.commit().await?;
         let sent = claimed.len();
         for n in claimed {

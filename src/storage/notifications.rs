@@ -74,7 +74,7 @@ pub async fn insert(tx: &mut Tx, n: &NotificationRow) -> StoreResult<()> {
 }
 
 /// How many mails a sender holds a live claim on at `now` (being sent right now).
-pub async fn claimed_count(tx: &mut Tx, now: DateTime<Utc>) -> StoreResult<i64> {
+pub async fn claimed_count(tx: &mut Tx, wall_now: DateTime<Utc>) -> StoreResult<i64> {
     let row: Count = tx
         .fetch_one(
             Sql::new(
@@ -82,18 +82,21 @@ pub async fn claimed_count(tx: &mut Tx, now: DateTime<Utc>) -> StoreResult<i64> 
                  WHERE status = $1 AND claimed_until IS NOT NULL AND claimed_until >= $2",
             )
             .bind(NotificationStatus::Pending)
-            .bind(now),
+            .bind(wall_now),
         )
         .await?;
     Ok(row.n)
 }
 
-/// Claims up to `limit` due mails for `until`: each is taken by one sender only
-/// (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's single writer elsewhere), and a
-/// claim that outlives a crashed sender expires.
+/// Claims up to `limit` mails due at `now` until `until`: each is taken by one sender
+/// only (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's single writer elsewhere), and a
+/// claim that outlives a crashed sender expires. Claims are on the wall clock
+/// (`wall_now`, `until`): they are about senders being alive, and a test clock moved
+/// ahead must not expire a claim a sender still holds.
 pub async fn claim_due(
     tx: &mut Tx,
     now: DateTime<Utc>,
+    wall_now: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: i64,
 ) -> StoreResult<Vec<NotificationRow>> {
@@ -103,7 +106,7 @@ pub async fn claim_due(
     };
     let sql = format!(
         "UPDATE notifications SET claimed_until = $3 WHERE id IN (SELECT id FROM notifications \
-         WHERE status = $1 AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $2) \
+         WHERE status = $1 AND next_attempt_at <= $2 AND (claimed_until IS NULL OR claimed_until < $5) \
          ORDER BY next_attempt_at, id LIMIT $4{skip}) RETURNING {COLUMNS}"
     );
     tx.fetch_all(
@@ -111,7 +114,8 @@ pub async fn claim_due(
             .bind(NotificationStatus::Pending)
             .bind(now)
             .bind(until)
-            .bind(limit),
+            .bind(limit)
+            .bind(wall_now),
     )
     .await
 }

@@ -179,15 +179,16 @@ pub async fn insert_delivery(tx: &mut Tx, d: &DeliveryRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// How many deliveries a sender holds a live claim on at `now` (being sent right now).
-pub async fn claimed_count(tx: &mut Tx, now: DateTime<Utc>) -> StoreResult<i64> {
+/// How many deliveries a sender holds a live claim on (being sent right now; claims are
+/// on the wall clock).
+pub async fn claimed_count(tx: &mut Tx, wall_now: DateTime<Utc>) -> StoreResult<i64> {
     let row: Count = tx
         .fetch_one(
             Sql::new(
                 "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM webhook_deliveries \
                  WHERE status = 'pending' AND claimed_until IS NOT NULL AND claimed_until >= $1",
             )
-            .bind(now),
+            .bind(wall_now),
         )
         .await?;
     Ok(row.n)
@@ -199,6 +200,7 @@ pub async fn claimed_count(tx: &mut Tx, now: DateTime<Utc>) -> StoreResult<i64> 
 pub async fn claim_due(
     tx: &mut Tx,
     now: DateTime<Utc>,
+    wall_now: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: i64,
 ) -> StoreResult<Vec<DeliveryRow>> {
@@ -209,14 +211,20 @@ pub async fn claim_due(
     let sql = format!(
         "UPDATE webhook_deliveries SET claimed_until = $2 WHERE id IN (SELECT d.id FROM webhook_deliveries d \
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-         AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
+         AND (d.claimed_until IS NULL OR d.claimed_until < $4) \
          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
            AND COALESCE(e.customer_id, '') = COALESCE(d.customer_id, '') \
            AND e.event_seq < d.event_seq AND e.status = 'pending') \
          ORDER BY d.event_seq LIMIT $3{skip}) RETURNING {DELIVERY}"
     );
-    tx.fetch_all(Sql::new(sql).bind(now).bind(until).bind(limit))
-        .await
+    tx.fetch_all(
+        Sql::new(sql)
+            .bind(now)
+            .bind(until)
+            .bind(limit)
+            .bind(wall_now),
+    )
+    .await
 }
 
 /// Writes the outcome of an attempt: the delivery's new state and the attempt.
