@@ -173,6 +173,8 @@ async fn main() -> Result<(), String> {
                 url: db.clone(),
                 sqlite_synchronous: "FULL".into(),
                 max_connections: args.connections as u32 + 1,
+                connect_timeout: Duration::from_secs(5),
+                display_url: db.clone(),
             })
             .await
             .map_err(|e| e.to_string())?,

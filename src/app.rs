@@ -118,6 +118,8 @@ pub async fn connect(settings: &Settings) -> Result<Db, StoreError> {
         url: settings.database_url.clone(),
         sqlite_synchronous: settings.sqlite_synchronous.clone(),
         max_connections: settings.db_max_connections,
+        connect_timeout: std::time::Duration::from_secs(settings.db_connect_timeout_secs),
+        display_url: crate::config::redact_url(&settings.database_url),
     })
     .await
 }

@@ -160,14 +160,26 @@ pub struct Settings {
     )]
     pub sqlite_synchronous: String,
 
-    /// Maximum database connections per replica.
+    /// Maximum database connections per replica (1–1000).
     #[arg(
         long,
         env = "SECUREHANDS_DB_MAX_CONNECTIONS",
         default_value_t = 16,
+        value_parser = parse_max_connections,
         global = true
     )]
     pub db_max_connections: u32,
+
+    /// Seconds the first database connection may take at start before the service
+    /// gives up with the driver's reason (1–300).
+    #[arg(
+        long,
+        env = "SECUREHANDS_DB_CONNECT_TIMEOUT_SECS",
+        default_value_t = 5,
+        value_parser = parse_connect_timeout,
+        global = true
+    )]
+    pub db_connect_timeout_secs: u64,
 
     /// Seconds between runs of the time-driven rules (expiry, auto-acceptance, lapses, SLA).
     #[arg(
@@ -298,6 +310,7 @@ pub struct Settings {
         long,
         env = "SECUREHANDS_LOG_FORMAT",
         default_value = "text",
+        value_parser = parse_log_format,
         global = true
     )]
     pub log_format: String,
@@ -355,9 +368,40 @@ pub fn generated_secret_path(database_url: &str) -> PathBuf {
     }
 }
 
+/// `SECUREHANDS_DB_MAX_CONNECTIONS`: a pool of none would never serve.
+fn parse_max_connections(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "SECUREHANDS_DB_MAX_CONNECTIONS must be a whole number from 1 to 1000 (got {text:?})"
+        )),
+    }
+}
+
+/// `SECUREHANDS_DB_CONNECT_TIMEOUT_SECS`.
+fn parse_connect_timeout(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=300).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "SECUREHANDS_DB_CONNECT_TIMEOUT_SECS must be a whole number of seconds from 1 to 300 (got {text:?})"
+        )),
+    }
+}
+
+/// `SECUREHANDS_LOG_FORMAT`.
+fn parse_log_format(text: &str) -> Result<String, String> {
+    match text.trim() {
+        f @ ("text" | "json") => Ok(f.to_string()),
+        _ => Err(format!(
+            "SECUREHANDS_LOG_FORMAT must be `text` or `json` (got {text:?})"
+        )),
+    }
+}
+
 /// `SECUREHANDS_OIDC_ROLE_MAP`.
 fn parse_role_map(text: &str) -> Result<crate::domain::identity::RoleMap, String> {
     crate::domain::identity::RoleMap::parse(text)
+        .map_err(|e| format!("SECUREHANDS_OIDC_ROLE_MAP: {e}"))
 }
 
 /// One CIDR of `SECUREHANDS_WEBHOOK_ALLOW_CIDRS` (a bare address is its own /32 or /128).

@@ -40,6 +40,15 @@ pub enum StoreError {
     /// A stored value could not be read back into a domain type.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// The database could not be reached or opened at start: where, and the driver's
+    /// reason (refused, unknown host, authentication, missing database, no answer).
+    #[error("cannot open the database at {target}: {reason}")]
+    Unreachable {
+        /// The redacted URL or the SQLite file.
+        target: String,
+        /// The driver's words.
+        reason: String,
+    },
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -65,6 +74,15 @@ impl From<sqlx::Error> for StoreError {
             return StoreError::Busy("connection pool timed out".into());
         }
         StoreError::Database(err)
+    }
+}
+
+/// The driver's reason for a failed connection, without its wrapping.
+fn driver_reason(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -131,6 +149,10 @@ pub struct DbOptions {
     pub sqlite_synchronous: String,
     /// Maximum pool size.
     pub max_connections: u32,
+    /// How long the first connection may take before start gives up (PostgreSQL).
+    pub connect_timeout: Duration,
+    /// The URL as error messages show it (password redacted).
+    pub display_url: String,
 }
 
 impl Db {
@@ -139,6 +161,29 @@ impl Db {
         let url = options.url.as_str();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect = PgConnectOptions::from_str(url)?;
+            // One connection first, bounded: its error is the driver's real reason
+            // (the pool would retry until its acquire timeout and only say "timed out").
+            let unreachable = |reason: String| StoreError::Unreachable {
+                target: options.display_url.clone(),
+                reason,
+            };
+            match tokio::time::timeout(
+                options.connect_timeout,
+                <sqlx::PgConnection as sqlx::Connection>::connect_with(&connect),
+            )
+            .await
+            {
+                Err(_) => {
+                    return Err(unreachable(format!(
+                        "no answer within {} s",
+                        options.connect_timeout.as_secs()
+                    )));
+                }
+                Ok(Err(e)) => return Err(unreachable(driver_reason(&e))),
+                Ok(Ok(conn)) => {
+                    let _ = sqlx::Connection::close(conn).await;
+                }
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(Duration::from_secs(30))
@@ -170,15 +215,21 @@ impl Db {
             .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
+        let opened = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(Duration::from_secs(60))
             // A file on this machine does not go stale between two uses: no ping on
             // every acquire (each one is a round trip to the connection's thread).
             .test_before_acquire(false)
             .connect_with(connect)
-            .await?;
-        Ok(Db::Sqlite(pool))
+            .await;
+        match opened {
+            Ok(pool) => Ok(Db::Sqlite(pool)),
+            Err(e) => Err(StoreError::Unreachable {
+                target: path.to_string(),
+                reason: driver_reason(&e),
+            }),
+        }
     }
 
     /// Which engine this is.

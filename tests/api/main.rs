@@ -18,5 +18,6 @@ mod ledger_ops;
 mod limits;
 mod notify;
 mod openapi;
+mod startup;
 mod workflow;
 mod workflow_access;

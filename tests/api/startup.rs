@@ -1,0 +1,86 @@
+//! Failing fast and clearly at start: the database's real reason with the URL (password
+//! redacted), the SQLite path in file errors, settings refused with their variable's
+//! name — each run of the real binary's `migrate`, which opens the database like `serve`.
+
+const BIN: &str = env!("CARGO_BIN_EXE_securehands");
+
+/// Runs `securehands migrate` with these variables; returns (success, stderr).
+async fn migrate(vars: &[(&str, &str)]) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.arg("migrate")
+        .current_dir(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/ok.db", dir.path().display()),
+        )
+        .env("SECUREHANDS_JWT_SECRET", crate::helpers::SECRET)
+        .env_remove("SECUREHANDS_DB_MAX_CONNECTIONS")
+        .env_remove("SECUREHANDS_LOG_FORMAT");
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().await.expect("run securehands");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+#[tokio::test]
+async fn the_database_says_why_it_cannot_be_opened() {
+    let (ok, _) = migrate(&[]).await;
+    assert!(ok, "a good configuration migrates");
+
+    let port = closed_port();
+    let url = format!("postgres://app:s3cret@127.0.0.1:{port}/ledger");
+    let (ok, err) = migrate(&[("DATABASE_URL", &url)]).await;
+    assert!(!ok);
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+    assert!(!err.contains("s3cret"), "the password is redacted: {err}");
+
+    let (ok, err) =
+        migrate(&[("DATABASE_URL", "postgres://app@no-such-host.invalid/ledger")]).await;
+    assert!(!ok);
+    assert!(err.contains("no-such-host.invalid"), "{err}");
+
+    let (ok, err) = migrate(&[("DATABASE_URL", "sqlite:///dev/null/ledger.db")]).await;
+    assert!(!ok);
+    assert!(err.contains("/dev/null"), "the SQLite path is named: {err}");
+}
+
+#[tokio::test]
+#[cfg_attr(not(postgres_tests), ignore = "set SECUREHANDS_TEST_POSTGRES_URL")]
+async fn a_missing_postgres_database_is_named() {
+    let admin = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").unwrap_or_default();
+    let url = crate::helpers::replace_db_name(&admin, "sh_no_such_database");
+    let (ok, err) = migrate(&[("DATABASE_URL", &url)]).await;
+    assert!(!ok);
+    assert!(
+        err.contains("sh_no_such_database") && err.contains("does not exist"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn settings_are_refused_with_their_variable_named() {
+    for (var, value) in [
+        ("SECUREHANDS_DB_MAX_CONNECTIONS", "0"),
+        ("SECUREHANDS_DB_CONNECT_TIMEOUT_SECS", "0"),
+        ("SECUREHANDS_LOG_FORMAT", "xml"),
+        ("SECUREHANDS_OIDC_ROLE_MAP", "Everyone=customer"),
+    ] {
+        let (ok, err) = migrate(&[(var, value)]).await;
+        assert!(!ok, "{var}={value} is refused");
+        assert!(err.contains(var), "{var}: {err}");
+        assert!(!err.contains("panicked"), "{var}: {err}");
+    }
+}
