@@ -157,6 +157,24 @@ fn token(
     if roles.contains(&Role::Customer) && customer.is_none() {
         return Err("--customer is required with --role customer".into());
     }
+    if settings.jwt_algorithm == securehands::config::JwtAlgorithm::Hs256
+        && settings.jwt_secret.is_none()
+    {
+        // The service generates its secret beside its database on first start; a token
+        // signed with a secret invented here would be refused by it.
+        let path = securehands::config::generated_secret_path(&settings.database_url);
+        if !path.exists() {
+            return Err(format!(
+                "no signing secret at {}: run `token` with the service's DATABASE_URL (the \
+                 service creates the secret beside its database on first start) or set \
+                 SECUREHANDS_JWT_SECRET",
+                path.display()
+            ));
+        }
+        eprintln!("token: signed with the secret in {}", path.display());
+    } else if settings.jwt_secret.is_some() {
+        eprintln!("token: signed with SECUREHANDS_JWT_SECRET");
+    }
     let auth = securehands::app::load_auth(settings).map_err(|e| e.to_string())?;
     let subject = sub.unwrap_or_else(|| {
         roles

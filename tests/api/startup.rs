@@ -84,3 +84,37 @@ async fn settings_are_refused_with_their_variable_named() {
         assert!(!err.contains("panicked"), "{var}: {err}");
     }
 }
+
+#[tokio::test]
+async fn token_never_invents_a_secret_the_service_would_refuse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/ledger.db", dir.path().display());
+    let token = |dir: &std::path::Path| {
+        let mut cmd = tokio::process::Command::new(BIN);
+        cmd.args(["token", "--role", "admin"])
+            .current_dir(dir)
+            .env("DATABASE_URL", &url)
+            .env_remove("SECUREHANDS_JWT_SECRET");
+        cmd
+    };
+    // Before the service ever started there: refused, and nothing is written.
+    let out = token(dir.path()).output().await.expect("token");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("jwt-secret") && err.contains("SECUREHANDS_JWT_SECRET"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("jwt-secret").exists(),
+        "no secret invented"
+    );
+    // Once the service has its secret (its first start writes it there), `token` signs
+    // with it and says so.
+    std::fs::write(dir.path().join("jwt-secret"), "a".repeat(64)).expect("secret");
+    let out = token(dir.path()).output().await.expect("token");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("signed with the secret in"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ey"));
+}
