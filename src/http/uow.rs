@@ -46,6 +46,10 @@ pub struct Reply {
     headers: Vec<(HeaderName, String)>,
     body: Vec<u8>,
     content_type: &'static str,
+    /// Set when the body holds a secret shown once (an API key's, a webhook
+    /// endpoint's): the id of what it belongs to. Such a body is never stored for
+    /// replay; a retry with the same key gets a 409 naming the resource instead.
+    shown_once: Option<String>,
 }
 
 impl Reply {
@@ -59,6 +63,7 @@ impl Reply {
             headers: Vec::new(),
             body,
             content_type: "application/json",
+            shown_once: None,
         })
     }
 
@@ -70,6 +75,14 @@ impl Reply {
     /// 200 OK with a JSON body.
     pub fn ok(body: &impl Serialize) -> Result<Reply, ServiceError> {
         Self::json(StatusCode::OK, body)
+    }
+
+    /// Marks the body as holding a secret shown only in this answer (the secret of
+    /// `resource_id`): the secret is not kept in the idempotency record, so it exists
+    /// nowhere but in the caller's hands.
+    pub fn secret_shown_once(mut self, resource_id: impl Into<String>) -> Reply {
+        self.shown_once = Some(resource_id.into());
+        self
     }
 
     /// Adds a header (ETag, Location) that must also be replayed.
@@ -279,6 +292,23 @@ fn in_flight() -> ApiError {
 }
 
 fn record_of(reply: &Reply, fp: &Fingerprint) -> IdempotencyRecord {
+    if let Some(id) = &reply.shown_once {
+        let refusal = ApiError::new(
+            StatusCode::CONFLICT,
+            "secret_already_shown",
+            format!(
+                "this request was answered already; the secret of {id} is shown only in \
+                 that answer and is not kept: roll the key (or register the endpoint again) \
+                 for a new secret"
+            ),
+        );
+        return IdempotencyRecord {
+            request_hash: fp.0.clone(),
+            status_code: i64::from(refusal.status().as_u16()),
+            headers: "{}".into(),
+            body: serde_json::to_string(&refusal.problem()).unwrap_or_default(),
+        };
+    }
     let headers: serde_json::Map<String, serde_json::Value> = reply
         .headers
         .iter()
@@ -316,6 +346,7 @@ fn replay(record: IdempotencyRecord) -> Response {
         headers,
         body: record.body.into_bytes(),
         content_type,
+        shown_once: None,
     }
     .into_response(true)
 }

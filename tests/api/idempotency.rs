@@ -147,3 +147,70 @@ both_backends!(concurrent_requests_with_one_key_do_the_work_once, |app| {
     let list = app.get("/v1/customers", &am).await.expect(200);
     assert_eq!(list.body["data"].as_array().map(Vec::len), Some(1));
 });
+
+/// The stored answer to `key` of the admin test caller, as the replay would read it.
+async fn stored_body(app: &crate::helpers::TestApp, key: &str) -> String {
+    let mut tx = app.state.db.begin_read().await.expect("tx");
+    let record = securehands::storage::idempotency::find(&mut tx, "admin-staff", key)
+        .await
+        .expect("find")
+        .expect("a record");
+    tx.rollback().await.expect("rollback");
+    record.body
+}
+
+both_backends!(secrets_shown_once_are_never_replayed_nor_kept, |app| {
+    let admin = app.admin();
+    let post = |path: String, body: serde_json::Value, key: &'static str| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            app.send(
+                Method::POST,
+                &path,
+                Some(&admin),
+                Some(body),
+                &[("idempotency-key", key)],
+            )
+            .await
+        }
+    };
+    let key_body = json!({"name": "erp", "roles": ["finance"]});
+    let created = post("/v1/api-keys".into(), key_body.clone(), "key-1")
+        .await
+        .expect(201);
+    let secret = created.str("secret");
+    let id = created.str("id");
+    // A retry does not hand the secret out again: it names the key instead.
+    let again = post("/v1/api-keys".into(), key_body, "key-1")
+        .await
+        .expect_problem(409, "secret_already_shown");
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert!(again.text.contains(&id), "{}", again.text);
+    assert!(!again.text.contains(&secret), "{}", again.text);
+    assert!(!stored_body(&app, "key-1").await.contains("shk_"));
+    // Nor does a roll's retry, nor a webhook endpoint's.
+    let roll = format!("/v1/api-keys/{id}/roll");
+    let rolled = post(roll.clone(), json!({"grace_hours": 0}), "roll-1")
+        .await
+        .expect(200);
+    let new_secret = rolled.str("secret");
+    let again = post(roll.clone(), json!({"grace_hours": 0}), "roll-1")
+        .await
+        .expect_problem(409, "secret_already_shown");
+    assert!(!again.text.contains(&new_secret), "{}", again.text);
+    assert!(!stored_body(&app, "roll-1").await.contains("shk_"));
+    let hook = json!({"url": "http://127.0.0.1:9/hook", "events": ["quote_raised"]});
+    let registered = post("/v1/webhook-endpoints".into(), hook.clone(), "hook-1")
+        .await
+        .expect(201);
+    assert!(registered.str("secret").starts_with("whsec_"));
+    post("/v1/webhook-endpoints".into(), hook, "hook-1")
+        .await
+        .expect_problem(409, "secret_already_shown");
+    assert!(!stored_body(&app, "hook-1").await.contains("whsec_"));
+    // The retried creations made nothing twice, and the key works with its secret.
+    let keys = app.get("/v1/api-keys", &admin).await.expect(200);
+    assert_eq!(keys.body["data"].as_array().map(Vec::len), Some(1));
+    app.get("/v1/ledger", &new_secret).await.expect(200);
+});

@@ -30,7 +30,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Creates an API key for a system. Its `secret` (`shk_…`) is in this response only;
-/// use it as `Authorization: Bearer shk_…`. Admins are mailed.
+/// use it as `Authorization: Bearer shk_…`. Admins are mailed. A retry with the same
+/// `Idempotency-Key` creates nothing and answers 409 `secret_already_shown` naming the
+/// key: the secret is not kept anywhere, not even for a replay.
 #[utoipa::path(post, path = "/v1/api-keys", tag = "access",
     request_body(content = ApiKeyInput, example = json!({"name": "ERP ledger sync", "roles": ["finance"]})),
     responses((status = 201, description = "Created, with its secret", body = ApiKey), WriteErrors),
@@ -42,7 +44,10 @@ pub async fn create_key(
     body: JsonBody<ApiKeyInput>,
 ) -> Response {
     write(&state, principal, key, body.fingerprint, |tx, ctx| {
-        Box::pin(async move { Reply::created(&api_keys::create(tx, ctx, body.value).await?) })
+        Box::pin(async move {
+            let created = api_keys::create(tx, ctx, body.value).await?;
+            Ok(Reply::created(&created)?.secret_shown_once(created.id))
+        })
     })
     .await
 }
@@ -81,7 +86,8 @@ pub async fn revoke_key(
 }
 
 /// Issues a new secret (in this response only); the current one keeps working for
-/// `grace_hours` (at most 168). Admins are mailed.
+/// `grace_hours` (at most 168). Admins are mailed. A retry with the same
+/// `Idempotency-Key` answers 409 `secret_already_shown` (the secret is not kept).
 #[utoipa::path(post, path = "/v1/api-keys/{id}/roll", tag = "access",
     params(("id" = String, Path, description = "Key id")),
     request_body(content = RollInput, example = json!({"grace_hours": 24})),
@@ -95,7 +101,10 @@ pub async fn roll_key(
     body: JsonBody<RollInput>,
 ) -> Response {
     write(&state, principal, key, body.fingerprint, |tx, ctx| {
-        Box::pin(async move { Reply::ok(&api_keys::roll(tx, ctx, &id, body.value).await?) })
+        Box::pin(async move {
+            let rolled = api_keys::roll(tx, ctx, &id, body.value).await?;
+            Ok(Reply::ok(&rolled)?.secret_shown_once(rolled.id))
+        })
     })
     .await
 }

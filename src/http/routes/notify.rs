@@ -46,7 +46,8 @@ pub async fn list_notifications(
 }
 
 /// Registers a webhook endpoint; the `secret` that signs its deliveries is shown only
-/// in this response.
+/// in this response (a retry with the same `Idempotency-Key` answers 409
+/// `secret_already_shown`).
 #[utoipa::path(post, path = "/v1/webhook-endpoints", tag = "notifications",
     request_body(content = EndpointInput, example = json!({"url": "https://erp.example.com/hooks/securehands", "events": ["session_delivered", "quote_raised"], "description": "ERP"})),
     responses((status = 201, description = "Registered, with its secret", body = Endpoint), WriteErrors),
@@ -60,9 +61,10 @@ pub async fn create_endpoint(
     // Resolved before any transaction opens (a name may take a while to resolve).
     let reach = state.webhook_guard.check_url(body.value.url.trim()).await;
     write(&state, principal, key, body.fingerprint, |tx, ctx| {
-        Box::pin(
-            async move { Reply::created(&webhooks::create(tx, ctx, body.value, reach).await?) },
-        )
+        Box::pin(async move {
+            let created = webhooks::create(tx, ctx, body.value, reach).await?;
+            Ok(Reply::created(&created)?.secret_shown_once(created.id))
+        })
     })
     .await
 }
