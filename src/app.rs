@@ -50,13 +50,16 @@ pub struct App {
 
 impl App {
     /// Starts the background work of this replica until `shutdown` turns true: the
-    /// mail and webhook sender always, the time-driven rules unless the test clock
+    /// mail and webhook sender and the API keys' change listener always, the time-driven rules unless the test clock
     /// drives them.
     pub fn spawn_background(
         &self,
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut tasks = vec![tokio::spawn(self.notifier.clone().run(shutdown.clone()))];
+        let mut tasks = vec![
+            tokio::spawn(self.notifier.clone().run(shutdown.clone())),
+            tokio::spawn(self.state.key_cache.listen(shutdown.clone())),
+        ];
         if !self.state.clock.is_test() {
             tasks.push(tokio::spawn(
                 self.state
@@ -82,6 +85,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     // Databases written before timeline checkpoints existed get theirs (once).
     service::timeline::backfill(&db).await?;
     let state = AppState {
+        key_cache: Arc::new(crate::identity::key_cache::KeyCache::new(&db)),
         jobs: service::jobs::Jobs::new(db.clone(), clock.clone()),
         db,
         clock,

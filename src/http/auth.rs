@@ -273,19 +273,24 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// The caller a bearer secret stands for: an API key (`shk_…`, looked up in the
-/// database on every request, so a revocation holds at once on every replica) or a
-/// JWT signed with the service's key.
+/// The caller a bearer secret stands for: an API key (`shk_…`, see
+/// [`crate::identity::key_cache`] for how a revocation holds at once on every replica)
+/// or a JWT signed with the service's key.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
     if token.starts_with(crate::domain::identity::KEY_PREFIX) {
-        return crate::identity::api_keys::resolve(&state.db, token, state.clock.now())
-            .await
-            .map_err(|e| match e {
-                crate::identity::api_keys::KeyRefusal::Store(e) => {
-                    ApiError::from(crate::service::ServiceError::Store(e))
-                }
-                refusal => ApiError::unauthorized(refusal.to_string()),
-            });
+        return crate::identity::api_keys::resolve(
+            &state.db,
+            &state.key_cache,
+            token,
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            crate::identity::api_keys::KeyRefusal::Store(e) => {
+                ApiError::from(crate::service::ServiceError::Store(e))
+            }
+            refusal => ApiError::unauthorized(refusal.to_string()),
+        });
     }
     if let Some(oidc) = &state.sign_in.oidc
         && oidc.claims_to_be_ours(token)

@@ -61,6 +61,8 @@ pub struct AppState {
     pub webhook_guard: crate::notify::guard::WebhookGuard,
     /// How people sign in to the console.
     pub sign_in: Arc<crate::identity::SignIn>,
+    /// The API keys this replica resolved lately.
+    pub key_cache: Arc<crate::identity::key_cache::KeyCache>,
 }
 
 impl AppState {

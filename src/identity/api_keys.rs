@@ -1,11 +1,14 @@
 //! API keys for systems (SPEC §13): created by an admin with a secret shown once,
-//! listed, revoked at once on every replica (each request looks the key up), rolled
-//! with a grace period for the old secret, and used as `Authorization: Bearer shk_…`.
+//! listed, revoked at once on every replica (a replica's copies of keys are dropped
+//! when any replica revokes or rolls one, see [`super::key_cache`]), rolled with a
+//! grace period for the old secret, and used as `Authorization: Bearer shk_…`.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::key_cache::KeyCache;
 use crate::domain::access::{Action, Principal, Role};
 use crate::domain::audit::AuditAction;
 use crate::domain::identity::{Actor, ActorKind, KEY_PREFIX, key_prefix, roll_grace, secret_hash};
@@ -35,14 +38,33 @@ pub enum KeyRefusal {
     Store(#[from] StoreError),
 }
 
-/// The caller a key stands for, looked up on every request (one statement), so a
-/// revocation takes effect at once on every replica. A use is noted at most once a
-/// minute.
-pub async fn resolve(db: &Db, secret: &str, now: DateTime<Utc>) -> Result<Principal, KeyRefusal> {
+/// The caller a key stands for: this replica's copy of the key while no replica has
+/// revoked or rolled one since it was read, the database's row otherwise (one
+/// statement). Expiry and grace periods are judged at `now` either way. A use is
+/// noted at most once a minute.
+pub async fn resolve(
+    db: &Db,
+    cache: &KeyCache,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Principal, KeyRefusal> {
     let hash = secret_hash(secret);
-    let row = store::by_hash(db, &hash)
-        .await?
-        .ok_or(KeyRefusal::Unknown)?;
+    let epoch = cache.epoch();
+    let kept = epoch.and_then(|e| cache.get(&hash, e));
+    let row = match kept {
+        Some(row) => row,
+        None => {
+            let row = Arc::new(
+                store::by_hash(db, &hash)
+                    .await?
+                    .ok_or(KeyRefusal::Unknown)?,
+            );
+            if let Some(epoch) = epoch {
+                cache.put(hash.clone(), row.clone(), epoch);
+            }
+            row
+        }
+    };
     if row.revoked_at.is_some() {
         return Err(KeyRefusal::Revoked);
     }
@@ -57,6 +79,7 @@ pub async fn resolve(db: &Db, secret: &str, now: DateTime<Utc>) -> Result<Princi
         .is_none_or(|l| l < now - chrono::Duration::minutes(1))
     {
         store::touch(db, &row.id, now).await?;
+        cache.used(&hash, now);
     }
     let roles: BTreeSet<Role> = row.roles.iter().filter_map(|r| Role::parse(r)).collect();
     Ok(Principal {
@@ -174,11 +197,17 @@ async fn found(tx: &mut Tx, id: &str) -> Result<ApiKeyRow, ServiceError> {
 
 /// `DELETE /v1/api-keys/{id}`: the key (and a rolled key's old secret) stops working
 /// at once. Revoking a revoked key changes nothing.
-pub async fn revoke(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<ApiKey, ServiceError> {
+pub async fn revoke(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    cache: &KeyCache,
+    id: &str,
+) -> Result<ApiKey, ServiceError> {
     ctx.require(Action::ManageAccess)?;
     let before = found(tx, id).await?;
     if before.revoked_at.is_none() {
         store::revoke(tx, id, ctx.now).await?;
+        cache.changed(tx).await?;
         audit::record(tx, ctx, AuditAction::ApiKeyRevoked, Some(id), None).await?;
     }
     Ok(view(found(tx, id).await?, None))
@@ -190,6 +219,7 @@ pub async fn revoke(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<ApiKey, ServiceE
 pub async fn roll(
     tx: &mut Tx,
     ctx: &Ctx,
+    cache: &KeyCache,
     id: &str,
     input: RollInput,
 ) -> Result<ApiKey, ServiceError> {
@@ -219,6 +249,7 @@ pub async fn roll(
         ctx.now,
     )
     .await?;
+    cache.changed(tx).await?;
     super::users::mail_admins(tx, ctx, MailKind::ApiKeyRolled, &key.id, &key.name).await?;
     audit::record(tx, ctx, AuditAction::ApiKeyRolled, Some(id), None).await?;
     Ok(view(found(tx, id).await?, Some(secret)))

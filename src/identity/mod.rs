@@ -6,6 +6,7 @@
 //! ([`crate::domain::identity::secret_hash`]).
 
 pub mod api_keys;
+pub mod key_cache;
 pub mod links;
 pub mod oidc;
 pub mod sessions;

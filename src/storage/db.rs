@@ -255,19 +255,19 @@ impl Db {
     /// PostgreSQL writers serialize on the rows they lock explicitly.
     pub async fn begin_write(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
+            Db::Postgres(pool) => Tx::new(TxConn::Postgres(pool.begin().await?)),
         })
     }
 
     /// Starts a read-only unit of work (a consistent snapshot for multi-query reads).
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Db::Postgres(pool) => Tx::Postgres(
+            Db::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin().await?)),
+            Db::Postgres(pool) => Tx::new(TxConn::Postgres(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
-            ),
+            )),
         })
     }
 
@@ -305,69 +305,94 @@ impl Db {
     }
 }
 
-/// An open transaction on either backend. Dropping it without `commit` rolls back.
-pub enum Tx {
-    /// SQLite transaction.
+/// The driver's transaction on either backend.
+enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
-    /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// What to do once a transaction's writes are visible to everyone (tell the other
+/// replicas' in-memory copies that they are stale).
+type AfterCommit = Box<dyn FnOnce() + Send + Sync>;
+
+/// An open transaction on either backend. Dropping it without `commit` rolls back
+/// (and forgets what was to run after the commit).
+pub struct Tx {
+    conn: TxConn,
+    after_commit: Vec<AfterCommit>,
+}
+
 impl Tx {
+    fn new(conn: TxConn) -> Tx {
+        Tx {
+            conn,
+            after_commit: Vec::new(),
+        }
+    }
+
     /// Which engine this is.
     pub fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Runs `f` right after this transaction commits (not at all if it rolls back),
+    /// before the request that made the change is answered.
+    pub fn after_commit(&mut self, f: impl FnOnce() + Send + Sync + 'static) {
+        self.after_commit.push(Box::new(f));
     }
 
     /// Runs a statement and returns the number of rows it changed.
     pub async fn execute(&mut self, sql: Sql) -> StoreResult<u64> {
-        Ok(match self {
-            Tx::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, execute)?,
-            Tx::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, execute)?,
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, execute)?,
+            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, execute)?,
         })
     }
 
     /// Runs a query and returns every row.
     pub async fn fetch_all<T: Record>(&mut self, sql: Sql) -> StoreResult<Vec<T>> {
-        Ok(match self {
-            Tx::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_all, T)?,
-            Tx::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_all, T)?,
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_all, T)?,
+            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_all, T)?,
         })
     }
 
     /// Runs a query that returns at most one row.
     pub async fn fetch_optional<T: Record>(&mut self, sql: Sql) -> StoreResult<Option<T>> {
-        Ok(match self {
-            Tx::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_optional, T)?,
-            Tx::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_optional, T)?,
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_optional, T)?,
+            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_optional, T)?,
         })
     }
 
     /// Runs a query that returns exactly one row.
     pub async fn fetch_one<T: Record>(&mut self, sql: Sql) -> StoreResult<T> {
-        Ok(match self {
-            Tx::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_one, T)?,
-            Tx::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_one, T)?,
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_one, T)?,
+            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_one, T)?,
         })
     }
 
     /// Commits.
     pub async fn commit(self) -> StoreResult<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.commit().await?,
+            TxConn::Postgres(tx) => tx.commit().await?,
+        }
+        for f in self.after_commit {
+            f();
         }
         Ok(())
     }
 
     /// Rolls back explicitly (dropping does the same, later).
     pub async fn rollback(self) -> StoreResult<()> {
-        match self {
-            Tx::Sqlite(tx) => tx.rollback().await?,
-            Tx::Postgres(tx) => tx.rollback().await?,
+        match self.conn {
+            TxConn::Sqlite(tx) => tx.rollback().await?,
+            TxConn::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
     }

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod quotes;
 pub mod requests;
 pub mod sessions;
+pub mod signal;
 pub mod sows;
 pub mod sql;
 pub mod timeline;

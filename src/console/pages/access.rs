@@ -107,8 +107,11 @@ pub async fn roll_key(
             crate::service::ServiceError::invalid("grace_hours", "must be a whole number of hours"),
         );
     };
+    let cache = state.key_cache.clone();
     match run_write(&state, &user, |tx, ctx| {
-        Box::pin(async move { api_keys::roll(tx, ctx, &id, RollInput { grace_hours }).await })
+        Box::pin(
+            async move { api_keys::roll(tx, ctx, &cache, &id, RollInput { grace_hours }).await },
+        )
     })
     .await
     {
@@ -124,9 +127,10 @@ pub async fn revoke_key(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    let cache = state.key_cache.clone();
     act(&state, &user, &form, "/console/api-keys", |tx, ctx| {
         Box::pin(async move {
-            let key = api_keys::revoke(tx, ctx, &id).await?;
+            let key = api_keys::revoke(tx, ctx, &cache, &id).await?;
             Ok(key.name)
         })
     })

@@ -79,8 +79,9 @@ pub async fn revoke_key(
     Path(id): Path<String>,
     body: JsonBody<Empty>,
 ) -> Response {
+    let cache = state.key_cache.clone();
     write(&state, principal, key, body.fingerprint, |tx, ctx| {
-        Box::pin(async move { Reply::ok(&api_keys::revoke(tx, ctx, &id).await?) })
+        Box::pin(async move { Reply::ok(&api_keys::revoke(tx, ctx, &cache, &id).await?) })
     })
     .await
 }
@@ -100,9 +101,10 @@ pub async fn roll_key(
     Path(id): Path<String>,
     body: JsonBody<RollInput>,
 ) -> Response {
+    let cache = state.key_cache.clone();
     write(&state, principal, key, body.fingerprint, |tx, ctx| {
         Box::pin(async move {
-            let rolled = api_keys::roll(tx, ctx, &id, body.value).await?;
+            let rolled = api_keys::roll(tx, ctx, &cache, &id, body.value).await?;
             Ok(Reply::ok(&rolled)?.secret_shown_once(rolled.id))
         })
     })
