@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """API key versus service JWT on the same read (SPEC §13; target: key ÷ JWT ≥ 0.9).
 
-An API key is looked up in the database on every request (one statement, so that a
-revocation holds at once on every replica); a JWT is checked with its signature alone.
-This measures what that lookup costs on a read finance systems poll:
+A replica keeps the API keys it resolved in memory while no replica has revoked or
+rolled one (a change signal: LISTEN/NOTIFY on PostgreSQL, a file beside SQLite); a JWT
+is checked with its signature alone. This measures what a key costs on a read finance
+systems poll:
 ``GET /v1/customers/{id}/balance``.
 
     cargo build --release --bin securehands --example read_load
