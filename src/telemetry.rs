@@ -6,11 +6,14 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
 /// Installs the tracing subscriber (text or JSON lines), filtered by `RUST_LOG`
-/// (default `info`). Safe to call more than once.
+/// (default `info`). Colour codes only when standard error is a terminal (never in a
+/// file or a journal). Safe to call more than once.
 pub fn init_tracing(format: &str) {
+    use std::io::IsTerminal;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_writer(std::io::stderr);
     let _ = if format == "json" {
         builder.json().flatten_event(true).try_init()

@@ -30,6 +30,10 @@ pub struct Problem {
     /// For 422: messages per offending field (JSON path of the field).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<BTreeMap<String, Vec<String>>>,
+    /// The request's `X-Request-Id` (sent by the client or generated), to quote when
+    /// reporting the problem: the service's log lines carry it too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// An error ready to be rendered as a problem response.
@@ -116,6 +120,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_string(),
             errors: self.errors.clone(),
+            request_id: crate::http::current_request_id(),
         }
     }
 }

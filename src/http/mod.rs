@@ -82,6 +82,11 @@ tokio::task_local! {
 }
 
 /// Keeps where a request came from for the use cases it runs (the audit log).
+/// The `X-Request-Id` of the request being handled (none outside a request).
+pub fn current_request_id() -> Option<String> {
+    REQUEST.try_with(|m| m.request_id.clone()).ok().flatten()
+}
+
 async fn request_meta(req: Request, next: Next) -> Response {
     let meta = meta_of(&req);
     REQUEST.scope(meta, next.run(req)).await
@@ -248,6 +253,7 @@ async fn record_metrics(req: Request, next: Next) -> Response {
         _ => "other",
     }
     .to_string();
+    let path: String = req.uri().path().chars().take(256).collect();
     let mut response = next.run(req).await;
     let route = response
         .extensions()
@@ -261,11 +267,21 @@ async fn record_metrics(req: Request, next: Next) -> Response {
         ("status", status),
     ];
     metrics::counter!("http_requests_total", &labels).increment(1);
+    let elapsed = start.elapsed();
+    // The access log: one line per request, inside the request's span (its id).
+    tracing::info!(
+        target: "access",
+        method = %method,
+        path = %path,
+        route = %route,
+        status = response.status().as_u16(),
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+    );
     metrics::histogram!(
         "http_request_duration_seconds",
         &[("method", method), ("route", route)]
     )
-    .record(start.elapsed().as_secs_f64());
+    .record(elapsed.as_secs_f64());
     response
         .headers_mut()
         .entry("cache-control")

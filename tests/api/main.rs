@@ -17,6 +17,7 @@ mod ledger;
 mod ledger_ops;
 mod limits;
 mod notify;
+mod observability;
 mod openapi;
 mod startup;
 mod workflow;
