@@ -108,6 +108,21 @@ impl AuditAction {
     }
 }
 
+impl AuditAction {
+    /// For a sign-in attempt, how the person came in (`provider`, `link`, `token`) and
+    /// whether it worked; `None` for anything else. Operators count sign-ins by it.
+    pub fn sign_in(self) -> Option<(&'static str, bool)> {
+        match self {
+            AuditAction::UserSignedIn => Some(("provider", true)),
+            AuditAction::UserSignInFailed => Some(("provider", false)),
+            AuditAction::ContactSignedIn => Some(("link", true)),
+            AuditAction::ContactSignInFailed => Some(("link", false)),
+            AuditAction::TokenSignedIn => Some(("token", true)),
+            _ => None,
+        }
+    }
+}
+
 /// How an audited attempt ended.
 pub const SUCCEEDED: &str = "succeeded";
 /// An attempt that was refused.

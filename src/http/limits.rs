@@ -122,6 +122,7 @@ fn refuse(
     detail: &str,
     retry_after: Option<u64>,
 ) -> Response {
+    crate::telemetry::count_rejected(code);
     let mut response = ApiError::new(status, code, detail).into_response();
     if let Some(secs) = retry_after
         && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string())

@@ -64,6 +64,9 @@ pub async fn record_as(
         },
     )
     .await?;
+    if let Some((method, ok)) = action.sign_in() {
+        crate::telemetry::count_sign_in(method, ok && outcome == SUCCEEDED);
+    }
     Ok(())
 }
 

@@ -41,16 +41,32 @@ pub fn system_ctx(now: DateTime<Utc>) -> Ctx {
 /// Applies every rule due at or before `now`.
 pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<(), ServiceError> {
     let ctx = system_ctx(now);
-    expire_lots(db, &ctx).await?;
-    super::alerts::run_due(db, &ctx).await?;
-    lapse_quotes(db, &ctx).await?;
-    accept_sessions(db, &ctx).await?;
-    mark_breaches(db, &ctx).await?;
+    timed("lot_expiry", expire_lots(db, &ctx)).await?;
+    timed("alerts", super::alerts::run_due(db, &ctx)).await?;
+    timed("quote_lapse", lapse_quotes(db, &ctx)).await?;
+    timed("auto_acceptance", accept_sessions(db, &ctx)).await?;
+    timed("sla_breaches", mark_breaches(db, &ctx)).await?;
+    timed("housekeeping", housekeeping(db, now)).await
+}
+
+/// Runs one rule, counting it for the metrics (runs, errors, duration, last success).
+async fn timed(
+    job: &'static str,
+    rule: impl Future<Output = Result<(), ServiceError>>,
+) -> Result<(), ServiceError> {
+    let start = std::time::Instant::now();
+    let outcome = rule.await;
+    crate::telemetry::job_ran(job, start.elapsed(), outcome.is_ok());
+    outcome
+}
+
+/// Old idempotency records go; feed positions are given to whatever no reader has
+/// asked for yet (also what a replica killed between its commit and anyone's read
+/// left behind).
+async fn housekeeping(db: &Db, now: DateTime<Utc>) -> Result<(), ServiceError> {
     let mut tx = db.begin_write().await?;
     idempotency::purge_before(&mut tx, now - IDEMPOTENCY_RETENTION).await?;
     tx.commit().await?;
-    // Positions for whatever no reader has asked for yet (also what a replica killed
-    // between its commit and anyone's read left behind).
     crate::storage::feed::catch_up(db).await?;
     Ok(())
 }

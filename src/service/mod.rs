@@ -18,6 +18,7 @@ pub mod finance;
 pub mod ids;
 pub mod jobs;
 pub mod ledger;
+pub mod metrics;
 pub mod notifications;
 pub mod packs;
 pub mod quotes;

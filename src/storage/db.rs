@@ -254,21 +254,27 @@ impl Db {
     /// (`BEGIN IMMEDIATE`) so two writers never deadlock upgrading a read lock; on
     /// PostgreSQL writers serialize on the rows they lock explicitly.
     pub async fn begin_write(&self) -> StoreResult<Tx> {
-        Ok(match self {
+        let start = std::time::Instant::now();
+        let tx = match self {
             Db::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
             Db::Postgres(pool) => Tx::new(TxConn::Postgres(pool.begin().await?)),
-        })
+        };
+        crate::telemetry::pool_acquired(start.elapsed());
+        Ok(tx)
     }
 
     /// Starts a read-only unit of work (a consistent snapshot for multi-query reads).
     pub async fn begin_read(&self) -> StoreResult<Tx> {
-        Ok(match self {
+        let start = std::time::Instant::now();
+        let tx = match self {
             Db::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin().await?)),
             Db::Postgres(pool) => Tx::new(TxConn::Postgres(
                 pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
             )),
-        })
+        };
+        crate::telemetry::pool_acquired(start.elapsed());
+        Ok(tx)
     }
 
     /// Runs one statement on its own (no transaction around it: one round trip), for
@@ -287,6 +293,22 @@ impl Db {
             Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, execute)?,
             Db::Postgres(pool) => run_on!(pool, Postgres, sql, execute)?,
         })
+    }
+
+    /// Connections open, idle, and the most the pool may open (for the metrics).
+    pub fn pool_stats(&self) -> (u32, usize, u32) {
+        match self {
+            Db::Sqlite(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+            Db::Postgres(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+        }
     }
 
     /// Checks that the database answers (readiness probe).

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{Backend, StoreResult, Tx};
-use super::sql::{Count, Sql, insert_statement};
+use super::sql::{Backlog, Count, Sql, insert_statement};
 use crate::domain::ids::CustomerId;
 use crate::domain::notification::{Audience, Language, MailKind, NotificationStatus};
 use crate::stored_row;
@@ -86,6 +86,18 @@ pub async fn claimed_count(tx: &mut Tx, wall_now: DateTime<Utc>) -> StoreResult<
         )
         .await?;
     Ok(row.n)
+}
+
+/// The mails still to send (sent or given up are not counted), for the metrics.
+pub async fn backlog(tx: &mut Tx) -> StoreResult<Backlog> {
+    tx.fetch_one(
+        Sql::new(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, MIN(created_at) AS oldest FROM notifications \
+             WHERE status = $1",
+        )
+        .bind(NotificationStatus::Pending),
+    )
+    .await
 }
 
 /// Claims up to `limit` mails due at `now` until `until`: each is taken by one sender

@@ -131,3 +131,14 @@ crate::stored_row! {
         pub n: i64,
     }
 }
+
+crate::stored_row! {
+    /// How many rows wait, and since when the oldest does.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Backlog {
+        /// How many.
+        pub n: i64,
+        /// The oldest one's creation instant (none when nothing waits).
+        pub oldest: Option<chrono::DateTime<chrono::Utc>>,
+    }
+}

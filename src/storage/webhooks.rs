@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{Backend, StoreResult, Tx};
-use super::sql::{Count, Sql, insert_statement};
+use super::sql::{Backlog, Count, Sql, insert_statement};
 use crate::domain::ids::CustomerId;
 use crate::stored_row;
 
@@ -192,6 +192,15 @@ pub async fn claimed_count(tx: &mut Tx, wall_now: DateTime<Utc>) -> StoreResult<
         )
         .await?;
     Ok(row.n)
+}
+
+/// The deliveries still to make, for the metrics.
+pub async fn backlog(tx: &mut Tx) -> StoreResult<Backlog> {
+    tx.fetch_one(Sql::new(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n, MIN(created_at) AS oldest FROM webhook_deliveries \
+         WHERE status = 'pending'",
+    ))
+    .await
 }
 
 /// Claims due deliveries for `until`, one sender each, keeping the feed's order per

@@ -7,16 +7,23 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_securehands");
 
-#[tokio::test]
-async fn access_lines_carry_the_request_id_without_colour_codes() {
+/// The real binary serving on a free port, its standard error in a file.
+struct Served {
+    child: tokio::process::Child,
+    base: String,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn serve(vars: &[(&str, &str)]) -> Served {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("port");
     let log = dir.path().join("stderr.log");
-    let mut child = tokio::process::Command::new(BIN)
-        .arg("serve")
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.arg("serve")
         .current_dir(dir.path())
         .env(
             "DATABASE_URL",
@@ -26,23 +33,38 @@ async fn access_lines_carry_the_request_id_without_colour_codes() {
         .env("SECUREHANDS_JWT_SECRET", crate::helpers::SECRET)
         .env("RUST_LOG", "info")
         .env_remove("SECUREHANDS_LOG_FORMAT")
+        .env_remove("SECUREHANDS_RATE_LIMIT_PER_SECOND")
         .env_remove("NO_COLOR")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log file"))
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start securehands");
+        .kill_on_drop(true);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("start securehands");
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let mut up = false;
     for _ in 0..100 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            up = true;
-            break;
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status() == 200
+        {
+            return Served {
+                child,
+                base,
+                log,
+                _dir: dir,
+            };
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(up, "the service did not start");
+    panic!("the service did not start");
+}
+
+#[tokio::test]
+async fn access_lines_carry_the_request_id_without_colour_codes() {
+    let mut served = serve(&[]).await;
+    let base = served.base.clone();
+    let client = reqwest::Client::new();
 
     let r = client
         .get(format!("{base}/v1/customers"))
@@ -74,8 +96,8 @@ async fn access_lines_carry_the_request_id_without_colour_codes() {
     let problem: serde_json::Value = r.json().await.expect("problem");
     assert_eq!(problem["request_id"], generated.as_str());
 
-    child.kill().await.expect("stop");
-    let text = std::fs::read_to_string(&log).expect("read log");
+    served.child.kill().await.expect("stop");
+    let text = std::fs::read_to_string(&served.log).expect("read log");
     assert!(!text.contains('\u{1b}'), "colour codes in a file:\n{text}");
     let access: Vec<&str> = text
         .lines()
@@ -87,4 +109,77 @@ async fn access_lines_carry_the_request_id_without_colour_codes() {
             && l.contains("duration_ms")),
         "no access line for the request:\n{text}"
     );
+}
+
+#[tokio::test]
+async fn metrics_describe_the_pool_the_rules_the_backlogs_and_refusals() {
+    let served = serve(&[("SECUREHANDS_RATE_LIMIT_PER_SECOND", "2")]).await;
+    let client = reqwest::Client::new();
+    // Past the limit: refused requests are counted by reason.
+    let mut limited = 0;
+    for _ in 0..10 {
+        let r = client
+            .get(format!("{}/v1/customers", served.base))
+            .send()
+            .await
+            .expect("request");
+        limited += usize::from(r.status() == 429);
+    }
+    assert!(limited > 0, "the limit never applied");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let text = client
+        .get(format!("{}/metrics", served.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for needle in [
+        "# HELP http_requests_total ",
+        "# HELP http_requests_rejected_total ",
+        "http_requests_rejected_total{reason=\"rate_limited\"}",
+        "# HELP db_pool_connections ",
+        "db_pool_connections{state=\"idle\"}",
+        "db_pool_max_connections ",
+        "# HELP job_runs_total ",
+        "job_runs_total{job=\"lot_expiry\"}",
+        "job_last_success_timestamp_seconds{job=\"housekeeping\"}",
+        "# HELP outbox_pending ",
+        "outbox_pending{kind=\"mail\"} 0",
+        "outbox_oldest_pending_age_seconds{kind=\"webhook\"} 0",
+        "sign_ins_total{method=\"provider\",outcome=\"failed\"} 0",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+    // The sample alert rules and dashboard under deploy/ use only metrics that exist.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "deploy/prometheus/alerts.yml",
+        "deploy/grafana/securehands.json",
+    ] {
+        let rules = std::fs::read_to_string(root.join(file)).expect(file);
+        let names = metric_names(&rules);
+        assert!(names.len() >= 5, "{file}: {names:?}");
+        for name in names {
+            let base = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| name.strip_suffix(s))
+                .unwrap_or(&name);
+            assert!(
+                text.contains(&format!("# HELP {base} ")),
+                "{file} uses {name}, which /metrics does not export"
+            );
+        }
+    }
+}
+
+/// The metric names an alert file or dashboard refers to (words with the service's
+/// metric prefixes).
+fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
+    const PREFIXES: &[&str] = &["http_", "db_pool_", "job_", "outbox_", "sign_ins_"];
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| PREFIXES.iter().any(|p| w.starts_with(p)))
+        .map(str::to_string)
+        .collect()
 }

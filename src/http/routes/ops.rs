@@ -66,9 +66,17 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus metrics: requests by route and status, latency histogram.
+/// Prometheus metrics with `# HELP` lines: requests by route and status, latency,
+/// requests refused (rate limit, capacity, timeout), sign-ins, the connection pool,
+/// each time-driven rule (runs, errors, duration, last success) and the mail and
+/// webhook backlogs (count, oldest age).
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    // The database's figures are read at each scrape; when it does not answer, the
+    // rest is still served (and /readyz says why).
+    if let Err(e) = crate::service::metrics::refresh(&state.db, state.clock.now()).await {
+        tracing::warn!(error = %e, "metrics: the database's figures could not be read");
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
