@@ -1,9 +1,9 @@
-//! The `securehands` binary: serve (default), migrate, token, openapi, verify.
+//! The `securehands` binary: serve (default), migrate, token, openapi, verify, config.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use securehands::config::Settings;
 use securehands::domain::access::Role;
 
@@ -46,6 +46,14 @@ enum Command {
     Openapi,
     /// Check the ledger invariants over the whole database; non-zero exit on any violation.
     Verify,
+    /// Print every setting: its variable, the value in force (secrets redacted) and
+    /// where it came from.
+    Config {
+        /// Print the reference table instead (variable, flag, default, meaning), as
+        /// docs/operations.md carries it.
+        #[arg(long)]
+        reference: bool,
+    },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -60,7 +68,11 @@ fn parse_role(text: &str) -> Result<Role, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     securehands::telemetry::init_tracing(&cli.settings.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.settings).await,
@@ -74,6 +86,16 @@ async fn main() -> ExitCode {
         } => token(&cli.settings, &roles, customer, sub, ttl, console),
         Command::Openapi => print_openapi(),
         Command::Verify => verify(cli.settings).await,
+        Command::Config { reference } => {
+            use securehands::config::reference::{current_values, reference_table, settings};
+            let rows = settings(&Cli::command(), &matches);
+            if reference {
+                print!("{}", reference_table(&rows));
+            } else {
+                print!("{}", current_values(&rows));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

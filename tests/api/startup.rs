@@ -118,3 +118,50 @@ async fn token_never_invents_a_secret_the_service_would_refuse() {
     assert!(err.contains("signed with the secret in"), "{err}");
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ey"));
 }
+
+#[tokio::test]
+async fn the_configuration_reference_in_the_docs_is_the_one_the_binary_prints() {
+    let out = tokio::process::Command::new(BIN)
+        .args(["config", "--reference"])
+        .output()
+        .await
+        .expect("run securehands config");
+    assert!(out.status.success());
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        printed.contains("`SECUREHANDS_DB_CONNECT_TIMEOUT_SECS`"),
+        "{printed}"
+    );
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/operations.md"),
+    )
+    .expect("docs/operations.md");
+    let begin = "<!-- config-reference:begin -->\n";
+    let carried = docs
+        .split_once(begin)
+        .and_then(|(_, rest)| rest.split_once("<!-- config-reference:end -->"))
+        .map(|(table, _)| table)
+        .expect("the reference markers in docs/operations.md");
+    assert_eq!(
+        carried, printed,
+        "docs/operations.md is out of date: paste `securehands config --reference` between its markers"
+    );
+    // The values in force: secrets redacted, sources named.
+    let out = tokio::process::Command::new(BIN)
+        .arg("config")
+        .env("DATABASE_URL", "postgres://app:s3cret@db.internal/ledger")
+        .env("SECUREHANDS_JWT_SECRET", crate::helpers::SECRET)
+        .output()
+        .await
+        .expect("run securehands config");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        !text.contains("s3cret") && !text.contains(crate::helpers::SECRET),
+        "{text}"
+    );
+    assert!(
+        text.contains("postgres://app:***@db.internal/ledger  (environment)"),
+        "{text}"
+    );
+    assert!(text.contains("SECUREHANDS_BIND"), "{text}");
+}

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+pub mod reference;
+
 /// Default SQLite database when `DATABASE_URL` is unset: a file beside the working
 /// directory, so a newcomer needs no setup.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/securehands.db";
