@@ -86,6 +86,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     service::timeline::backfill(&db).await?;
     let state = AppState {
         key_cache: Arc::new(crate::identity::key_cache::KeyCache::new(&db)),
+        draining: Arc::default(),
         jobs: service::jobs::Jobs::new(db.clone(), clock.clone()),
         db,
         clock,

@@ -117,14 +117,44 @@ async fn serve(settings: Settings) -> Result<ExitCode, String> {
     tracing::info!(address = %settings.bind, test_clock = settings.test_clock, "listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let background = app.spawn_background(stop_rx);
-    axum::serve(
+    let drain = Duration::from_secs(settings.shutdown_drain_secs);
+    let grace = Duration::from_secs(settings.shutdown_grace_secs);
+    let (signalled_tx, mut signalled) = tokio::sync::watch::channel(false);
+    let draining = app.state.draining.clone();
+    // SIGTERM: /readyz answers 503 for `drain` while requests are still served, then
+    // the listener closes and requests in flight get `grace` to finish.
+    let stop_listening = async move {
+        shutdown_signal().await;
+        draining.store(true, std::sync::atomic::Ordering::Release);
+        let _ = signalled_tx.send(true);
+        tracing::info!(
+            drain_secs = drain.as_secs(),
+            grace_secs = grace.as_secs(),
+            "shutdown requested: readiness turns 503, then requests in flight finish"
+        );
+        tokio::time::sleep(drain).await;
+    };
+    let server = axum::serve(
         listener,
         app.router
             .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| e.to_string())?;
+    .with_graceful_shutdown(stop_listening);
+    let past_grace = async move {
+        let _ = signalled.wait_for(|s| *s).await;
+        tokio::time::sleep(drain + grace).await;
+    };
+    tokio::select! {
+        served = server => served.map_err(|e| e.to_string())?,
+        () = past_grace => {
+            tracing::warn!(
+                grace_secs = grace.as_secs(),
+                "requests still in flight after the grace period are abandoned (nothing of theirs is committed)"
+            );
+        }
+    }
+    // The time-driven rules end their run; the sender finishes the mail or delivery
+    // in hand and hands the rest of its claims back to other replicas.
     let _ = stop_tx.send(true);
     for handle in background {
         let _ = handle.await;
@@ -153,7 +183,6 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutdown requested; finishing in-flight requests");
 }
 
 async fn migrate(settings: Settings) -> Result<ExitCode, String> {

@@ -307,6 +307,28 @@ pub struct Settings {
     )]
     pub webhook_allow_cidrs: Vec<ipnet::IpNet>,
 
+    /// Seconds between SIGTERM and the listener closing, while `/readyz` answers 503
+    /// so load balancers stop sending new requests (0–300).
+    #[arg(
+        long,
+        env = "SECUREHANDS_SHUTDOWN_DRAIN_SECS",
+        default_value_t = 2,
+        value_parser = |t: &str| parse_seconds("SECUREHANDS_SHUTDOWN_DRAIN_SECS", t, 0, 300),
+        global = true
+    )]
+    pub shutdown_drain_secs: u64,
+
+    /// Seconds requests still in flight get to finish once the listener has closed;
+    /// past it the process stops anyway (nothing half-done is committed) (1–3600).
+    #[arg(
+        long,
+        env = "SECUREHANDS_SHUTDOWN_GRACE_SECS",
+        default_value_t = 25,
+        value_parser = |t: &str| parse_seconds("SECUREHANDS_SHUTDOWN_GRACE_SECS", t, 1, 3600),
+        global = true
+    )]
+    pub shutdown_grace_secs: u64,
+
     /// Log format: `text` or `json`.
     #[arg(
         long,
@@ -382,10 +404,15 @@ fn parse_max_connections(text: &str) -> Result<u32, String> {
 
 /// `SECUREHANDS_DB_CONNECT_TIMEOUT_SECS`.
 fn parse_connect_timeout(text: &str) -> Result<u64, String> {
+    parse_seconds("SECUREHANDS_DB_CONNECT_TIMEOUT_SECS", text, 1, 300)
+}
+
+/// A whole number of seconds within `min..=max`, or a message naming `variable`.
+fn parse_seconds(variable: &str, text: &str, min: u64, max: u64) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
-        Ok(n) if (1..=300).contains(&n) => Ok(n),
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(format!(
-            "SECUREHANDS_DB_CONNECT_TIMEOUT_SECS must be a whole number of seconds from 1 to 300 (got {text:?})"
+            "{variable} must be a whole number of seconds from {min} to {max} (got {text:?})"
         )),
     }
 }

@@ -63,6 +63,9 @@ pub struct AppState {
     pub sign_in: Arc<crate::identity::SignIn>,
     /// The API keys this replica resolved lately.
     pub key_cache: Arc<crate::identity::key_cache::KeyCache>,
+    /// Set once this replica is stopping: `/readyz` answers 503 so load balancers
+    /// send nothing new while requests in flight finish.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {

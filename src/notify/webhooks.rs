@@ -80,6 +80,7 @@ pub async fn deliver_due(
     clock: &Clock,
     http: &reqwest::Client,
     guard: &WebhookGuard,
+    stopping: &(dyn Fn() -> bool + Sync),
 ) -> StoreResult<usize> {
     let now = clock.now();
     // Claims are on the wall clock (see `claim_due`).
@@ -89,7 +90,19 @@ pub async fn deliver_due(
     let claimed = webhooks::claim_due(&mut tx, now, wall_now, lease, DELIVERY_BATCH).await?;
     tx.commit().await?;
     let attempts = claimed.len();
-    for delivery in claimed {
+    let mut claimed = claimed.into_iter();
+    while let Some(delivery) = claimed.next() {
+        if stopping() {
+            // The rest goes back to other replicas now, not when the claim expires.
+            let rest: Vec<String> = std::iter::once(delivery)
+                .chain(claimed)
+                .map(|d| d.id)
+                .collect();
+            let mut tx = db.begin_write().await?;
+            webhooks::release(&mut tx, &rest).await?;
+            tx.commit().await?;
+            return Ok(attempts);
+        }
         deliver(db, clock, http, guard, delivery).await?;
     }
     Ok(attempts)

@@ -27,6 +27,9 @@ pub struct Worker {
     settings: NotifySettings,
     mailer: Option<Mailer>,
     http: reqwest::Client,
+    /// Turns true when the replica stops: the sender finishes the mail or delivery in
+    /// hand and hands the rest of its claims back.
+    stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Worker {
@@ -47,14 +50,16 @@ impl Worker {
             settings,
             mailer,
             http,
+            stop: None,
         })
     }
 
     /// Runs until shutdown (at once returns when this replica runs no sender).
-    pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run(mut self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let Some(interval) = self.settings.interval else {
             return;
         };
+        self.stop = Some(shutdown.clone());
         loop {
             if let Err(e) = self.run_once().await {
                 tracing::warn!(error = %e, "notification sender failed; will retry");
@@ -71,8 +76,14 @@ impl Worker {
     pub async fn run_once(&self) -> StoreResult<usize> {
         let fanned = webhooks::fan_out(&self.db, self.clock.now()).await?;
         let mailed = self.send_mails().await?;
-        let delivered =
-            webhooks::deliver_due(&self.db, &self.clock, &self.http, &self.settings.guard).await?;
+        let delivered = webhooks::deliver_due(
+            &self.db,
+            &self.clock,
+            &self.http,
+            &self.settings.guard,
+            &|| self.stopping(),
+        )
+        .await?;
         Ok(fanned + mailed + delivered)
     }
 
@@ -90,6 +101,12 @@ impl Worker {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         Ok(false)
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| *s.borrow() || s.has_changed().is_err())
     }
 
     /// Mails and deliveries some sender is working on right now.
@@ -111,7 +128,15 @@ impl Worker {
         let claimed = notifications::claim_due(&mut tx, now, wall_now, lease, MAIL_BATCH).await?;
         tx.commit().await?;
         let sent = claimed.len();
-        for n in claimed {
+        let mut claimed = claimed.into_iter();
+        while let Some(n) = claimed.next() {
+            if self.stopping() {
+                let rest: Vec<String> = std::iter::once(n).chain(claimed).map(|n| n.id).collect();
+                let mut tx = self.db.begin_write().await?;
+                notifications::release(&mut tx, &rest).await?;
+                tx.commit().await?;
+                return Ok(sent);
+            }
             self.send_one(n).await?;
         }
         Ok(sent)

@@ -183,6 +183,18 @@ pub async fn list(
     .await
 }
 
+/// Hands claimed mails back (a sender stopping before it got to them), so another
+/// sender may take them at once rather than when the claim expires.
+pub async fn release(tx: &mut Tx, ids: &[String]) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new("UPDATE notifications SET claimed_until = NULL WHERE id IN ");
+    sql.push_list(ids.iter().map(|id| id.as_str()));
+    tx.execute(sql).await?;
+    Ok(())
+}
+
 /// The attempts of some mails, in order.
 pub async fn attempts_of(tx: &mut Tx, ids: &[String]) -> StoreResult<Vec<AttemptRow>> {
     if ids.is_empty() {

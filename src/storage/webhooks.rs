@@ -194,6 +194,17 @@ pub async fn claimed_count(tx: &mut Tx, wall_now: DateTime<Utc>) -> StoreResult<
     Ok(row.n)
 }
 
+/// Hands claimed deliveries back (see [`super::notifications::release`]).
+pub async fn release(tx: &mut Tx, ids: &[String]) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new("UPDATE webhook_deliveries SET claimed_until = NULL WHERE id IN ");
+    sql.push_list(ids.iter().map(|id| id.as_str()));
+    tx.execute(sql).await?;
+    Ok(())
+}
+
 /// The deliveries still to make, for the metrics.
 pub async fn backlog(tx: &mut Tx) -> StoreResult<Backlog> {
     tx.fetch_one(Sql::new(

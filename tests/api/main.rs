@@ -19,6 +19,7 @@ mod limits;
 mod notify;
 mod observability;
 mod openapi;
+mod shutdown;
 mod startup;
 mod workflow;
 mod workflow_access;

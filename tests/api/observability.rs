@@ -2,63 +2,9 @@
 //! terminal colour codes when the log is not a terminal, the request id in problem
 //! bodies — from the real binary, its standard error sent to a file.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_securehands");
-
-/// The real binary serving on a free port, its standard error in a file.
-struct Served {
-    child: tokio::process::Child,
-    base: String,
-    log: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-async fn serve(vars: &[(&str, &str)]) -> Served {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let log = dir.path().join("stderr.log");
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.arg("serve")
-        .current_dir(dir.path())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/s.db", dir.path().display()),
-        )
-        .env("SECUREHANDS_BIND", format!("127.0.0.1:{port}"))
-        .env("SECUREHANDS_JWT_SECRET", crate::helpers::SECRET)
-        .env("RUST_LOG", "info")
-        .env_remove("SECUREHANDS_LOG_FORMAT")
-        .env_remove("SECUREHANDS_RATE_LIMIT_PER_SECOND")
-        .env_remove("NO_COLOR")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .kill_on_drop(true);
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().expect("start securehands");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
-            && r.status() == 200
-        {
-            return Served {
-                child,
-                base,
-                log,
-                _dir: dir,
-            };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the service did not start");
-}
+use crate::helpers::binary::serve;
 
 #[tokio::test]
 async fn access_lines_carry_the_request_id_without_colour_codes() {

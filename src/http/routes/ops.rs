@@ -46,12 +46,20 @@ pub async fn healthz() -> Response {
     axum::Json(Health { status: "ok" }).into_response()
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers and the replica is not stopping.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, description = "Ready", body = Health),
-    (status = 503, description = "Database unreachable", body = crate::http::error::Problem, content_type = "application/problem+json"),
+    (status = 503, description = "Stopping (`draining`) or database unreachable (`not_ready`)", body = crate::http::error::Problem, content_type = "application/problem+json"),
 ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.draining.load(std::sync::atomic::Ordering::Acquire) {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "draining",
+            "this replica is stopping; requests in flight are finishing",
+        )
+        .into_response();
+    }
     match state.db.ping().await {
         Ok(()) => axum::Json(Health { status: "ok" }).into_response(),
         Err(e) => {

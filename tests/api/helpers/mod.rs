@@ -10,6 +10,7 @@ use securehands::domain::access::Role;
 use securehands::http::AppState;
 use serde_json::{Value, json};
 
+pub mod binary;
 mod fixtures;
 pub mod oidc;
 pub mod receiver;
