@@ -1,4 +1,5 @@
-//! The `securehands` binary: serve (default), migrate, token, openapi, verify, config.
+//! The `securehands` binary: serve (default), migrate, token, openapi, verify, config,
+//! backup, restore.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -46,6 +47,23 @@ enum Command {
     Openapi,
     /// Check the ledger invariants over the whole database; non-zero exit on any violation.
     Verify,
+    /// Write a consistent copy of the SQLite database to FILE while the service keeps
+    /// serving (PostgreSQL: prints the pg_dump procedure instead).
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup (stop the service first; PostgreSQL:
+    /// prints the pg_restore procedure instead).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        input: std::path::PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print every setting: its variable, the value in force (secrets redacted) and
     /// where it came from.
     Config {
@@ -86,6 +104,8 @@ async fn main() -> ExitCode {
         } => token(&cli.settings, &roles, customer, sub, ttl, console),
         Command::Openapi => print_openapi(),
         Command::Verify => verify(cli.settings).await,
+        Command::Backup { output } => backup(&cli.settings, &output).await,
+        Command::Restore { input, force } => restore(&cli.settings, &input, force).await,
         Command::Config { reference } => {
             use securehands::config::reference::{current_values, reference_table, settings};
             let rows = settings(&Cli::command(), &matches);
@@ -267,6 +287,46 @@ async fn verify(settings: Settings) -> Result<ExitCode, String> {
         println!("  - {v}");
     }
     Ok(ExitCode::from(2))
+}
+
+async fn backup(settings: &Settings, output: &std::path::Path) -> Result<ExitCode, String> {
+    let display_url = securehands::config::redact_url(&settings.database_url);
+    if securehands::storage::db::sqlite_path(&settings.database_url).is_none() {
+        return Err(securehands::service::backup::BackupError::Postgres(display_url).to_string());
+    }
+    let db = securehands::app::connect(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let report = securehands::service::backup::backup(&db, &display_url, output).await;
+    db.close().await;
+    let report = report.map_err(|e| e.to_string())?;
+    println!(
+        "backup written: {} ({} bytes, schema {}, ledger position {})",
+        report.path.display(),
+        report.bytes,
+        report.schema_version,
+        report.ledger_seq
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(
+    settings: &Settings,
+    input: &std::path::Path,
+    force: bool,
+) -> Result<ExitCode, String> {
+    let display_url = securehands::config::redact_url(&settings.database_url);
+    let report =
+        securehands::service::backup::restore(input, &settings.database_url, &display_url, force)
+            .await
+            .map_err(|e| e.to_string())?;
+    println!(
+        "restored into {} (schema {}, ledger position {}); migrations run at the next start",
+        report.path.display(),
+        report.schema_version,
+        report.ledger_seq
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_openapi() -> Result<ExitCode, String> {

@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod backup;
 pub mod book;
 pub mod calendars;
 pub mod coverage;

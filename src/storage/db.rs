@@ -131,6 +131,15 @@ macro_rules! run_on {
     };
 }
 
+/// The file of an SQLite URL (`sqlite://path`, `sqlite:path`, options dropped), or
+/// `None` for any other database.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    path.split('?').next()
+}
+
 /// A pool of connections to one of the two backends.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -191,11 +200,7 @@ impl Db {
                 .await?;
             return Ok(Db::Postgres(pool));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        let path = path.split('?').next().unwrap_or(path);
+        let path = sqlite_path(url).unwrap_or(url);
         if let Some(parent) = std::path::Path::new(path)
             .parent()
             .filter(|p| !p.as_os_str().is_empty())

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod access_matrix;
 mod audit;
+mod backup;
 mod calendars_customers;
 mod clients;
 mod console;
