@@ -22,5 +22,6 @@ mod observability;
 mod openapi;
 mod shutdown;
 mod startup;
+mod upgrade;
 mod workflow;
 mod workflow_access;

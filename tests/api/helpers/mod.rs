@@ -247,6 +247,24 @@ async fn serve(
     }
 }
 
+/// Migrations up to `version` of one backend's folder.
+pub async fn migrator_until(folder: &str, version: i64) -> sqlx::migrate::Migrator {
+    let mut m = sqlx::migrate::Migrator::new(std::path::Path::new(&format!(
+        "{}/migrations/{folder}",
+        env!("CARGO_MANIFEST_DIR")
+    )))
+    .await
+    .expect("migrations");
+    m.migrations = std::borrow::Cow::Owned(
+        m.migrations
+            .iter()
+            .filter(|x| x.version <= version)
+            .cloned()
+            .collect(),
+    );
+    m
+}
+
 pub fn replace_db_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),

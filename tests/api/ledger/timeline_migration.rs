@@ -3,30 +3,14 @@
 //! after migrations 0001–0003 only, then the service opens it (0004, then the checkpoint
 //! backfill) and must read one consistent past.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, assert_verified, spawn_app_with};
+use crate::helpers::{Backend, TestApp, assert_verified, migrator_until, spawn_app_with};
 use crate::on_both_backends;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// Migrations up to `version` of one backend's folder.
-async fn migrator_until(folder: &str, version: i64) -> sqlx::migrate::Migrator {
-    let mut m = sqlx::migrate::Migrator::new(Path::new(&format!("{ROOT}/migrations/{folder}")))
-        .await
-        .expect("migrations");
-    m.migrations = Cow::Owned(
-        m.migrations
-            .iter()
-            .filter(|x| x.version <= version)
-            .cloned()
-            .collect(),
-    );
-    m
-}
 
 /// A database at schema 0003 holding the fixture; returns its URL (and, on PostgreSQL,
 /// the admin URL and name to drop it with).
