@@ -11,8 +11,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Backend, TestApp, active_sow, assert_verified, deliver, entries, migrator_until, schedule,
-    sell, spawn_app, spawn_app_with,
+    Backend, TestApp, active_sow, assert_verified, database_at, deliver, drop_database, entries,
+    schedule, sell, spawn_app, spawn_app_with,
 };
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -64,7 +64,12 @@ async fn reading(app: &TestApp) -> Value {
             .body;
         balances.insert(id, json!({"now": now, "past": past}));
     }
-    let clock = app.get("/v1/test-clock", &app.admin()).await.expect(200).body["now"].clone();
+    let clock = app
+        .get("/v1/test-clock", &app.admin())
+        .await
+        .expect(200)
+        .body["now"]
+        .clone();
     json!({"clock": clock, "ledger": ledger, "balances": balances})
 }
 
@@ -89,63 +94,11 @@ fn contained(expected: &Value, actual: &Value, path: &str) -> Result<(), String>
     }
 }
 
-/// A database at `schema` holding the fixture; returns its URL and, on PostgreSQL, the
-/// admin URL and name to drop it with.
-async fn old_database(
-    backend: Backend,
-    schema: i64,
-    dir: &std::path::Path,
-) -> (String, Option<(String, String)>) {
-    let data = std::fs::read_to_string(fixture(backend, schema, "sql")).expect("fixture");
-    match backend {
-        Backend::Sqlite => {
-            let url = format!("sqlite://{}/old.db", dir.display());
-            let options = url
-                .parse::<sqlx::sqlite::SqliteConnectOptions>()
-                .expect("url")
-                .create_if_missing(true)
-                .foreign_keys(false);
-            let pool = sqlx::SqlitePool::connect_with(options)
-                .await
-                .expect("sqlite");
-            migrator_until("sqlite", schema)
-                .await
-                .run(&pool)
-                .await
-                .expect("migrate to the old schema");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(data))
-                .execute(&pool)
-                .await
-                .expect("load the fixture");
-            pool.close().await;
-            (url, None)
-        }
-        Backend::Postgres => {
-            let admin = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
-            let db = format!("sh_test_{}", uuid::Uuid::now_v7().simple());
-            crate::helpers::create_pg_database(&admin, &db).await;
-            let url = crate::helpers::replace_db_name(&admin, &db);
-            let pool = sqlx::PgPool::connect(&url).await.expect("postgres");
-            migrator_until("postgres", schema)
-                .await
-                .run(&pool)
-                .await
-                .expect("migrate to the old schema");
-            let script = format!("SET session_replication_role = replica;\n{data}");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(script))
-                .execute(&pool)
-                .await
-                .expect("load the fixture");
-            pool.close().await;
-            (url, Some((admin, db)))
-        }
-    }
-}
-
 async fn opens_and_reads_the_same(backend: Backend) {
     for &schema in RELEASES {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (url, drop_with) = old_database(backend, schema, dir.path()).await;
+        let data = std::fs::read_to_string(fixture(backend, schema, "sql")).expect("fixture");
+        let (url, drop_with) = database_at(backend, schema, &data, dir.path()).await;
         let opened = url.clone();
         let app = spawn_app_with(backend, move |s| s.database_url = opened).await;
         assert_verified(&app).await;
@@ -154,7 +107,8 @@ async fn opens_and_reads_the_same(backend: Backend) {
         )
         .expect("json");
         // The release's "now" (its rules have run up to it: moving there changes nothing).
-        app.set_clock(expected["clock"].as_str().expect("clock")).await;
+        app.set_clock(expected["clock"].as_str().expect("clock"))
+            .await;
         if let Err(diff) = contained(&expected, &reading(&app).await, "") {
             panic!("schema {schema} on {}: {diff}", name(backend));
         }
@@ -166,16 +120,7 @@ async fn opens_and_reads_the_same(backend: Backend) {
         sell(&app, &customer, "1.00", None).await;
         assert_verified(&app).await;
         app.state.db.close().await;
-        if let Some((admin, db)) = drop_with {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("admin");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .expect("drop");
-        }
+        drop_database(drop_with).await;
     }
 }
 

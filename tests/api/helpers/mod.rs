@@ -265,6 +265,75 @@ pub async fn migrator_until(folder: &str, version: i64) -> sqlx::migrate::Migrat
     m
 }
 
+/// A fresh database of `backend` migrated up to `schema` only, then `script` run on it
+/// (with foreign keys and triggers off, as a restore would); returns its URL and, on
+/// PostgreSQL, the admin URL and name to drop it with. For databases written by
+/// earlier releases.
+pub async fn database_at(
+    backend: Backend,
+    schema: i64,
+    script: &str,
+    dir: &std::path::Path,
+) -> (String, Option<(String, String)>) {
+    match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}/old.db", dir.display());
+            let options = url
+                .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                .expect("url")
+                .create_if_missing(true)
+                .foreign_keys(false);
+            let pool = sqlx::SqlitePool::connect_with(options)
+                .await
+                .expect("sqlite");
+            migrator_until("sqlite", schema)
+                .await
+                .run(&pool)
+                .await
+                .expect("migrate to the old schema");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(script.to_string()))
+                .execute(&pool)
+                .await
+                .expect("load the old data");
+            pool.close().await;
+            (url, None)
+        }
+        Backend::Postgres => {
+            let admin = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
+            let name = format!("sh_test_{}", uuid::Uuid::now_v7().simple());
+            create_pg_database(&admin, &name).await;
+            let url = replace_db_name(&admin, &name);
+            let pool = sqlx::PgPool::connect(&url).await.expect("postgres");
+            migrator_until("postgres", schema)
+                .await
+                .run(&pool)
+                .await
+                .expect("migrate to the old schema");
+            let script = format!("SET session_replication_role = replica;\n{script}");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+                .execute(&pool)
+                .await
+                .expect("load the old data");
+            pool.close().await;
+            (url, Some((admin, name)))
+        }
+    }
+}
+
+/// Drops a PostgreSQL database made by [`database_at`] (nothing on SQLite).
+pub async fn drop_database(made: Option<(String, String)>) {
+    if let Some((admin, name)) = made {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("admin");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("drop");
+    }
+}
+
 pub fn replace_db_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),

@@ -7,7 +7,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, assert_verified, migrator_until, spawn_app_with};
+use crate::helpers::{
+    Backend, TestApp, assert_verified, database_at, drop_database, spawn_app_with,
+};
 use crate::on_both_backends;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -17,48 +19,11 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 async fn old_database(backend: Backend, dir: &Path) -> (String, Option<(String, String)>) {
     let fixture = std::fs::read_to_string(format!("{ROOT}/tests/fixtures/timeline-0003.sql"))
         .expect("fixture");
-    match backend {
-        Backend::Sqlite => {
-            let url = format!("sqlite://{}/old.db", dir.display());
-            let options: sqlx::sqlite::SqliteConnectOptions = url
-                .parse::<sqlx::sqlite::SqliteConnectOptions>()
-                .expect("url")
-                .create_if_missing(true);
-            let pool = sqlx::SqlitePool::connect_with(options)
-                .await
-                .expect("sqlite");
-            migrator_until("sqlite", 3)
-                .await
-                .run(&pool)
-                .await
-                .expect("migrate to 0003");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(fixture))
-                .execute(&pool)
-                .await
-                .expect("fixture");
-            pool.close().await;
-            (url, None)
-        }
-        Backend::Postgres => {
-            let admin = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
-            let name = format!("sh_test_{}", uuid::Uuid::now_v7().simple());
-            crate::helpers::create_pg_database(&admin, &name).await;
-            let url = crate::helpers::replace_db_name(&admin, &name);
-            let pool = sqlx::PgPool::connect(&url).await.expect("postgres");
-            migrator_until("postgres", 3)
-                .await
-                .run(&pool)
-                .await
-                .expect("migrate to 0003");
-            let script = format!("{fixture}\nSELECT setval('ledger_entry_ids', 3, false);");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(script))
-                .execute(&pool)
-                .await
-                .expect("fixture");
-            pool.close().await;
-            (url, Some((admin, name)))
-        }
-    }
+    let script = match backend {
+        Backend::Sqlite => fixture,
+        Backend::Postgres => format!("{fixture}\nSELECT setval('ledger_entry_ids', 3, false);"),
+    };
+    database_at(backend, 3, &script, dir).await
 }
 
 async fn balance(app: &TestApp, at: &str) -> Value {
@@ -120,15 +85,6 @@ on_both_backends!(
         );
         assert_verified(&app).await;
         app.state.db.close().await;
-        if let Some((admin, name)) = drop_with {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("admin");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .expect("drop");
-        }
+        drop_database(drop_with).await;
     }
 );
