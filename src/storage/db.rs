@@ -247,10 +247,22 @@ impl Db {
 
     /// Applies the backend's migrations (idempotent; safe with several replicas on
     /// PostgreSQL, where sqlx takes an advisory lock).
+    ///
+    /// Migrations a newer release applied are tolerated: during a rolling upgrade the
+    /// previous release's replicas keep starting against the migrated database, which
+    /// expand-then-contract migrations keep readable for them (docs/operations.md).
     pub async fn migrate(&self) -> StoreResult<()> {
         let result = match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
-            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+            Db::Sqlite(pool) => {
+                let mut m = sqlx::migrate!("migrations/sqlite");
+                m.set_ignore_missing(true);
+                m.run(pool).await
+            }
+            Db::Postgres(pool) => {
+                let mut m = sqlx::migrate!("migrations/postgres");
+                m.set_ignore_missing(true);
+                m.run(pool).await
+            }
         };
         result.map_err(|e| StoreError::Database(sqlx::Error::Migrate(Box::new(e))))
     }

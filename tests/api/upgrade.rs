@@ -244,3 +244,63 @@ async fn dump(backend: Backend, app: &TestApp) -> String {
     }
     sql
 }
+
+/// What a newer release's expand-only migration does to the database: a new column, a
+/// new table, and its record among the applied migrations.
+async fn apply_a_newer_release(app: &TestApp) {
+    let statements = [
+        "ALTER TABLE ledger_entries ADD COLUMN memo TEXT",
+        "CREATE TABLE future_notes (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
+        "INSERT INTO future_notes (id, body) VALUES ('n1', 'written by the newer release')",
+    ];
+    let record = "INSERT INTO _sqlx_migrations \
+         (version, description, success, checksum, execution_time) \
+         VALUES (99990001, 'a newer release', TRUE, $1, 1)";
+    match &app.state.db {
+        securehands::storage::db::Db::Sqlite(pool) => {
+            for s in statements {
+                sqlx::raw_sql(s).execute(pool).await.expect(s);
+            }
+            sqlx::query(record)
+                .bind(vec![0u8; 48])
+                .execute(pool)
+                .await
+                .expect("record");
+        }
+        securehands::storage::db::Db::Postgres(pool) => {
+            for s in statements {
+                sqlx::raw_sql(s).execute(pool).await.expect(s);
+            }
+            sqlx::query(record)
+                .bind(vec![0u8; 48])
+                .execute(pool)
+                .await
+                .expect("record");
+        }
+    }
+}
+
+crate::on_both_backends!(
+    this_release_runs_beside_a_database_a_newer_release_migrated,
+    |backend| {
+        // A rolling upgrade seen from the previous release: the newer release has
+        // migrated the shared database (expand only); a replica of this release still
+        // starts on it, reads and writes, and the ledger holds.
+        let app = spawn_app(backend).await;
+        let customer = app.customer_paris().await;
+        sell(&app, &customer, "5.00", None).await;
+        apply_a_newer_release(&app).await;
+        let older = app.replica().await;
+        sell(&older, &customer, "2.00", None).await;
+        let balance = older
+            .get(
+                &format!("/v1/customers/{customer}/balance"),
+                &older.finance(),
+            )
+            .await
+            .expect(200);
+        assert_eq!(balance.body["total"], "7.00", "{}", balance.text);
+        assert_eq!(entries(&older, "").await.len(), 2);
+        assert_verified(&older).await;
+    }
+);
