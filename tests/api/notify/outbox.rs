@@ -52,3 +52,53 @@ on_both_backends!(nothing_lost_nothing_doubled, |backend| {
         replica.state.db.close().await;
     }
 });
+
+on_both_backends!(a_stopping_sender_hands_its_claims_back, |backend| {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url.clone();
+    let app = spawn_app_with(backend, move |s| {
+        s.smtp_url = Some(url);
+        s.notify_interval_ms = 0;
+        s.notify_account_managers = vec!["am@provider.example".into()];
+    })
+    .await;
+    let c = app.customer_with_contacts().await;
+    sell(&app, &c, "20.00", None).await;
+    active_sow(&app, &c, "2.00", 1, json!({})).await;
+    let pending = app.notifications(&c).await.len();
+    assert!(pending >= 2);
+
+    // A sender whose replica is already stopping when its pass begins: it claims a
+    // batch, sends nothing, and hands every claim back at once.
+    let mut settings = app.settings.clone();
+    settings.notify_interval_ms = 20;
+    let sender = securehands::app::build(&settings)
+        .await
+        .expect("replica")
+        .notifier;
+    let (stop, stopping) = tokio::sync::watch::channel(true);
+    drop(stop);
+    sender.run(stopping).await;
+    assert!(smtp.mails().is_empty());
+    let mut tx = app.state.db.begin_read().await.expect("tx");
+    let claimed = securehands::storage::notifications::claimed_count(&mut tx, chrono::Utc::now())
+        .await
+        .expect("count");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(claimed, 0, "claims left behind by a stopped sender");
+    let statuses: Vec<_> = app
+        .notifications(&c)
+        .await
+        .iter()
+        .map(|n| n["status"].clone())
+        .collect();
+    assert!(statuses.iter().all(|s| s == "pending"), "{statuses:?}");
+    // Another sender takes them without waiting for the claims to expire.
+    assert!(
+        app.notifier
+            .run_until_idle(std::time::Duration::from_secs(10))
+            .await
+            .expect("send")
+    );
+    assert!(smtp.mails().len() >= pending);
+});
