@@ -28,7 +28,9 @@ dpkg --purge securehands >/dev/null 2>&1 || true
 say "building the package ($profile profile)"
 cargo deb --profile "$profile" -o "$out/" 2>&1 | grep -v "^warning: dev profile\|^ *To enable debug" || true
 deb=$(ls "$out"/securehands_*.deb) || fail "no .deb was built"
-dpkg-deb --contents "$deb" | grep -q "usr/lib/systemd/system/securehands.service" || fail "the unit is not in the package"
+# (Read whole, not piped into `grep -q`: with pipefail its early exit fails the pipe.)
+contents=$(dpkg-deb --contents "$deb")
+grep -q "usr/lib/systemd/system/securehands.service" <<<"$contents" || fail "the unit is not in the package"
 
 say "installing $deb"
 dpkg -i "$deb" >/dev/null
