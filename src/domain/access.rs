@@ -133,6 +133,8 @@ actions!(
     DecideComplaint,
     /// Read the SLA report.
     ReadSla,
+    /// Read the units no SoW covers (to contact customers about scheduling).
+    ReadUncovered,
     /// Move the test clock.
     MoveTestClock,
     /// Read the mail outbox.
@@ -177,6 +179,7 @@ impl Action {
             Action::CancelSession => &[SocLead, SocManager, Customer],
             Action::DecideComplaint => &[SocManager],
             Action::ReadSla => &[Admin, AccountManager, SocLead, SocManager, Finance],
+            Action::ReadUncovered => &[Admin, AccountManager, Finance],
             Action::MoveTestClock | Action::ReadAudit | Action::ManageAccess => &[Admin],
             Action::ReadNotifications => &[Admin, AccountManager],
             Action::ManageWebhooks => &[Admin, AccountManager, Finance],

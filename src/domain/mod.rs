@@ -24,5 +24,6 @@ pub mod sla;
 pub mod sow;
 pub mod spelling;
 pub mod timeline;
+pub mod uncovered;
 pub mod units;
 pub mod webhook;

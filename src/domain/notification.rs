@@ -126,6 +126,8 @@ spelled_enum! {
         ApiKeyRolled = "api_key_rolled",
         /// A contact asked for a sign-in link.
         SignInLink = "sign_in_link",
+        /// The monthly digest of units no SoW covers.
+        UncoveredUnits = "uncovered_units",
     }
 }
 
@@ -170,6 +172,7 @@ impl MailKind {
             MailKind::UnitsExpiring | MailKind::BalanceLow => &[AccountManagers, Finance],
             MailKind::ApiKeyCreated | MailKind::ApiKeyRolled => &[Admins],
             MailKind::SignInLink => &[Person],
+            MailKind::UncoveredUnits => &[AccountManagers],
         }
     }
 }

@@ -83,6 +83,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "fr" / "api_key_rolled",
     "en" / "sign_in_link",
     "fr" / "sign_in_link",
+    "en" / "uncovered_units",
+    "fr" / "uncovered_units",
 );
 
 const LAYOUT: &str = include_str!("templates/layout.html");

@@ -46,6 +46,7 @@ pub async fn run_due(db: &Db, now: DateTime<Utc>) -> Result<(), ServiceError> {
     timed("quote_lapse", lapse_quotes(db, &ctx)).await?;
     timed("auto_acceptance", accept_sessions(db, &ctx)).await?;
     timed("sla_breaches", mark_breaches(db, &ctx)).await?;
+    timed("uncovered_digest", super::uncovered::send_digest(db, &ctx)).await?;
     timed("housekeeping", housekeeping(db, now)).await
 }
 

@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod sows;
 pub mod statements;
 pub mod timeline;
+pub mod uncovered;
 pub mod verify;
 pub mod webhooks;
 

@@ -84,3 +84,52 @@ fn view(row: NotificationRow, event_seq: Option<i64>, attempts: &[AttemptRow]) -
         last_error: row.last_error,
     }
 }
+
+/// A mail that no domain event sends (a key created or rolled, a sign-in link, the
+/// monthly digest), recorded in the outbox in the change's transaction.
+pub struct DirectMail<'a> {
+    /// Which mail.
+    pub kind: crate::domain::notification::MailKind,
+    /// Who gets it.
+    pub audience: crate::domain::notification::Audience,
+    /// The customer concerned.
+    pub customer_id: Option<crate::domain::ids::CustomerId>,
+    /// Addresses (empty: addressed when sent, from the audience).
+    pub recipients: Vec<String>,
+    /// Its language.
+    pub language: crate::domain::notification::Language,
+    /// What the template reads.
+    pub data: &'a serde_json::Value,
+}
+
+/// Records a [`DirectMail`].
+pub async fn record_mail(
+    tx: &mut crate::storage::db::Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    mail: DirectMail<'_>,
+) -> Result<(), ServiceError> {
+    use crate::storage::notifications::{self, NotificationRow};
+    notifications::insert(
+        tx,
+        &NotificationRow {
+            id: format!("ntf_{}", uuid::Uuid::now_v7().simple()),
+            customer_id: mail.customer_id,
+            event_id: None,
+            kind: mail.kind,
+            audience: mail.audience,
+            recipients: mail.recipients,
+            language: mail.language,
+            data: mail.data.to_string(),
+            status: crate::domain::notification::NotificationStatus::Pending,
+            attempts: 0,
+            next_attempt_at: now,
+            claimed_until: None,
+            subject: None,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        },
+    )
+    .await?;
+    Ok(())
+}

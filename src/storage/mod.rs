@@ -26,4 +26,5 @@ pub mod signal;
 pub mod sows;
 pub mod sql;
 pub mod timeline;
+pub mod uncovered;
 pub mod webhooks;

@@ -22,6 +22,7 @@ mod observability;
 mod openapi;
 mod shutdown;
 mod startup;
+mod uncovered;
 mod upgrade;
 mod workflow;
 mod workflow_access;

@@ -8,9 +8,9 @@ use minijinja::context;
 use super::directory;
 use crate::console::session::User;
 use crate::console::{Flash, read, screen};
-use crate::domain::access::Role;
+use crate::domain::access::{Action, Role};
 use crate::http::AppState;
-use crate::service::{calendars, dashboards};
+use crate::service::{calendars, dashboards, uncovered};
 
 /// `GET /console`: the commercial overview, the SOC desk or the customer's desk.
 pub async fn home(
@@ -39,17 +39,28 @@ pub async fn home(
     let loaded = read(&state, &user, |tx, ctx| {
         Box::pin(async move {
             let p = dashboards::portfolio(tx, ctx).await?;
+            // Account managers, admins and finance see whom to contact to schedule.
+            let uncovered = if ctx.principal.may(Action::ReadUncovered) {
+                Some(uncovered::report(tx, ctx).await?.data)
+            } else {
+                None
+            };
             let names: std::collections::HashMap<String, String> = p
                 .customers
                 .iter()
                 .map(|c| (c.id.clone(), c.name.clone()))
                 .collect();
-            Ok((p, names))
+            Ok((p, names, uncovered))
         })
     })
     .await;
     match loaded {
-        Ok((p, names)) => screen("home_staff.html", &user, &flash, context! { p, names }),
+        Ok((p, names, uncovered)) => screen(
+            "home_staff.html",
+            &user,
+            &flash,
+            context! { p, names, uncovered },
+        ),
         Err(r) => r,
     }
 }

@@ -62,3 +62,30 @@ pub struct WorkQuery {
     /// Cursor.
     pub after: Option<String>,
 }
+
+/// A customer holding units no SoW covers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UncoveredUnits {
+    /// The customer.
+    pub customer_id: String,
+    /// Its name.
+    pub customer_name: String,
+    /// Available units no approved SoW reserves (exact decimal).
+    #[schema(example = "8.00")]
+    pub uncovered_units: String,
+    /// The earliest expiry among the lots holding them (reserved units are counted in
+    /// the lots that expire first, as sessions will draw them).
+    pub earliest_expiry: DateTime<Utc>,
+    /// When the customer's latest SoW was drafted (none yet: null).
+    pub last_sow_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /v1/reports/uncovered-units`: customers to contact to schedule sessions,
+/// soonest expiry first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UncoveredReport {
+    /// Report instant.
+    pub as_of: DateTime<Utc>,
+    /// One row per customer, sorted by `earliest_expiry`.
+    pub data: Vec<UncoveredUnits>,
+}

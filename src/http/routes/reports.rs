@@ -1,4 +1,4 @@
-//! The SLA report.
+//! The SLA report and the units no SoW covers.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -6,17 +6,19 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::domain::access::can;
-use crate::dto::work::{SlaQuery, SlaReport};
+use crate::dto::work::{SlaQuery, SlaReport, UncoveredReport};
 use crate::http::AppState;
 use crate::http::auth::Authorized;
 use crate::http::extract::QueryParams;
 use crate::http::openapi::ReadErrors;
 use crate::http::routes::read;
-use crate::service::reports;
+use crate::service::{reports, uncovered};
 
 /// The report routes.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(sla_report))
+    OpenApiRouter::new()
+        .routes(routes!(sla_report))
+        .routes(routes!(uncovered_units))
 }
 
 /// SLA figures per target for items started in `[from, to)`.
@@ -30,6 +32,21 @@ pub async fn sla_report(
 ) -> Response {
     read(&state, principal, |tx, ctx| {
         Box::pin(async move { reports::sla(tx, &ctx, q).await })
+    })
+    .await
+}
+
+/// Customers holding units no approved SoW covers, the soonest expiry first: whom to
+/// contact to schedule sessions before the units expire.
+#[utoipa::path(get, path = "/v1/reports/uncovered-units", tag = "finance",
+    responses((status = 200, description = "The customers to contact", body = UncoveredReport), ReadErrors),
+    security(("bearer" = [])))]
+pub async fn uncovered_units(
+    State(state): State<AppState>,
+    Authorized(principal, _): Authorized<can::ReadUncovered>,
+) -> Response {
+    read(&state, principal, |tx, ctx| {
+        Box::pin(async move { uncovered::report(tx, &ctx).await })
     })
     .await
 }
