@@ -179,7 +179,14 @@ mod tests {
             "reversed_units": "1.00", "order_due": "2026-12-31T08:00:00Z",
             "lot_id": "lot_1", "expires_at": "2027-12-01T23:00:00Z", "days": 30,
             "available": "3.00", "threshold": "5.00",
-            "key_id": "key_1", "key_name": "ERP", "by": "Claire Martin", "at": "2026-12-01T08:00:00Z"
+            "key_id": "key_1", "key_name": "ERP", "by": "Claire Martin", "at": "2026-12-01T08:00:00Z",
+            "month": "2027-01",
+            "customers": [
+                {"customer_id": "cus_1", "customer_name": "Acme", "uncovered_units": "8.00",
+                 "earliest_expiry": "2027-11-30T23:00:00Z", "last_sow_at": "2026-12-01T08:00:00Z"},
+                {"customer_id": "cus_2", "customer_name": "Cyan", "uncovered_units": "4.00",
+                 "earliest_expiry": "2027-05-31T22:00:00Z", "last_sow_at": null}
+            ]
         })
     }
 
