@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::domain::ids::CustomerId;
-use crate::domain::notification::{Language, MailKind, NotificationStatus};
+use crate::domain::notification::{Language, MailKind};
 use crate::storage::customers::MailProfile;
 use crate::storage::db::{StoreResult, Tx};
 use crate::storage::events::NewEvent;
@@ -47,24 +47,16 @@ pub async fn enqueue(
             let add = |recipients: Vec<String>, language: Language, name: &str| {
                 let mut data = base.clone();
                 data["name"] = json!(name);
-                NotificationRow {
-                    id: format!("ntf_{}", uuid::Uuid::now_v7().simple()),
-                    customer_id: Some(customer_id.clone()),
-                    event_id: Some(event_id),
+                NotificationRow::pending(
                     kind,
-                    audience: *audience,
+                    *audience,
+                    Some(customer_id.clone()),
+                    Some(event_id),
                     recipients,
                     language,
-                    data: data.to_string(),
-                    status: NotificationStatus::Pending,
-                    attempts: 0,
-                    next_attempt_at: now,
-                    claimed_until: None,
-                    subject: None,
-                    last_error: None,
-                    created_at: now,
-                    sent_at: None,
-                }
+                    data.to_string(),
+                    now,
+                )
             };
             let rows: Vec<NotificationRow> = match audience.contact_role() {
                 Some(role) => profile

@@ -109,27 +109,16 @@ pub async fn record_mail(
     mail: DirectMail<'_>,
 ) -> Result<(), ServiceError> {
     use crate::storage::notifications::{self, NotificationRow};
-    notifications::insert(
-        tx,
-        &NotificationRow {
-            id: format!("ntf_{}", uuid::Uuid::now_v7().simple()),
-            customer_id: mail.customer_id,
-            event_id: None,
-            kind: mail.kind,
-            audience: mail.audience,
-            recipients: mail.recipients,
-            language: mail.language,
-            data: mail.data.to_string(),
-            status: crate::domain::notification::NotificationStatus::Pending,
-            attempts: 0,
-            next_attempt_at: now,
-            claimed_until: None,
-            subject: None,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        },
-    )
-    .await?;
+    let row = NotificationRow::pending(
+        mail.kind,
+        mail.audience,
+        mail.customer_id,
+        None,
+        mail.recipients,
+        mail.language,
+        mail.data.to_string(),
+        now,
+    );
+    notifications::insert(tx, &row).await?;
     Ok(())
 }

@@ -64,6 +64,40 @@ stored_row! {
     }
 }
 
+impl NotificationRow {
+    /// A mail waiting for its first attempt, due at once.
+    #[allow(clippy::too_many_arguments)]
+    pub fn pending(
+        kind: MailKind,
+        audience: Audience,
+        customer_id: Option<CustomerId>,
+        event_id: Option<i64>,
+        recipients: Vec<String>,
+        language: Language,
+        data: String,
+        now: DateTime<Utc>,
+    ) -> NotificationRow {
+        NotificationRow {
+            id: format!("ntf_{}", uuid::Uuid::now_v7().simple()),
+            customer_id,
+            event_id,
+            kind,
+            audience,
+            recipients,
+            language,
+            data,
+            status: NotificationStatus::Pending,
+            attempts: 0,
+            next_attempt_at: now,
+            claimed_until: None,
+            subject: None,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+}
+
 const COLUMNS: &str = NotificationRow::COLUMNS;
 
 /// Records a mail (in the transaction of the change that causes it).

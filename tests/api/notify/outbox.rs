@@ -4,14 +4,14 @@
 use serde_json::json;
 
 use crate::helpers::smtp::SmtpServer;
-use crate::helpers::{active_sow, sell, spawn_app_with};
+use crate::helpers::{TestApp, active_sow, sell, spawn_app_with};
 use crate::on_both_backends;
 
-on_both_backends!(nothing_lost_nothing_doubled, |backend| {
+/// An SMTP server, and a replica that records mails but runs no sender, with a
+/// customer holding units.
+async fn recording_only(backend: crate::helpers::Backend) -> (SmtpServer, TestApp, String) {
     let smtp = SmtpServer::start().await;
     let url = smtp.url.clone();
-    // This replica records mails but runs no sender: as if it died right after
-    // committing.
     let app = spawn_app_with(backend, move |s| {
         s.smtp_url = Some(url);
         s.notify_interval_ms = 0;
@@ -20,6 +20,13 @@ on_both_backends!(nothing_lost_nothing_doubled, |backend| {
     .await;
     let c = app.customer_with_contacts().await;
     sell(&app, &c, "20.00", None).await;
+    (smtp, app, c)
+}
+
+on_both_backends!(nothing_lost_nothing_doubled, |backend| {
+    // This replica records mails but runs no sender: as if it died right after
+    // committing.
+    let (smtp, app, c) = recording_only(backend).await;
     for _ in 0..3 {
         active_sow(&app, &c, "2.00", 1, json!({})).await;
     }
@@ -54,16 +61,7 @@ on_both_backends!(nothing_lost_nothing_doubled, |backend| {
 });
 
 on_both_backends!(a_stopping_sender_hands_its_claims_back, |backend| {
-    let smtp = SmtpServer::start().await;
-    let url = smtp.url.clone();
-    let app = spawn_app_with(backend, move |s| {
-        s.smtp_url = Some(url);
-        s.notify_interval_ms = 0;
-        s.notify_account_managers = vec!["am@provider.example".into()];
-    })
-    .await;
-    let c = app.customer_with_contacts().await;
-    sell(&app, &c, "20.00", None).await;
+    let (smtp, app, c) = recording_only(backend).await;
     active_sow(&app, &c, "2.00", 1, json!({})).await;
     let pending = app.notifications(&c).await.len();
     assert!(pending >= 2);
