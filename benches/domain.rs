@@ -36,6 +36,7 @@ fn pricing(c: &mut Criterion) {
         rate_card: card,
         units_per_session: None,
         minimum_billable_hours: 1,
+        standard_hours: Default::default(),
     };
     let start = utc(2026, 12, 8, 15, 30);
     let one_hour = utc(2026, 12, 8, 16, 30);

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod dto;
 pub mod http;
 pub mod identity;
+pub mod invitations;
 pub mod notify;
 pub mod service;
 pub mod storage;

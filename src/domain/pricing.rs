@@ -11,6 +11,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::calendar::BusinessCalendar;
 use super::units::Units;
 
+mod hours;
+
+pub use hours::{StandardHours, StandardHoursError};
+
 /// Seconds in an hour, the unit of billable time.
 const HOUR_SECS: i64 = 3_600;
 
@@ -35,9 +39,10 @@ pub fn parse_rate(text: &str) -> Result<Units, String> {
 /// holiday > weekend > out_of_hours > standard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Band {
-    /// 09:00–17:00 local on a business day; always 1.00 unit per hour.
+    /// 09:00–17:00 local on a business day (or the SoW's own standard hours); always
+    /// 1.00 unit per hour.
     Standard,
-    /// A business day outside 09:00–17:00 local.
+    /// A business day outside the standard hours.
     OutOfHours,
     /// A local Saturday or Sunday that is not a holiday.
     Weekend,
@@ -162,6 +167,8 @@ pub struct PricingTerms {
     pub units_per_session: Option<Units>,
     /// Billable hours are raised to at least this (SPEC default 1).
     pub minimum_billable_hours: u32,
+    /// The standard band of a business day (SPEC §14; default 09:00–17:00).
+    pub standard_hours: StandardHours,
 }
 
 impl Default for PricingTerms {
@@ -171,6 +178,7 @@ impl Default for PricingTerms {
             rate_card: RateCard::default(),
             units_per_session: None,
             minimum_billable_hours: 1,
+            standard_hours: StandardHours::default(),
         }
     }
 }
@@ -242,13 +250,14 @@ pub enum PricingError {
 }
 
 /// The band of one instant: holiday if its local date is a holiday, else weekend on a
-/// Saturday or Sunday, else standard within 09:00–17:00 local, else out of hours.
-pub fn band_at(cal: &BusinessCalendar, t: DateTime<Utc>) -> Band {
+/// Saturday or Sunday, else standard within the standard hours (09:00–17:00 local
+/// unless the SoW says otherwise), else out of hours.
+pub fn band_at(cal: &BusinessCalendar, hours: StandardHours, t: DateTime<Utc>) -> Band {
     let day = cal.local_date(t);
     match day_kind(cal, day) {
         Some(band) => band,
         None => {
-            let (open, close) = cal.standard_window(day);
+            let (open, close) = hours.window(cal, day);
             if open <= t && t < close {
                 Band::Standard
             } else {
@@ -259,10 +268,11 @@ pub fn band_at(cal: &BusinessCalendar, t: DateTime<Utc>) -> Band {
 }
 
 /// Seconds of `[start, end)` in each band, by interval arithmetic over local day
-/// boundaries and the 09:00/17:00 boundaries: one step per local day, never per minute.
-/// Empty when `end <= start`.
+/// boundaries and the standard hours' boundaries: one step per local day, never per
+/// minute. Empty when `end <= start`.
 pub fn band_seconds(
     cal: &BusinessCalendar,
+    hours: StandardHours,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> BandSeconds {
@@ -279,7 +289,7 @@ pub fn band_seconds(
         let next = day.succ_opt();
         let day_end = next.map_or(to, |d| cal.start_of_day(d).timestamp()).min(to);
         if day_end > cursor {
-            add_day_segment(cal, &mut acc, day, cursor, day_end);
+            add_day_segment(cal, hours, &mut acc, day, cursor, day_end);
             cursor = day_end;
         }
         match next {
@@ -305,6 +315,7 @@ fn day_kind(cal: &BusinessCalendar, day: NaiveDate) -> Option<Band> {
 /// Adds the part `[from, to)` (Unix seconds) of local day `day` to the band totals.
 fn add_day_segment(
     cal: &BusinessCalendar,
+    hours: StandardHours,
     acc: &mut BandSeconds,
     day: NaiveDate,
     from: i64,
@@ -315,7 +326,7 @@ fn add_day_segment(
         acc.add(band, length);
         return;
     }
-    let (open, close) = cal.standard_window(day);
+    let (open, close) = hours.window(cal, day);
     let standard = (to.min(close.timestamp()) - from.max(open.timestamp())).max(0);
     acc.add(Band::Standard, standard);
     acc.add(Band::OutOfHours, length - standard);
@@ -344,7 +355,7 @@ pub fn price_session(
     if end <= start {
         return Err(PricingError::EndNotAfterStart);
     }
-    let bands = band_seconds(cal, start, end);
+    let bands = band_seconds(cal, terms.standard_hours, start, end);
     let duration_seconds = bands.total();
     let billable = billable_hours(duration_seconds, terms.minimum_billable_hours);
     let units = match terms.units_per_session {
@@ -352,7 +363,9 @@ pub fn price_session(
         None => weighted_units(&terms.rate_card, &bands, billable).unwrap_or_else(|| {
             // Start and end within the same second: no elapsed seconds to weight by,
             // so the band of the start instant sets the rate.
-            let rate = terms.rate_card.rate(band_at(cal, start));
+            let rate = terms
+                .rate_card
+                .rate(band_at(cal, terms.standard_hours, start));
             saturating_units(i128::from(billable) * i128::from(rate.hundredths()))
         }),
     };

@@ -1,8 +1,10 @@
 //! Sending a rendered mail over SMTP (lettre, tokio, rustls).
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::invite::CalendarPart;
 use super::templates::Rendered;
 
 /// An SMTP connection pool for the configured server.
@@ -39,13 +41,20 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
+    /// The sender's address, the organizer of calendar invitations.
+    pub fn from_address(&self) -> String {
+        self.from.email.to_string()
+    }
+
     /// Sends one mail to `to`; `message_id` is stable across retries so receivers can
-    /// recognise a duplicate.
+    /// recognise a duplicate. A calendar part goes beside the text and HTML, the way
+    /// calendar clients expect an invitation (iMIP, RFC 6047).
     pub async fn send(
         &self,
         to: &[String],
         message_id: &str,
         mail: &Rendered,
+        calendar: Option<&CalendarPart>,
     ) -> Result<(), MailError> {
         let mut builder = Message::builder()
             .from(self.from.clone())
@@ -57,11 +66,17 @@ impl Mailer {
                 .map_err(|e| MailError::Message(format!("{address}: {e}")))?;
             builder = builder.to(mailbox);
         }
-        let message = builder
-            .multipart(MultiPart::alternative_plain_html(
-                mail.text.clone(),
-                mail.html.clone(),
+        let mut body = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
+        if let Some(part) = calendar {
+            let kind = ContentType::parse(&format!(
+                "text/calendar; charset=utf-8; method={}",
+                part.method.as_str()
             ))
+            .map_err(|e| MailError::Message(e.to_string()))?;
+            body = body.singlepart(SinglePart::builder().header(kind).body(part.text.clone()));
+        }
+        let message = builder
+            .multipart(body)
             .map_err(|e| MailError::Message(e.to_string()))?;
         self.transport
             .send(message)

@@ -6,6 +6,7 @@
 //! [`crate::domain::notification`]; this module records, renders and delivers.
 
 pub mod guard;
+pub mod invite;
 pub mod mail;
 pub mod outbox;
 pub mod templates;

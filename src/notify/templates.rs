@@ -167,6 +167,13 @@ mod tests {
     use super::*;
 
     fn data() -> serde_json::Value {
+        let mut d = base_data();
+        d["standard_hours"] = json!({"from": "08:00", "to": "18:00"});
+        d["acceptance_days"] = json!(5);
+        d
+    }
+
+    fn base_data() -> serde_json::Value {
         json!({
             "session_id": "ses_1", "sow_id": "sow_1", "title": "Migration <firewall>",
             "revision": 1, "planned_units": "8.00", "reserves_units": "8.00",

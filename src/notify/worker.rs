@@ -9,6 +9,7 @@ use chrono::DateTime;
 use chrono::Utc;
 
 use super::NotifySettings;
+use super::invite::calendar_part;
 use super::mail::Mailer;
 use super::templates::{MailContext, render};
 use super::webhooks;
@@ -178,7 +179,19 @@ impl Worker {
             (Ok(_), _) if n.recipients.is_empty() => Ok("no_recipient"),
             (Ok(_), None) => Ok("not_configured"),
             (Ok(mail), Some(mailer)) => mailer
-                .send(&n.recipients, &n.id, mail)
+                .send(
+                    &n.recipients,
+                    &n.id,
+                    mail,
+                    calendar_part(
+                        n.kind,
+                        &data,
+                        &mail.text,
+                        &mailer.from_address(),
+                        &n.recipients,
+                    )
+                    .as_ref(),
+                )
                 .await
                 .map(|()| "sent")
                 .map_err(|e| e.to_string()),

@@ -31,8 +31,10 @@ use crate::storage::sessions::{self as store, SessionRow};
 use crate::storage::sows::{self as sow_store, SowRow};
 use crate::validation::Problems;
 
+mod calendar_feed;
 mod delivery;
 
+pub use calendar_feed::feed as calendar_feed;
 pub use delivery::{accept, auto_accept, complain, decide, deliver, evaluate, statement};
 
 fn refused(e: SessionTransitionError) -> ServiceError {
@@ -145,13 +147,15 @@ pub async fn schedule(
         updated_at: ctx.now,
         acceptance_reminder_at: None,
         reminded_at: None,
+        calendar_sequence: 0,
     };
     store::insert(tx, &row).await?;
     book.emit(
         "session_scheduled",
         &row.id,
         ctx.now,
-        json!({"session_id": row.id, "sow_id": sow.id, "starts_at": starts_at, "ends_at": ends_at, "estimated_units": estimated}),
+        json!({"session_id": row.id, "sow_id": sow.id, "starts_at": starts_at, "ends_at": ends_at,
+            "estimated_units": estimated, "sequence": 0}),
     );
     book.close(tx).await?;
     super::audit::done(tx, ctx, AuditAction::SessionScheduled, view(row, &cal)).await
@@ -256,11 +260,14 @@ pub async fn reschedule(
     s.cancel_reason = None;
     s.cancelled_at = None;
     s.updated_at = ctx.now;
+    s.calendar_sequence += 1;
+    let sequence = s.calendar_sequence;
     l.book.emit(
         "session_rescheduled",
         id,
         ctx.now,
-        json!({"session_id": id, "starts_at": starts_at, "ends_at": ends_at, "estimated_units": estimated}),
+        json!({"session_id": id, "sow_id": l.sow.id, "starts_at": starts_at, "ends_at": ends_at,
+            "estimated_units": estimated, "sequence": sequence}),
     );
     let done = finish(tx, l).await?;
     super::audit::done(tx, ctx, AuditAction::SessionRescheduled, done).await
@@ -316,8 +323,10 @@ pub async fn cancel(
     l.session.cancel_reason = Some(reason);
     l.session.cancelled_at = Some(ctx.now);
     l.session.updated_at = ctx.now;
-    let mut data = json!({"session_id": id, "reason": reason.as_str(), "late": charge == CancelOutcome::Late,
-        "starts_at": l.session.starts_at, "ends_at": l.session.ends_at});
+    l.session.calendar_sequence += 1;
+    let mut data = json!({"session_id": id, "sow_id": l.sow.id, "reason": reason.as_str(),
+        "late": charge == CancelOutcome::Late, "starts_at": l.session.starts_at,
+        "ends_at": l.session.ends_at, "sequence": l.session.calendar_sequence});
     if charge == CancelOutcome::Late {
         let out = charge_scheduled(tx, &mut l, ctx.now).await?;
         data["units_debited"] = json!(out.drawn + out.deficit);

@@ -9,12 +9,15 @@ use super::{Ctx, ServiceError, ids};
 use crate::domain::access::Action;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{CustomerId, RequestId, SowId};
-use crate::domain::pricing::{PricingTerms, RateCard as DomainRateCard};
+use crate::domain::pricing::{PricingTerms, RateCard as DomainRateCard, StandardHours};
+use crate::domain::session::AcceptanceDays;
 use crate::domain::sow::{
     IfMatchRevision, SowAction, SowStatus, etag, parse_language, revision_in_if_match,
 };
 use crate::domain::units::Units;
-use crate::dto::work::{RateCard, RateCardInput, Sow, SowInput, SowPatch, WorkQuery};
+use crate::dto::work::{
+    RateCard, RateCardInput, Sow, SowInput, SowPatch, StandardHoursBody, WorkQuery,
+};
 use crate::dto::{Page, PageQuery};
 use crate::storage::accounts::Owner;
 use crate::storage::db::{StoreError, Tx};
@@ -40,7 +43,51 @@ pub fn terms(row: &SowRow) -> Result<PricingTerms, ServiceError> {
         rate_card: card,
         units_per_session: row.units_per_session,
         minimum_billable_hours: u32::try_from(row.minimum_billable_hours).unwrap_or(1),
+        standard_hours: standard_hours(row)?,
     })
+}
+
+/// The standard band a SoW's sessions are priced with.
+pub fn standard_hours(row: &SowRow) -> Result<StandardHours, ServiceError> {
+    StandardHours::parse(&row.standard_from, &row.standard_to)
+        .map_err(|e| StoreError::Corrupt(format!("SoW {}: {e}", row.id)).into())
+}
+
+/// The business days of a SoW's sessions' acceptance and complaint window.
+pub fn acceptance_days(row: &SowRow) -> Result<AcceptanceDays, ServiceError> {
+    AcceptanceDays::new(row.acceptance_days)
+        .map_err(|e| StoreError::Corrupt(format!("SoW {}: acceptance_days {e}", row.id)).into())
+}
+
+/// The SoW's standard hours as the wire shows them.
+pub fn standard_hours_view(row: &SowRow) -> StandardHoursBody {
+    StandardHoursBody {
+        from: row.standard_from.clone(),
+        to: row.standard_to.clone(),
+    }
+}
+
+/// Applies the terms SPEC §14 lets a SoW change; what is refused is named by field.
+fn apply_sow_terms(
+    problems: &mut Problems,
+    row: &mut SowRow,
+    hours: Option<&StandardHoursBody>,
+    days: Option<i64>,
+) {
+    if let Some(hours) = hours
+        && let Some(band) = problems.check(
+            "standard_hours",
+            StandardHours::parse(&hours.from, &hours.to),
+        )
+    {
+        row.standard_from = band.from_text();
+        row.standard_to = band.to_text();
+    }
+    if let Some(days) = days
+        && let Some(days) = problems.check("acceptance_days", AcceptanceDays::new(days))
+    {
+        row.acceptance_days = i64::from(days.get());
+    }
 }
 
 fn apply_rate_card(problems: &mut Problems, row: &mut SowRow, input: Option<&RateCardInput>) {
@@ -85,6 +132,9 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         rate_out_of_hours: defaults.out_of_hours(),
         rate_weekend: defaults.weekend(),
         rate_holiday: defaults.holiday(),
+        standard_from: StandardHours::default().from_text(),
+        standard_to: StandardHours::default().to_text(),
+        acceptance_days: i64::from(AcceptanceDays::default().get()),
         acceptance_criteria: input.acceptance_criteria.clone(),
         language: language.unwrap_or("en").to_string(),
         service_hours_note: input.service_hours_note.clone(),
@@ -107,6 +157,12 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         updated_at: ctx.now,
     };
     apply_rate_card(&mut problems, &mut row, input.rate_card.as_ref());
+    apply_sow_terms(
+        &mut problems,
+        &mut row,
+        input.standard_hours.as_ref(),
+        input.acceptance_days,
+    );
     let customer = crate::storage::customers::get(tx, &customer_id).await?;
     if customer.is_none() {
         problems.add("customer_id", "no such customer");
@@ -220,6 +276,12 @@ pub async fn patch(
     transition(row.status, SowAction::Edit)?;
     let mut problems = Problems::default();
     apply_rate_card(&mut problems, &mut row, patch.rate_card.as_ref());
+    apply_sow_terms(
+        &mut problems,
+        &mut row,
+        patch.standard_hours.as_ref(),
+        patch.acceptance_days,
+    );
     problems.finish()?;
     if let Some(lang) = language {
         row.language = lang.into();
@@ -278,6 +340,8 @@ pub fn view(row: SowRow) -> Sow {
             weekend: row.rate_weekend,
             holiday: row.rate_holiday,
         },
+        standard_hours: standard_hours_view(&row),
+        acceptance_days: row.acceptance_days,
         id: row.id.into_string(),
         customer_id: row.customer_id.into_string(),
         request_id: row.request_id.map(|r| r.into_string()),

@@ -98,6 +98,8 @@ stored_row! {
         pub acceptance_reminder_at: Option<DateTime<Utc>>,
         /// When that reminder was raised.
         pub reminded_at: Option<DateTime<Utc>>,
+        /// The iCalendar `SEQUENCE` of its calendar entry (0 when scheduled).
+        pub calendar_sequence: i64,
     }
 }
 
@@ -333,6 +335,58 @@ pub async fn in_status(
              ORDER BY updated_at, id LIMIT $3"
         ))
         .bind(status)
+        .bind(customer_id)
+        .bind(limit),
+    )
+    .await
+}
+
+stored_row! {
+    /// A scheduled session with what its calendar entry shows.
+    #[derive(Clone, Debug)]
+    pub struct CalendarEntryRow {
+        /// Session id.
+        pub id: SessionId,
+        /// Its customer.
+        pub customer_id: CustomerId,
+        /// The customer's name.
+        pub customer_name: String,
+        /// The customer's IANA zone.
+        pub timezone: String,
+        /// The SoW's title.
+        pub sow_title: String,
+        /// Its SoW.
+        pub sow_id: SowId,
+        /// Scheduled start.
+        pub starts_at: DateTime<Utc>,
+        /// Scheduled end.
+        pub ends_at: DateTime<Utc>,
+        /// The entry's `SEQUENCE`.
+        pub calendar_sequence: i64,
+        /// Last change (the entry's `DTSTAMP`).
+        pub updated_at: DateTime<Utc>,
+    }
+}
+
+/// Scheduled sessions ending at or after `since`, optionally of one customer, by start.
+pub async fn calendar_entries(
+    tx: &mut Tx,
+    since: DateTime<Utc>,
+    customer_id: Option<&CustomerId>,
+    limit: i64,
+) -> StoreResult<Vec<CalendarEntryRow>> {
+    tx.fetch_all(
+        Sql::new(
+            "SELECT s.id, s.customer_id, c.name AS customer_name, k.timezone, \
+             w.title AS sow_title, s.sow_id, s.starts_at, s.ends_at, s.calendar_sequence, \
+             s.updated_at \
+             FROM sessions s JOIN customers c ON c.id = s.customer_id \
+             JOIN calendars k ON k.id = c.calendar_id JOIN sows w ON w.id = s.sow_id \
+             WHERE s.status = $1 AND s.ends_at >= $2 AND ($3 IS NULL OR s.customer_id = $3) \
+             ORDER BY s.starts_at, s.id LIMIT $4",
+        )
+        .bind(SessionStatus::Scheduled)
+        .bind(since)
         .bind(customer_id)
         .bind(limit),
     )

@@ -41,6 +41,12 @@ stored_row! {
         pub rate_weekend: Units,
         /// Holiday rate.
         pub rate_holiday: Units,
+        /// Start of its standard hours, `HH:MM` local.
+        pub standard_from: String,
+        /// End of its standard hours, `HH:MM` local.
+        pub standard_to: String,
+        /// Business days of its sessions' acceptance window.
+        pub acceptance_days: i64,
         /// Acceptance criteria.
         pub acceptance_criteria: String,
         /// `en`, `fr` or `de`.

@@ -137,12 +137,33 @@ pub async fn create_sow(
                 "planned_sessions": field(&f, "planned_sessions").parse::<i64>().unwrap_or(0),
                 "planned_units": field(&f, "planned_units"),
                 "acceptance_criteria": field(&f, "acceptance_criteria"),
+                "standard_hours": standard_hours_field(&f),
+                "acceptance_days": acceptance_days_field(&f),
             }))?;
             let sow = sows::create(tx, ctx, input).await?;
             Ok((format!("/console/sows/{}", sow.id), String::new()))
         })
     })
     .await
+}
+
+/// The form's standard hours (`null` when both ends are left empty: the default).
+fn standard_hours_field(f: &HashMap<String, String>) -> serde_json::Value {
+    match (field(f, "standard_from"), field(f, "standard_to")) {
+        ("", "") => serde_json::Value::Null,
+        (from, to) => json!({"from": from, "to": to}),
+    }
+}
+
+/// The form's acceptance window (`null` when empty: the default; text that is not a
+/// number is passed on so the service names the field).
+fn acceptance_days_field(f: &HashMap<String, String>) -> serde_json::Value {
+    match field(f, "acceptance_days") {
+        "" => serde_json::Value::Null,
+        text => text
+            .parse::<i64>()
+            .map_or_else(|_| json!(text), |n| json!(n)),
+    }
 }
 
 /// `GET /console/sows/{id}`.
@@ -206,6 +227,8 @@ pub async fn edit_sow(
                 "planned_sessions": field(&f, "planned_sessions").parse::<i64>().unwrap_or(0),
                 "planned_units": field(&f, "planned_units"),
                 "acceptance_criteria": field(&f, "acceptance_criteria"),
+                "standard_hours": standard_hours_field(&f),
+                "acceptance_days": acceptance_days_field(&f),
             }))?;
             let s = sows::patch(tx, ctx, &id, Some(field(&f, "etag")), patch).await?;
             Ok(format!("revision {}", s.revision))

@@ -275,7 +275,7 @@ proptest! {
         prop_assert!(cal.is_business_day(day));
         prop_assert!(open < deadline && deadline <= close);
         // Exactly n hours of standard time lie between t and the deadline.
-        let counted = super::super::pricing::band_seconds(&cal, t, deadline).standard;
+        let counted = super::super::pricing::band_seconds(&cal, super::super::pricing::StandardHours::default(), t, deadline).standard;
         prop_assert_eq!(counted, i64::from(n) * 3_600);
     }
 

@@ -103,6 +103,58 @@ fn sessions_across_dst_count_real_elapsed_time() {
     );
 }
 
+/// SPEC §14: a SoW's own standard hours move the standard band and nothing else.
+#[test]
+fn a_sow_may_set_its_own_standard_hours() {
+    let cal = paris();
+    let terms = PricingTerms {
+        standard_hours: StandardHours::parse("08:00", "18:00").expect("valid"),
+        ..default_terms()
+    };
+    let priced = |start: &str, end: &str| {
+        price_session(&cal, &terms, utc(start), utc(end))
+            .map(|p| p.units.to_string())
+            .expect("end after start")
+    };
+    // Tue 16:00–18:00 local: all standard with 08:00–18:00 (2.50 on the default band).
+    assert_eq!(
+        priced("2026-12-08T15:00:00Z", "2026-12-08T17:00:00Z"),
+        "2.00"
+    );
+    // Tue 07:00–09:00 local: one hour out of hours, one standard (3.00 by default).
+    assert_eq!(
+        priced("2026-12-08T06:00:00Z", "2026-12-08T08:00:00Z"),
+        "2.50"
+    );
+    // Tue 18:00–19:00 local: the band ends at 18:00.
+    assert_eq!(
+        priced("2026-12-08T17:00:00Z", "2026-12-08T18:00:00Z"),
+        "1.50"
+    );
+    // Weekends and holidays do not change.
+    assert_eq!(
+        priced("2026-12-12T09:00:00Z", "2026-12-12T12:00:00Z"),
+        "6.00"
+    );
+    assert_eq!(
+        priced("2026-12-25T09:00:00Z", "2026-12-25T11:00:00Z"),
+        "4.00"
+    );
+    let late = StandardHours::parse("13:00", "21:00").expect("valid");
+    assert_eq!(
+        band_at(&cal, late, utc("2026-12-08T09:00:00Z")),
+        Band::OutOfHours
+    );
+    assert_eq!(
+        band_at(&cal, late, utc("2026-12-08T19:59:59Z")),
+        Band::Standard
+    );
+    assert_eq!(
+        band_at(&cal, late, utc("2026-12-08T20:00:00Z")),
+        Band::OutOfHours
+    );
+}
+
 #[test]
 fn holiday_beats_weekend_and_weekend_beats_hours() {
     let saturday_holiday = BusinessCalendar::new(chrono_tz::Europe::Paris, [date(2026, 12, 12)]);
@@ -113,11 +165,26 @@ fn holiday_beats_weekend_and_weekend_beats_hours() {
     );
     assert_eq!(session.bands.holiday, 3_600);
     let cal = paris();
-    assert_eq!(band_at(&cal, utc("2026-12-25T10:00:00Z")), Band::Holiday);
-    assert_eq!(band_at(&cal, utc("2026-12-12T10:00:00Z")), Band::Weekend);
-    assert_eq!(band_at(&cal, utc("2026-12-08T08:00:00Z")), Band::Standard);
-    assert_eq!(band_at(&cal, utc("2026-12-08T16:00:00Z")), Band::OutOfHours);
-    assert_eq!(band_at(&cal, utc("2026-12-08T07:59:59Z")), Band::OutOfHours);
+    assert_eq!(
+        band_at(&cal, StandardHours::default(), utc("2026-12-25T10:00:00Z")),
+        Band::Holiday
+    );
+    assert_eq!(
+        band_at(&cal, StandardHours::default(), utc("2026-12-12T10:00:00Z")),
+        Band::Weekend
+    );
+    assert_eq!(
+        band_at(&cal, StandardHours::default(), utc("2026-12-08T08:00:00Z")),
+        Band::Standard
+    );
+    assert_eq!(
+        band_at(&cal, StandardHours::default(), utc("2026-12-08T16:00:00Z")),
+        Band::OutOfHours
+    );
+    assert_eq!(
+        band_at(&cal, StandardHours::default(), utc("2026-12-08T07:59:59Z")),
+        Band::OutOfHours
+    );
 }
 
 #[test]
@@ -157,7 +224,10 @@ fn minimum_fixed_price_and_invalid_intervals() {
         price_session(&cal, &fixed, end, start),
         Err(PricingError::EndNotAfterStart)
     );
-    assert_eq!(band_seconds(&cal, end, start), BandSeconds::default());
+    assert_eq!(
+        band_seconds(&cal, StandardHours::default(), end, start),
+        BandSeconds::default()
+    );
 }
 
 #[test]
@@ -233,9 +303,30 @@ proptest! {
         length in 1i64..40 * 86_400,
     ) {
         let end = start + TimeDelta::seconds(length);
-        prop_assert_eq!(band_seconds(&cal, start, end).total(), length);
+        prop_assert_eq!(band_seconds(&cal, StandardHours::default(), start, end).total(), length);
         let priced = price_session(&cal, &default_terms(), start, end).expect("end after start");
         prop_assert_eq!(priced.duration_seconds, length);
+    }
+
+    #[test]
+    fn a_business_day_holds_exactly_its_standard_hours(
+        tuesday in arb_day(1),
+        open_min in 0u32..1_439,
+        span in 1u32..1_440,
+    ) {
+        let cal = plain(chrono_tz::Europe::Paris);
+        let close_min = (open_min + span).min(1_439);
+        prop_assume!(close_min > open_min);
+        let hours = StandardHours::new(hm(open_min / 60, open_min % 60), hm(close_min / 60, close_min % 60))
+            .expect("ordered");
+        let start = cal.start_of_day(tuesday);
+        let end = cal.start_of_day(tuesday + chrono::Days::new(1));
+        let bands = band_seconds(&cal, hours, start, end);
+        let (open, close) = hours.window(&cal, tuesday);
+        prop_assert_eq!(bands.standard, (close - open).num_seconds());
+        prop_assert_eq!(bands.out_of_hours, (end - start).num_seconds() - bands.standard);
+        let default_day = band_seconds(&cal, StandardHours::default(), start, end);
+        prop_assert_eq!(default_day.standard, 8 * 3_600);
     }
 
     #[test]

@@ -12,8 +12,9 @@ use crate::spelled_enum;
 
 pub use capacity::{CapacityError, check_capacity};
 pub use terms::{
-    ACCEPTANCE_DAYS, Acceptance, MAX_SESSION, REVIEW_DAYS, SCHEDULING_DAYS, acceptance_due,
-    acceptance_reminder_at, acceptance_window_open, check_interval, review_due, scheduling_due,
+    ACCEPTANCE_DAYS, Acceptance, AcceptanceDays, AcceptanceDaysError, MAX_ACCEPTANCE_DAYS,
+    MAX_SESSION, REVIEW_DAYS, SCHEDULING_DAYS, acceptance_due, acceptance_reminder_at,
+    acceptance_window_open, check_interval, review_due, scheduling_due,
 };
 
 spelled_enum! {

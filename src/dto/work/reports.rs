@@ -63,6 +63,14 @@ pub struct WorkQuery {
     pub after: Option<String>,
 }
 
+/// Which sessions the calendar feed holds.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarFeedQuery {
+    /// Only this customer (staff); customers and contacts always get their own.
+    pub customer_id: Option<String>,
+}
+
 /// A customer holding units no SoW covers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UncoveredUnits {

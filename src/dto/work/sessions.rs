@@ -237,6 +237,10 @@ pub struct CompletionStatement {
     pub issued_at: DateTime<Utc>,
     /// Accepted automatically at this instant unless accepted or disputed before.
     pub acceptance_due: DateTime<Utc>,
+    /// The SoW's standard hours the session was priced with.
+    pub standard_hours: super::StandardHoursBody,
+    /// The SoW's acceptance window in business days (the complaint window too).
+    pub acceptance_days: i64,
     /// Where the customer sends the evaluation form.
     pub evaluation_url: String,
 }

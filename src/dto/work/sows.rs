@@ -36,6 +36,18 @@ pub struct RateCard {
     pub holiday: Units,
 }
 
+/// A SoW's standard hours (SPEC §14): the local band of a business day priced at
+/// 1.00 unit per hour; `to` after `from`.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct StandardHoursBody {
+    /// Start, local `HH:MM` (default `09:00`).
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "08:00")]
+    pub from: String,
+    /// End, local `HH:MM`, after `from` (default `17:00`).
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "18:00")]
+    pub to: String,
+}
+
 /// `POST /v1/sows` body.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct SowInput {
@@ -81,6 +93,13 @@ pub struct SowInput {
     pub minimum_billable_hours: Option<i64>,
     /// Rates per band (defaults 1.50 / 2.00 / 2.00).
     pub rate_card: Option<RateCardInput>,
+    /// The standard band of its sessions' pricing (default 09:00–17:00 local).
+    pub standard_hours: Option<StandardHoursBody>,
+    /// Business days of its sessions' acceptance and complaint window (1–10, default 2).
+    #[validate(range(min = 1, max = 10))]
+    #[schema(minimum = 1, maximum = 10)]
+    #[serde(default, deserialize_with = "crate::dto::optional_whole")]
+    pub acceptance_days: Option<i64>,
     /// Acceptance criteria.
     #[validate(
         length(min = 1, max = 20000),
@@ -151,6 +170,13 @@ pub struct SowPatch {
     pub minimum_billable_hours: Option<i64>,
     /// Rates (missing bands keep their value).
     pub rate_card: Option<RateCardInput>,
+    /// Standard hours (both ends).
+    pub standard_hours: Option<StandardHoursBody>,
+    /// Acceptance window in business days (1–10).
+    #[validate(range(min = 1, max = 10))]
+    #[schema(minimum = 1, maximum = 10)]
+    #[serde(default, deserialize_with = "crate::dto::optional_whole")]
+    pub acceptance_days: Option<i64>,
     /// Acceptance criteria.
     #[validate(
         length(min = 1, max = 20000),
@@ -227,6 +253,10 @@ pub struct Sow {
     pub minimum_billable_hours: i64,
     /// Rates.
     pub rate_card: RateCard,
+    /// The standard band of its sessions' pricing, local.
+    pub standard_hours: StandardHoursBody,
+    /// Business days of its sessions' acceptance and complaint window.
+    pub acceptance_days: i64,
     /// Acceptance criteria.
     pub acceptance_criteria: String,
     /// Language.

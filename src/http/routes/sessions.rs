@@ -1,7 +1,8 @@
 //! Sessions: scheduling, changes, delivery, acceptance, complaints.
 
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -9,12 +10,13 @@ use crate::domain::access::can;
 use crate::domain::ids::{SessionId, SowId};
 use crate::dto::Page;
 use crate::dto::work::{
-    CancelInput, ComplaintInput, CompletionStatement, DecisionInput, DeliverInput, EvaluationInput,
-    RescheduleInput, ScheduleInput, Session,
+    CalendarFeedQuery, CancelInput, ComplaintInput, CompletionStatement, DecisionInput,
+    DeliverInput, EvaluationInput, RescheduleInput, ScheduleInput, Session,
 };
 use crate::http::AppState;
 use crate::http::auth::Authorized;
-use crate::http::extract::{IdempotencyKey, JsonBody};
+use crate::http::error::ApiError;
+use crate::http::extract::{IdempotencyKey, JsonBody, QueryParams};
 use crate::http::openapi::{ReadErrors, WriteErrors};
 use crate::http::routes::read;
 use crate::http::uow::{Reply, write};
@@ -36,6 +38,41 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(complain_session))
         .routes(routes!(decide_complaint))
         .routes(routes!(evaluate_session))
+        .routes(routes!(sessions_calendar))
+}
+
+/// The scheduled sessions as a subscribable iCalendar feed (RFC 5545, `METHOD:PUBLISH`):
+/// one entry per session with the same `UID` and `SEQUENCE` as the invitation mails,
+/// times in the customer's zone with its `VTIMEZONE`. Sessions that ended more than 30
+/// days ago are left out. Staff see every customer (or one with `customer_id`);
+/// customers and contacts their own. An API key works like any bearer token.
+#[utoipa::path(get, path = "/v1/sessions.ics", tag = "sessions", params(CalendarFeedQuery),
+    responses((status = 200, description = "The calendar", body = String, content_type = "text/calendar"), ReadErrors),
+    security(("bearer" = [])))]
+pub async fn sessions_calendar(
+    State(state): State<AppState>,
+    Authorized(principal, _): Authorized<can::ReadWork>,
+    QueryParams(q): QueryParams<CalendarFeedQuery>,
+) -> Response {
+    let ctx = state.ctx(principal);
+    let feed = async {
+        let mut tx = state.db.begin_read().await?;
+        let text = sessions::calendar_feed(&mut tx, &ctx, q.customer_id.as_deref()).await?;
+        tx.commit().await?;
+        Ok::<_, crate::service::ServiceError>(text)
+    }
+    .await;
+    match feed {
+        Ok(text) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
 }
 
 /// Schedules a session on an active SoW.

@@ -62,7 +62,8 @@ pub async fn deliver(
         },
     )
     .await?;
-    let due = acceptance_due(&l.cal, ctx.now);
+    let days = sows::acceptance_days(&l.sow)?;
+    let due = acceptance_due(&l.cal, ctx.now, days);
     let s = &mut l.session;
     s.status = next;
     s.actual_start = Some(started);
@@ -73,7 +74,7 @@ pub async fn deliver(
     s.units_debited = Some(price.units);
     s.delivered_at = Some(ctx.now);
     s.acceptance_due = Some(due);
-    s.acceptance_reminder_at = Some(acceptance_reminder_at(&l.cal, ctx.now));
+    s.acceptance_reminder_at = Some(acceptance_reminder_at(&l.cal, ctx.now, days));
     s.updated_at = ctx.now;
     let statement = CompletionStatement {
         session_id: id.to_string(),
@@ -90,6 +91,8 @@ pub async fn deliver(
         available_after: Some(l.book.available()),
         issued_at: ctx.now,
         acceptance_due: due,
+        standard_hours: sows::standard_hours_view(&l.sow),
+        acceptance_days: i64::from(days.get()),
         evaluation_url: format!("{public_url}/v1/sessions/{id}/evaluation"),
     };
     l.book.emit(
@@ -98,7 +101,8 @@ pub async fn deliver(
         ended,
         json!({"session_id": id, "units": price.units, "billable_hours": price.billable_hours,
             "duration_minutes": price.duration_minutes, "started_at": started, "ended_at": ended,
-            "balance_after": statement.balance_after, "acceptance_due": due}),
+            "balance_after": statement.balance_after, "acceptance_due": due,
+            "standard_hours": statement.standard_hours, "acceptance_days": days.get()}),
     );
     finish(tx, l).await?;
     super::super::audit::done(tx, ctx, AuditAction::SessionDelivered, statement).await
@@ -124,6 +128,9 @@ pub async fn statement(
     ) else {
         return Err(not_delivered());
     };
+    let sow = crate::storage::sows::get(tx, &s.sow_id)
+        .await?
+        .ok_or(ServiceError::NotFound("SoW"))?;
     let charges = crate::storage::deficits::session_charges(tx, id).await?;
     let last = charges.iter().map(|c| c.id).max().unwrap_or(0);
     let entry = crate::storage::ledger::get(tx, last).await?;
@@ -147,6 +154,8 @@ pub async fn statement(
         available_after: None,
         issued_at: issued,
         acceptance_due: due,
+        standard_hours: sows::standard_hours_view(&sow),
+        acceptance_days: sow.acceptance_days,
         evaluation_url: format!("{public_url}/v1/sessions/{}/evaluation", s.id),
     })
 }

@@ -20,6 +20,10 @@ pub struct Mail {
     pub html: String,
     /// `Message-ID` header.
     pub message_id: String,
+    /// Decoded `text/calendar` part (empty when there is none).
+    pub calendar: String,
+    /// The `method` parameter of that part's content type.
+    pub calendar_method: String,
 }
 
 /// A running SMTP listener.
@@ -162,10 +166,15 @@ fn decode(to: Vec<String>, data: &str) -> Result<Mail, mailparse::MailParseError
     };
     let mut text = String::new();
     let mut html = String::new();
+    let (mut calendar, mut calendar_method) = (String::new(), String::new());
     for part in parsed.parts() {
         match part.ctype.mimetype.as_str() {
             "text/plain" => text = part.get_body()?,
             "text/html" => html = part.get_body()?,
+            "text/calendar" => {
+                calendar = part.get_body()?;
+                calendar_method = part.ctype.params.get("method").cloned().unwrap_or_default();
+            }
             _ => {}
         }
     }
@@ -175,5 +184,7 @@ fn decode(to: Vec<String>, data: &str) -> Result<Mail, mailparse::MailParseError
         text,
         html,
         message_id: header("Message-ID"),
+        calendar,
+        calendar_method,
     })
 }

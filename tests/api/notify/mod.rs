@@ -4,6 +4,7 @@
 
 mod alerts;
 mod contacts;
+mod invitations;
 mod mail;
 mod outbox;
 mod webhooks;

@@ -7,3 +7,4 @@ mod happy_path;
 mod pricing;
 mod revisions;
 mod sla;
+mod sow_terms;
