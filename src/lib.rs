@@ -14,6 +14,7 @@ pub mod http;
 pub mod identity;
 pub mod invitations;
 pub mod notify;
+pub mod reports;
 pub mod service;
 pub mod storage;
 pub mod telemetry;

@@ -76,6 +76,19 @@ pub fn router() -> Router<AppState> {
         .route("/console/sows/{id}/approve", post(pages::work::approve_sow))
         .route("/console/sows/{id}/reject", post(pages::work::reject_sow))
         .route("/console/sows/{id}/sessions", post(pages::work::schedule))
+        .route("/console/sows/{id}/report", get(pages::report::show_report))
+        .route(
+            "/console/sows/{id}/report/edit",
+            get(pages::report::edit_report),
+        )
+        .route(
+            "/console/sows/{id}/report/draft",
+            post(pages::report::save_report),
+        )
+        .route(
+            "/console/sows/{id}/report/issue",
+            post(pages::report::issue_report),
+        )
         .route("/console/sessions/{id}", get(pages::sessions::show))
         .route(
             "/console/sessions/{id}/deliver/preview",

@@ -36,6 +36,8 @@ const TEMPLATES: &[(&str, &str)] = pages!(
     "sow_new.html",
     "session.html",
     "preview.html",
+    "report.html",
+    "report_edit.html",
 );
 
 fn env() -> &'static Environment<'static> {

@@ -46,6 +46,10 @@ spelled_enum! {
         SowSuperseded = "sow.superseded",
         /// A SoW was completed.
         SowCompleted = "sow.completed",
+        /// A report draft was saved.
+        ReportSaved = "report.saved",
+        /// A report version was issued.
+        ReportIssued = "report.issued",
         /// A session was scheduled.
         SessionScheduled = "session.scheduled",
         /// A session was rescheduled.

@@ -18,6 +18,7 @@ pub mod notification;
 pub mod pack;
 pub mod pricing;
 pub mod quote;
+pub mod report;
 pub mod request;
 pub mod session;
 pub mod sla;

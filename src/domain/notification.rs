@@ -128,6 +128,8 @@ spelled_enum! {
         SignInLink = "sign_in_link",
         /// The monthly digest of units no SoW covers.
         UncoveredUnits = "uncovered_units",
+        /// A baseline assessment report was issued.
+        ReportIssued = "report_issued",
     }
 }
 
@@ -150,6 +152,7 @@ impl MailKind {
             "quote_lapsed" => MailKind::QuoteLapsed,
             "units_expiring" => MailKind::UnitsExpiring,
             "balance_low" => MailKind::BalanceLow,
+            "report_issued" => MailKind::ReportIssued,
             _ => return None,
         })
     }
@@ -162,7 +165,8 @@ impl MailKind {
             MailKind::SowApproved | MailKind::SowAwaitingUnits => &[AccountManagers, Approvers],
             MailKind::SessionScheduled
             | MailKind::SessionRescheduled
-            | MailKind::SessionCancelled => &[Approvers, Technical],
+            | MailKind::SessionCancelled
+            | MailKind::ReportIssued => &[Approvers, Technical],
             MailKind::SessionDelivered | MailKind::AcceptanceReminder => &[Approvers],
             MailKind::ComplaintReceived => &[Soc],
             MailKind::ComplaintDecided => &[Approvers],

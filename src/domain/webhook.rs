@@ -24,6 +24,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "quote_lapsed",
     "quote_ordered",
     "quote_raised",
+    "report_issued",
     "request_declined",
     "request_logged",
     "request_redirected",

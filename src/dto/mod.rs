@@ -11,6 +11,7 @@ pub mod identity;
 pub mod ledger;
 pub mod notify;
 pub mod quotes;
+pub mod reports;
 pub mod schemas;
 pub mod work;
 

@@ -112,6 +112,10 @@ closed_set! {
     ContactRoleName = ContactRole::ALL.iter().map(|k| k.as_str()), "What a contact is told about";
     /// Mail statuses.
     NotificationStatusName = NotificationStatus::ALL.iter().map(|k| k.as_str()), "Where a mail stands";
+    /// Severities of findings.
+    SeverityName = crate::domain::report::Severity::ALL.iter().map(|k| k.as_str()), "How serious a finding is";
+    /// Report statuses.
+    ReportStatusName = ["draft", "issued"], "Whether a report is the working draft or an issued version";
     /// SoW languages.
     SowLanguageName = ["en", "fr", "de"], "Language of a SoW";
     /// IANA time zones known to the bundled tz database.

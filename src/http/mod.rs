@@ -32,8 +32,8 @@ use crate::clock::Clock;
 use crate::domain::access::Principal;
 use crate::http::error::{ApiError, PROBLEM_JSON};
 use crate::http::routes::{
-    accounts, audit, calendars, customers, finance, identity, notify, ops, reports, requests,
-    sessions, sows,
+    accounts, assessment_reports, audit, calendars, customers, finance, identity, notify, ops,
+    reports, requests, sessions, sows,
 };
 use crate::service::Ctx;
 use crate::storage::db::Db;
@@ -121,6 +121,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(finance::router())
         .merge(requests::router())
         .merge(sows::router())
+        .merge(assessment_reports::router())
         .merge(sessions::router())
         .merge(reports::router())
         .merge(notify::router())

@@ -84,6 +84,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "en" / "sign_in_link",
     "fr" / "sign_in_link",
     "en" / "uncovered_units",
+    "en" / "report_issued",
+    "fr" / "report_issued",
     "fr" / "uncovered_units",
 );
 
@@ -170,6 +172,10 @@ mod tests {
         let mut d = base_data();
         d["standard_hours"] = json!({"from": "08:00", "to": "18:00"});
         d["acceptance_days"] = json!(5);
+        d["findings"] = json!(3);
+        d["critical"] = json!(1);
+        d["high"] = json!(0);
+        d["supersedes"] = json!(1);
         d
     }
 

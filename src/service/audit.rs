@@ -103,6 +103,7 @@ named! {
     crate::dto::quotes::Quote => |v| (Some(&v.id), Some(&v.customer_id));
     crate::dto::work::Request => |v| (Some(&v.id), Some(&v.customer_id));
     crate::dto::work::Sow => |v| (Some(&v.id), Some(&v.customer_id));
+    crate::dto::reports::Report => |v| (Some(&v.sow_id), Some(&v.customer_id));
     crate::dto::work::Session => |v| (Some(&v.id), Some(&v.customer_id));
     crate::dto::work::CompletionStatement => |v| (Some(&v.session_id), Some(&v.customer_id));
     crate::dto::notify::Endpoint => |v| (Some(&v.id), None);

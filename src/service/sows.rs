@@ -10,6 +10,7 @@ use crate::domain::access::Action;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::{CustomerId, RequestId, SowId};
 use crate::domain::pricing::{PricingTerms, RateCard as DomainRateCard, StandardHours};
+use crate::domain::request::RequestKind;
 use crate::domain::session::AcceptanceDays;
 use crate::domain::sow::{
     IfMatchRevision, SowAction, SowStatus, etag, parse_language, revision_in_if_match,
@@ -114,6 +115,12 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         "language",
         parse_language(input.language.as_deref().unwrap_or("en")),
     );
+    let kind = input.kind.as_deref().and_then(|k| {
+        problems.check(
+            "kind",
+            RequestKind::parse(k).ok_or_else(|| format!("must be {}", RequestKind::choices())),
+        )
+    });
     let defaults = DomainRateCard::default();
     let customer_id = CustomerId::from(input.customer_id.as_str());
     let request_id = input.request_id.as_deref().map(RequestId::from);
@@ -121,6 +128,7 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
         id: ids::sow(),
         customer_id: customer_id.clone(),
         request_id: request_id.clone(),
+        kind: None,
         status: SowStatus::Draft,
         revision: 1,
         title: input.title.trim().to_string(),
@@ -177,9 +185,16 @@ pub async fn create(tx: &mut Tx, ctx: &Ctx, input: SowInput) -> Result<Sow, Serv
                 if !r.status.accepts_sow() {
                     problems.add("request_id", format!("the request was {}", r.status));
                 }
+                if kind.is_some_and(|k| k != r.kind) {
+                    problems.add("kind", format!("the request is a {} request", r.kind));
+                }
+                row.kind = Some(r.kind);
             }
             _ => problems.add("request_id", "no such request for this customer"),
         }
+    }
+    if row.kind.is_none() {
+        row.kind = kind;
     }
     problems.finish()?;
     store::insert(tx, &row).await?;
@@ -345,6 +360,7 @@ pub fn view(row: SowRow) -> Sow {
         id: row.id.into_string(),
         customer_id: row.customer_id.into_string(),
         request_id: row.request_id.map(|r| r.into_string()),
+        kind: row.kind.map(|k| k.as_str().to_string()),
         status: row.status.as_str().to_string(),
         revision: row.revision,
         title: row.title,

@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod lots;
 pub mod notifications;
 pub mod quotes;
+pub mod reports;
 pub mod requests;
 pub mod sessions;
 pub mod signal;

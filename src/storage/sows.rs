@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::db::{StoreResult, Tx};
 use super::sql::{Sql, insert_statement, update_statement};
 use crate::domain::ids::{CustomerId, RequestId, SowId};
+use crate::domain::request::RequestKind;
 use crate::domain::sow::SowStatus;
 use crate::domain::units::Units;
 use crate::stored_row;
@@ -19,6 +20,8 @@ stored_row! {
         pub customer_id: CustomerId,
         /// Request it answers.
         pub request_id: Option<RequestId>,
+        /// The kind of work (its request's, or given when drafted).
+        pub kind: Option<RequestKind>,
         /// Where it stands.
         pub status: SowStatus,
         /// Current revision (1 on creation).

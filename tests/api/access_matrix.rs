@@ -210,7 +210,29 @@ async fn seed_side(app: &TestApp) -> Side {
         .await
         .expect(201)
         .str("id");
-    let sow = active_sow(app, &customer, "20.00", 10, json!({})).await;
+    // A baseline assessment, with an issued report (its report rows read and write it).
+    let sow = active_sow(
+        app,
+        &customer,
+        "20.00",
+        10,
+        json!({"kind": "baseline_assessment"}),
+    )
+    .await;
+    app.put(
+        &format!("/v1/sows/{sow}/report"),
+        &app.lead(),
+        json!({"summary": "matrix", "findings": []}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/v1/sows/{sow}/report/issue"),
+        &app.lead(),
+        json!({}),
+    )
+    .await
+    .expect(201);
     let scheduled = schedule(app, &sow, "2026-12-08T09:00:00Z", "2026-12-08T10:00:00Z")
         .await
         .expect(201)

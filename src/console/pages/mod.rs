@@ -3,6 +3,7 @@
 pub mod access;
 pub mod customers;
 pub mod home;
+pub mod report;
 pub mod sessions;
 pub mod work;
 

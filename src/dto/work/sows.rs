@@ -55,6 +55,10 @@ pub struct SowInput {
     pub customer_id: String,
     /// Request it answers (same customer).
     pub request_id: Option<String>,
+    /// The kind of work when there is no request (with a request: its kind, and a
+    /// different one is refused). `baseline_assessment` SoWs end with a report.
+    #[schema(value_type = Option<crate::dto::schemas::RequestKindName>)]
+    pub kind: Option<String>,
     /// Title.
     #[validate(
         length(min = 1, max = 200),
@@ -230,6 +234,9 @@ pub struct Sow {
     pub customer_id: String,
     /// Request it answers.
     pub request_id: Option<String>,
+    /// The kind of work (its request's); `baseline_assessment` ends with a report.
+    #[schema(value_type = Option<crate::dto::schemas::RequestKindName>)]
+    pub kind: Option<String>,
     /// `draft`, `submitted`, `active`, `awaiting_units`, `completed`, `cancelled` or `superseded`.
     #[schema(value_type = crate::dto::schemas::SowStatusName)]
     pub status: String,

@@ -1,6 +1,7 @@
 //! Handlers, one module per resource.
 
 pub mod accounts;
+pub mod assessment_reports;
 pub mod audit;
 pub mod calendars;
 pub mod customers;

@@ -186,6 +186,13 @@ pub async fn close(
     let (mut book, mut row) = lock(tx, ctx, id).await?;
     let next = transition(row.status, action)?;
     refuse_open_sessions(tx, id).await?;
+    if action == SowAction::Complete {
+        let issued = crate::storage::reports::latest_version(tx, id)
+            .await?
+            .is_some();
+        crate::domain::report::check_completion(row.kind, issued)
+            .map_err(|e| ServiceError::conflict(e.code(), e.to_string()))?;
+    }
     let released = ledger::release(
         &mut book,
         &mut row,

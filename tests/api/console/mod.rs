@@ -5,4 +5,5 @@ mod access;
 mod browser;
 mod links;
 mod pages;
+mod report_print;
 mod sessions;

@@ -27,6 +27,7 @@ async fn sow(app: &TestApp, customer: &str) -> String {
         id: SowId::from(id.as_str()),
         customer_id: CustomerId::from(customer),
         request_id: None,
+        kind: None,
         status: SowStatus::Active,
         revision: 1,
         title: "t".into(),

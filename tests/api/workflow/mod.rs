@@ -1,5 +1,6 @@
 //! The SoW and session workflow end to end over HTTP, driven by the test clock.
 
+mod assessment_reports;
 mod cancellations;
 mod complaints;
 mod coverage;
