@@ -11,6 +11,7 @@ pub mod console;
 pub mod domain;
 pub mod dto;
 pub mod http;
+pub mod i18n;
 pub mod identity;
 pub mod invitations;
 pub mod notify;

@@ -35,6 +35,9 @@ enum Command {
         /// Subject (defaults to the first role).
         #[arg(long)]
         sub: Option<String>,
+        /// The person's name, shown in the console's header and on what they change.
+        #[arg(long)]
+        name: Option<String>,
         /// Lifetime, e.g. `1h`, `30m`, `7d`.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
@@ -99,9 +102,10 @@ async fn main() -> ExitCode {
             roles,
             customer,
             sub,
+            name,
             ttl,
             console,
-        } => token(&cli.settings, &roles, customer, sub, ttl, console),
+        } => token(&cli.settings, &roles, customer, (sub, name), ttl, console),
         Command::Openapi => print_openapi(),
         Command::Verify => verify(cli.settings).await,
         Command::Backup { output } => backup(&cli.settings, &output).await,
@@ -221,7 +225,7 @@ fn token(
     settings: &Settings,
     roles: &[Role],
     customer: Option<String>,
-    sub: Option<String>,
+    (sub, name): (Option<String>, Option<String>),
     ttl: Duration,
     console: bool,
 ) -> Result<ExitCode, String> {
@@ -255,7 +259,7 @@ fn token(
             .to_string()
     });
     let token = auth
-        .mint(&subject, roles, customer.as_deref(), ttl)
+        .mint_named(&subject, name.as_deref(), roles, customer.as_deref(), ttl)
         .map_err(|e| e.to_string())?;
     if console {
         // Nothing signs in by GET (login CSRF): the token is pasted on the sign-in page.

@@ -196,11 +196,32 @@ fn screen(name: &str, user: &User, flash: &Flash, ctx: minijinja::Value) -> Resp
         user.lang,
         context! {
             viewer => Viewer::of(user),
-            flash_ok => flash.ok,
+            flash_ok => flash.ok.as_deref().map(|raw| flash_text(user.lang, raw)),
             flash_error => flash.error,
             ..ctx
         },
     )
+}
+
+/// What an action reports, in the reader's words. Actions report `group:value` (a
+/// status: `session-status:accepted`), `units:2.50`, `revision:3`, `findings:2` or
+/// `version:1`; anything else is shown as it is.
+fn flash_text(lang: crate::domain::notification::Language, raw: &str) -> String {
+    let Some((kind, value)) = raw.split_once(':') else {
+        return raw.to_string();
+    };
+    let mut args = fluent_bundle::FluentArgs::new();
+    match kind {
+        "units" | "revision" | "version" => {
+            args.set("value", value.to_string());
+            crate::i18n::text_with(lang, &format!("flash-{kind}"), Some(&args))
+        }
+        "findings" => {
+            args.set("count", value.parse::<i64>().unwrap_or(0));
+            crate::i18n::text_with(lang, "words-findings", Some(&args))
+        }
+        group => crate::i18n::name_of(lang, group, value),
+    }
 }
 
 /// Reads through the service layer in a read transaction.

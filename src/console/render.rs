@@ -5,12 +5,12 @@
 use std::sync::OnceLock;
 
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use minijinja::{Environment, Error, ErrorKind, State, Value};
+use minijinja::{Environment, Error, State, Value};
+
+use crate::i18n::jinja::instant;
 use serde::Serialize;
 
-use super::i18n::word;
 use super::session::User;
 use crate::domain::access::Role;
 use crate::domain::notification::Language;
@@ -49,47 +49,28 @@ fn env() -> &'static Environment<'static> {
                 tracing::error!(template = name, error = %e, "console template does not compile");
             }
         }
-        env.add_function("t", t);
+        // `t`, `named`, `deadline`, `moment`, `utc`: the same words and dates as the mails.
+        crate::i18n::jinja::register(&mut env);
         env.add_filter("local", local);
         env.add_filter("input_local", input_local);
         env
     })
 }
 
-fn lang_of(state: &State) -> Language {
-    state
-        .lookup("lang")
-        .and_then(|v| v.as_str().and_then(Language::parse))
-        .unwrap_or(Language::En)
+fn zone(tz: Option<String>) -> Tz {
+    tz.as_deref()
+        .unwrap_or("UTC")
+        .parse()
+        .unwrap_or(chrono_tz::UTC)
 }
 
-/// `{{ t("key") }}`: a word in the page's language.
-fn t(state: &State, key: &str) -> String {
-    word(lang_of(state), key)
-}
-
-fn instant(value: &Value) -> Result<DateTime<Utc>, Error> {
-    let text = value.as_str().unwrap_or_default();
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("not an instant: {e}")))
-}
-
-/// `{{ t|local(tz) }}`: the instant in a customer's time zone.
+/// `{{ t|local(tz) }}`: the instant in a customer's time zone, with its weekday.
 fn local(state: &State, value: Value, tz: Option<String>) -> Result<String, Error> {
     if value.is_none() || value.is_undefined() {
         return Ok(String::new());
     }
-    let zone: Tz = tz
-        .as_deref()
-        .unwrap_or("UTC")
-        .parse()
-        .unwrap_or(chrono_tz::UTC);
-    let at = instant(&value)?.with_timezone(&zone);
-    Ok(match lang_of(state) {
-        Language::Fr => at.format("%d/%m/%Y %H:%M").to_string(),
-        Language::En => at.format("%a %Y-%m-%d %H:%M").to_string(),
-    })
+    let at = instant(&value)?.with_timezone(&zone(tz));
+    Ok(crate::i18n::moment(crate::i18n::jinja::lang_of(state), at))
 }
 
 /// `{{ t|input_local(tz) }}`: the value of a `datetime-local` input.
@@ -97,13 +78,8 @@ fn input_local(value: Value, tz: Option<String>) -> Result<String, Error> {
     if value.is_none() || value.is_undefined() {
         return Ok(String::new());
     }
-    let zone: Tz = tz
-        .as_deref()
-        .unwrap_or("UTC")
-        .parse()
-        .unwrap_or(chrono_tz::UTC);
     Ok(instant(&value)?
-        .with_timezone(&zone)
+        .with_timezone(&zone(tz))
         .format("%Y-%m-%dT%H:%M")
         .to_string())
 }

@@ -69,6 +69,8 @@ pub fn language(headers: &HeaderMap) -> Language {
         .to_ascii_lowercase();
     if first.starts_with("fr") {
         Language::Fr
+    } else if first.starts_with("de") {
+        Language::De
     } else {
         Language::En
     }

@@ -14,6 +14,8 @@ spelled_enum! {
         En = "en",
         /// French.
         Fr = "fr",
+        /// German (service description §3.11.1: "in French or German on request").
+        De = "de",
     }
 }
 

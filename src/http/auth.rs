@@ -31,6 +31,10 @@ pub struct Claims {
     /// The customer a `customer` token speaks for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
+    /// The person's name (OpenID's `name` claim): what the console's header and the
+    /// audit log show instead of the subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Expiry (seconds since the epoch); required.
     pub exp: u64,
     /// Issued at.
@@ -201,11 +205,16 @@ impl Auth {
         } else {
             claims.sub
         };
-        Ok(Principal::from_token(
-            subject,
-            roles,
-            customer_id.map(CustomerId::from_raw),
-        ))
+        let mut principal =
+            Principal::from_token(subject, roles, customer_id.map(CustomerId::from_raw));
+        if let Some(name) = claims
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+        {
+            principal.actor.name = name.chars().take(200).collect();
+        }
+        Ok(principal)
     }
 
     /// Mints a token (the `token` command and tests). Fails when only a public key is
@@ -213,6 +222,18 @@ impl Auth {
     pub fn mint(
         &self,
         subject: &str,
+        roles: &[Role],
+        customer_id: Option<&str>,
+        ttl: Duration,
+    ) -> Result<String, AuthConfigError> {
+        self.mint_named(subject, None, roles, customer_id, ttl)
+    }
+
+    /// [`Self::mint`] with the person's name (the `name` claim).
+    pub fn mint_named(
+        &self,
+        subject: &str,
+        name: Option<&str>,
         roles: &[Role],
         customer_id: Option<&str>,
         ttl: Duration,
@@ -232,6 +253,7 @@ impl Auth {
             sub: subject.to_string(),
             roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
             customer_id: customer_id.map(str::to_string),
+            name: name.map(str::to_string),
             exp: now + ttl.as_secs(),
             iat: Some(now),
             iss: self.issuer.clone(),

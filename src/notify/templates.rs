@@ -1,13 +1,13 @@
-//! Mail texts, one template per mail and language (English and French), compiled into
-//! the binary. A template has a `subject` and a `text` block; the HTML alternative is
-//! the same lines in one escaped layout. Instants are shown in the customer's time zone
-//! (`local`) and in UTC (`utc`).
+//! Mail texts: one template per mail, compiled into the binary, whose sentences are
+//! Fluent messages in English, French and German ([`crate::i18n`]). A template has a
+//! `subject` and a `text` block; the HTML alternative is the same lines in one escaped
+//! layout. Instants are shown in the customer's time zone (`local`, `deadline`) and in
+//! UTC (`utc`).
 
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use minijinja::{Environment, Error, ErrorKind, context};
+use minijinja::{Environment, Error, context};
 
 use crate::domain::notification::{Language, MailKind};
 
@@ -41,52 +41,34 @@ pub struct MailContext<'a> {
 }
 
 macro_rules! templates {
-    ($($lang:literal / $kind:literal),* $(,)?) => {
-        &[$((concat!($lang, "/", $kind), include_str!(concat!("templates/", $lang, "/", $kind, ".j2")))),*]
+    ($($kind:literal),* $(,)?) => {
+        &[$(($kind, include_str!(concat!("templates/", $kind, ".j2")))),*]
     };
 }
 
+/// One template per mail, in no language: every sentence is a Fluent message
+/// (`locales/<lang>/mail.ftl`) the template lays out with `t(…)`.
 const SOURCES: &[(&str, &str)] = templates!(
-    "en" / "sow_submitted",
-    "fr" / "sow_submitted",
-    "en" / "sow_approved",
-    "fr" / "sow_approved",
-    "en" / "sow_awaiting_units",
-    "fr" / "sow_awaiting_units",
-    "en" / "session_scheduled",
-    "fr" / "session_scheduled",
-    "en" / "session_rescheduled",
-    "fr" / "session_rescheduled",
-    "en" / "session_cancelled",
-    "fr" / "session_cancelled",
-    "en" / "session_delivered",
-    "fr" / "session_delivered",
-    "en" / "acceptance_reminder",
-    "fr" / "acceptance_reminder",
-    "en" / "complaint_received",
-    "fr" / "complaint_received",
-    "en" / "complaint_decided",
-    "fr" / "complaint_decided",
-    "en" / "quote_issued",
-    "fr" / "quote_issued",
-    "en" / "quote_due_soon",
-    "fr" / "quote_due_soon",
-    "en" / "quote_lapsed",
-    "fr" / "quote_lapsed",
-    "en" / "units_expiring",
-    "fr" / "units_expiring",
-    "en" / "balance_low",
-    "fr" / "balance_low",
-    "en" / "api_key_created",
-    "fr" / "api_key_created",
-    "en" / "api_key_rolled",
-    "fr" / "api_key_rolled",
-    "en" / "sign_in_link",
-    "fr" / "sign_in_link",
-    "en" / "uncovered_units",
-    "en" / "report_issued",
-    "fr" / "report_issued",
-    "fr" / "uncovered_units",
+    "sow_submitted",
+    "sow_approved",
+    "sow_awaiting_units",
+    "session_scheduled",
+    "session_rescheduled",
+    "session_cancelled",
+    "session_delivered",
+    "acceptance_reminder",
+    "complaint_received",
+    "complaint_decided",
+    "quote_issued",
+    "quote_due_soon",
+    "quote_lapsed",
+    "units_expiring",
+    "balance_low",
+    "api_key_created",
+    "api_key_rolled",
+    "sign_in_link",
+    "uncovered_units",
+    "report_issued",
 );
 
 const LAYOUT: &str = include_str!("templates/layout.html");
@@ -103,39 +85,27 @@ fn environment() -> &'static Environment<'static> {
         if let Err(e) = env.add_template("layout.html", LAYOUT) {
             tracing::error!(error = %e, "mail layout does not compile");
         }
+        crate::i18n::jinja::register(&mut env);
         env.add_filter("local", local);
-        env.add_filter("utc", utc);
         env
     })
 }
 
-fn instant(value: &str) -> Result<DateTime<Utc>, Error> {
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("not an instant: {e}")))
-}
-
-/// `{{ t|local(tz, lang) }}`: the instant in the customer's zone, the way each
-/// language writes it.
-fn local(value: String, tz: String, lang: String) -> Result<String, Error> {
+/// `{{ t|local(tz) }}`: an instant in the customer's zone, the way the reader's
+/// language writes it, followed by the zone.
+fn local(state: &minijinja::State, value: minijinja::Value, tz: String) -> Result<String, Error> {
     let zone: Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-    let at = instant(&value)?.with_timezone(&zone);
-    Ok(match lang.as_str() {
-        "fr" => format!("{} ({tz})", at.format("%d/%m/%Y à %H:%M")),
-        _ => format!("{} ({tz})", at.format("%Y-%m-%d %H:%M")),
-    })
-}
-
-/// `{{ t|utc }}`: the instant in UTC.
-fn utc(value: String) -> Result<String, Error> {
-    Ok(instant(&value)?.format("%Y-%m-%d %H:%M UTC").to_string())
+    let at = crate::i18n::jinja::instant(&value)?.with_timezone(&zone);
+    Ok(format!(
+        "{} ({tz})",
+        crate::i18n::moment(crate::i18n::jinja::lang_of(state), at)
+    ))
 }
 
 /// Renders a mail.
 pub fn render(ctx: &MailContext<'_>) -> Result<Rendered, Error> {
     let env = environment();
-    let name = format!("{}/{}", ctx.language.as_str(), ctx.kind.as_str());
-    let template = env.get_template(&name)?;
+    let template = env.get_template(ctx.kind.as_str())?;
     let mut captured = template.render_captured(context! {
         d => ctx.data,
         name => ctx.name,
@@ -204,7 +174,7 @@ mod tests {
     }
 
     #[test]
-    fn every_mail_renders_in_both_languages() {
+    fn every_mail_renders_in_every_language() {
         let d = data();
         for kind in MailKind::ALL {
             for language in Language::ALL {
@@ -220,6 +190,13 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{kind} {language}: {e:#}"));
                 assert!(r.subject.starts_with("[SecureHands]"), "{kind} {language}");
                 assert!(!r.text.contains("{{"), "{kind} {language}");
+                // A message id in the output is a message missing from the language.
+                assert!(
+                    !r.subject.contains("mail-") && !r.text.contains("mail-"),
+                    "{kind} {language}: {} / {}",
+                    r.subject,
+                    r.text
+                );
                 assert!(r.html.contains(&format!("lang=\"{language}\"")));
             }
         }
@@ -239,7 +216,8 @@ mod tests {
         })
         .unwrap_or_else(|e| panic!("{e:#}"));
         assert!(
-            r.text.contains("11/12/2026 à 00:00 (Europe/Paris)"),
+            r.text
+                .contains("jeudi 10 décembre 2026 (fin de journée, Europe/Paris)"),
             "{}",
             r.text
         );

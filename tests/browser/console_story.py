@@ -30,9 +30,9 @@ serious = []
 
 def sign_in(page, role):
     page.goto(BASE + "/console/login")
-    page.get_by_label(re.compile("Access token|Jeton d'accès")).fill(TOKENS[role])
-    page.get_by_role("button", name=re.compile("Sign in|Se connecter")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Overview|Vue d'ensemble"))
+    page.get_by_label(re.compile("Access token|Jeton d'accès|Zugriffstoken")).fill(TOKENS[role])
+    page.get_by_role("button", name=re.compile("^(Sign in|Se connecter|Anmelden)$")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Overview|Vue d'ensemble|Übersicht"))
 
 
 def sign_out(page):
@@ -132,7 +132,7 @@ def main():
         expect(page.locator("main")).to_contain_text("Approving reserves 8.00")
         page.get_by_role("button", name="Approve").click()
         flash_ok(page)
-        expect(page.locator("main")).to_contain_text("active")
+        expect(page.locator("main")).to_contain_text("in force")
         sign_out(page)
 
         # SOC lead: schedules two sessions (times in Paris), delivers one after seeing
@@ -153,7 +153,7 @@ def main():
             expect(page.locator("#price-units")).to_have_text("1.50")
             page.get_by_role("button", name="Confirm").click()
             flash_ok(page)
-            expect(page.locator("#session-status")).to_have_text("delivered")
+            expect(page.locator("#session-status")).to_have_text("delivered, awaiting acceptance")
         page.goto(BASE + "/console?week=2026-11-30")
         expect(page.get_by_role("heading", name="Sessions of the week")).to_be_visible()
         expect(page.locator("main")).to_contain_text("Acme")
@@ -161,6 +161,17 @@ def main():
 
         shoot(browser, "customer", "/console", "customer", lang="fr-FR")
         shoot(browser, "session", sessions[1], "customer")
+        # In German (the browser asks for it): statuses, deadlines (the end of the day
+        # before a 00:00 deadline) and the weekday, in German words.
+        shoot(browser, "customer-de", "/console", "customer", lang="de-DE")
+        german = browser.new_context(java_script_enabled=False, viewport=SIZES["desktop"], locale="de-DE")
+        gpage = german.new_page()
+        sign_in(gpage, "customer")
+        expect(gpage.locator("html")).to_have_attribute("lang", "de")
+        expect(gpage.locator("main")).to_contain_text("Sitzungen, die auf Ihre Abnahme warten")
+        expect(gpage.locator("main")).to_contain_text("Abnahme bis")
+        expect(gpage.locator("main")).to_contain_text("Tagesende")
+        german.close()
 
         # The customer: sessions awaiting acceptance with their deadline; accepts one,
         # complains about the other, evaluates.
@@ -171,7 +182,7 @@ def main():
         page.get_by_role("button", name="Accept").click()
         flash_ok(page)
         expect(page.locator("#session-status")).to_have_text("accepted")
-        page.get_by_label("Rating (1–5)").fill("5")
+        page.get_by_role("radio", name=re.compile("^5")).check()
         page.get_by_role("button", name="Evaluate").click()
         flash_ok(page)
         page.goto(BASE + sessions[1])
@@ -200,7 +211,7 @@ def main():
         page.get_by_label("Reason").fill("Partly redone")
         page.get_by_role("button", name="Decide").click()
         flash_ok(page)
-        expect(page.locator("#session-status")).to_have_text("resolved")
+        expect(page.locator("#session-status")).to_have_text("complaint decided")
         sign_out(page)
 
         # The customer sees the credit in the balance and reads the month's statement.

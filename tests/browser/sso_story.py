@@ -38,7 +38,7 @@ def main():
             expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Overview"))
             expect(page.locator(".who")).to_contain_text("Sam Leroy")
             expect(page.locator(".who")).to_contain_text("sam@provider.example")
-            expect(page.locator(".who")).to_contain_text("soc_lead")
+            expect(page.locator(".who")).to_contain_text("SOC lead")
             page.get_by_role("button", name="Sign out").click()
             expect(page).to_have_url(re.compile("/console/login"))
             context.close()

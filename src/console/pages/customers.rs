@@ -102,7 +102,7 @@ pub async fn sell(
                 price: None,
             };
             let pack = packs::sell(tx, ctx, &id, input).await?;
-            Ok(format!("{} units", pack.units))
+            Ok(format!("units:{}", pack.units))
         })
     })
     .await
@@ -124,7 +124,7 @@ pub async fn quote(
                 reason: field(&f, "reason").to_string(),
             };
             let q = quotes::create(tx, ctx, &id, input).await?;
-            Ok(format!("{} units", q.units))
+            Ok(format!("units:{}", q.units))
         })
     })
     .await

@@ -160,8 +160,7 @@ pub async fn save_report(
                 "findings": findings_of(&f),
             }))?;
             let draft = reports::save_draft(tx, ctx, &id, input).await?;
-            // Language-neutral: the page's own words say what was done.
-            Ok(format!("✓ {}", draft.findings.len()))
+            Ok(format!("findings:{}", draft.findings.len()))
         })
     })
     .await
@@ -181,7 +180,7 @@ pub async fn issue_report(
             let version = r.version.unwrap_or_default();
             Ok((
                 format!("/console/sows/{id}/report?version={version}"),
-                format!("v{version}"),
+                format!("version:{version}"),
             ))
         })
     })

@@ -118,7 +118,7 @@ pub async fn deliver(
                 "started_at": field(&f, "started_at"), "ended_at": field(&f, "ended_at"), "notes": notes,
             }))?;
             let statement = sessions::deliver(tx, ctx, &id, &url, input).await?;
-            Ok(format!("{} units", statement.units))
+            Ok(format!("units:{}", statement.units))
         })
     })
     .await
@@ -207,7 +207,7 @@ pub async fn cancel(
     act(&state, &user, &form, &back, |tx, ctx| {
         Box::pin(async move {
             let s = sessions::cancel(tx, ctx, &id, CancelInput { reason, note: None }).await?;
-            Ok(s.status)
+            Ok(format!("session-status:{}", s.status))
         })
     })
     .await
@@ -226,17 +226,17 @@ macro_rules! simple_action {
 
 simple_action!(
     /// `POST /console/sessions/{id}/no-show`.
-    no_show, |tx, ctx, id, _f| Ok(sessions::no_show(tx, ctx, &id).await?.status)
+    no_show, |tx, ctx, id, _f| Ok(format!("session-status:{}", sessions::no_show(tx, ctx, &id).await?.status))
 );
 simple_action!(
     /// `POST /console/sessions/{id}/accept`.
-    accept, |tx, ctx, id, _f| Ok(sessions::accept(tx, ctx, &id).await?.status)
+    accept, |tx, ctx, id, _f| Ok(format!("session-status:{}", sessions::accept(tx, ctx, &id).await?.status))
 );
 simple_action!(
     /// `POST /console/sessions/{id}/complain`.
     complain, |tx, ctx, id, f| {
         let input = ComplaintInput { reason: field(&f, "reason").to_string() };
-        Ok(sessions::complain(tx, ctx, &id, input).await?.status)
+        Ok(format!("session-status:{}", sessions::complain(tx, ctx, &id, input).await?.status))
     }
 );
 simple_action!(
@@ -244,13 +244,13 @@ simple_action!(
     evaluate, |tx, ctx, id, f| {
         let comment = match field(&f, "comment") { "" => None, c => Some(c.to_string()) };
         let input: EvaluationInput = from_form(json!({"rating": field(&f, "rating").parse::<i64>().unwrap_or(0), "comment": comment}))?;
-        Ok(sessions::evaluate(tx, ctx, &id, input).await?.status)
+        Ok(format!("session-status:{}", sessions::evaluate(tx, ctx, &id, input).await?.status))
     }
 );
 simple_action!(
     /// `POST /console/sessions/{id}/decide`.
     decide, |tx, ctx, id, f| {
         let input: DecisionInput = from_form(json!({"reverse_units": field(&f, "reverse_units"), "reason": field(&f, "reason")}))?;
-        Ok(sessions::decide(tx, ctx, &id, input).await?.status)
+        Ok(format!("session-status:{}", sessions::decide(tx, ctx, &id, input).await?.status))
     }
 );

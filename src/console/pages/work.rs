@@ -231,7 +231,7 @@ pub async fn edit_sow(
                 "acceptance_days": acceptance_days_field(&f),
             }))?;
             let s = sows::patch(tx, ctx, &id, Some(field(&f, "etag")), patch).await?;
-            Ok(format!("revision {}", s.revision))
+            Ok(format!("revision:{}", s.revision))
         })
     })
     .await
@@ -248,7 +248,7 @@ pub async fn submit_sow(
     act(&state, &user, &form, &back, |tx, ctx| {
         Box::pin(async move {
             let s = sows::submit(tx, ctx, &id).await?;
-            Ok(s.status)
+            Ok(format!("sow-status:{}", s.status))
         })
     })
     .await
@@ -266,7 +266,7 @@ pub async fn approve_sow(
     act(&state, &user, &form, &back, |tx, ctx| {
         Box::pin(async move {
             let s = sows::approve(tx, ctx, &id, Some(&etag)).await?;
-            Ok(s.status)
+            Ok(format!("sow-status:{}", s.status))
         })
     })
     .await
@@ -284,7 +284,7 @@ pub async fn reject_sow(
     act(&state, &user, &form, &back, |tx, ctx| {
         Box::pin(async move {
             let s = sows::reject(tx, ctx, &id, RejectInput { comment }).await?;
-            Ok(s.status)
+            Ok(format!("sow-status:{}", s.status))
         })
     })
     .await
@@ -312,7 +312,7 @@ pub async fn schedule(
                 "ends_at": local_instant(&cal, "ends_at", field(&f, "ends_at"))?,
             }))?;
             let session = sessions::schedule(tx, ctx, &id, input).await?;
-            Ok(format!("{} units", session.estimated_units))
+            Ok(format!("units:{}", session.estimated_units))
         })
     })
     .await

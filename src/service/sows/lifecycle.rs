@@ -35,7 +35,8 @@ pub async fn submit(tx: &mut Tx, ctx: &Ctx, id: &SowId) -> Result<Sow, ServiceEr
         id,
         ctx.now,
         json!({"sow_id": id, "revision": row.revision, "title": row.title,
-            "planned_units": row.planned_units, "reserves_units": coverage::units_needed(&row)}),
+            "planned_units": row.planned_units, "reserves_units": coverage::units_needed(&row),
+            "standard_hours": super::standard_hours_view(&row), "acceptance_days": row.acceptance_days}),
     );
     book.close(tx).await?;
     super::super::audit::done(tx, ctx, AuditAction::SowSubmitted, view(row)).await

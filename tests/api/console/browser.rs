@@ -42,14 +42,17 @@ async fn the_whole_story_in_a_real_browser() {
     .await
     .expect(201);
     let token = |roles: &[Role], customer: Option<&str>| app.token(roles, customer);
+    // People sign in with their name in the token (the header shows it).
+    let named =
+        |name: &str, roles: &[Role], customer: Option<&str>| app.token_named(name, roles, customer);
     let fixture = json!({
         "customer": c,
         "other_customer": other,
         "tokens": {
-            "account_manager": token(&[Role::AccountManager], None),
-            "soc_lead": token(&[Role::SocLead], None),
-            "soc_manager": token(&[Role::SocManager], None),
-            "customer": token(&[Role::Customer], Some(&c)),
+            "account_manager": named("Alex Durand", &[Role::AccountManager], None),
+            "soc_lead": named("Sam Leroy", &[Role::SocLead], None),
+            "soc_manager": named("Morgan Petit", &[Role::SocManager], None),
+            "customer": named("Claire Martin", &[Role::Customer], Some(&c)),
             "other_customer": token(&[Role::Customer], Some(&other)),
         }
     });

@@ -157,3 +157,71 @@ both_backends!(sign_in_cookie_csrf_and_scoping, |app| {
     );
     let _ = json!({});
 });
+
+both_backends!(
+    pages_speak_the_readers_language_and_name_the_person,
+    |app| {
+        use securehands::domain::access::Role;
+        let c = app.customer_paris().await;
+        sell(&app, &c, "20.00", None).await;
+        let sow = crate::helpers::active_sow(&app, &c, "8.00", 2, json!({})).await;
+        // A session delivered on Tue 1 Dec: accepted automatically at 00:00 on Fri 4 Dec,
+        // which people read as the end of Thursday 3 December.
+        let sid =
+            crate::helpers::schedule(&app, &sow, "2026-12-01T06:00:00Z", "2026-12-01T07:00:00Z")
+                .await
+                .expect(201)
+                .str("id");
+        crate::helpers::deliver(&app, &sid, "2026-12-01T06:00:00Z", "2026-12-01T07:00:00Z")
+            .await
+            .expect(200);
+        let token = app.token_named("Claire Martin", &[Role::Customer], Some(&c));
+        let session = app.console_session(&token).await;
+        let path = format!("/console/sessions/{sid}");
+        let (status, html) = page(&app, &path, &session).await;
+        assert_eq!(status, 200, "{html}");
+        // The header names the person and their role in words, not the token's subject.
+        assert!(html.contains("Claire Martin · customer"), "{html}");
+        assert!(!html.contains("user-claire-martin"), "{html}");
+        assert!(html.contains(">delivered, awaiting acceptance<"), "{html}");
+        assert!(
+            html.contains("Thursday 3 December 2026, end of day"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"type="radio" name="rating" value="5""#),
+            "{html}"
+        );
+        // The same page in French and in German, once the reader chooses it.
+        for (lang, words) in [
+            (
+                "fr",
+                [
+                    "réalisée, en attente",
+                    "jeudi 3 décembre 2026 (fin de journée",
+                    "client",
+                ],
+            ),
+            (
+                "de",
+                [
+                    "durchgeführt, Abnahme ausstehend",
+                    "Donnerstag, 3. Dezember 2026, Tagesende",
+                    "Kunde",
+                ],
+            ),
+        ] {
+            let r = browser()
+                .get(app.url(&path))
+                .header("cookie", format!("sh_session={session}; sh_lang={lang}"))
+                .send()
+                .await
+                .expect("get");
+            let html = r.text().await.unwrap_or_default();
+            assert!(html.contains(&format!(r#"<html lang="{lang}">"#)), "{html}");
+            for w in words {
+                assert!(html.contains(w), "{lang}: {w} missing in {html}");
+            }
+        }
+    }
+);

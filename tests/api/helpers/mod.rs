@@ -452,6 +452,20 @@ impl TestApp {
             .expect("mint")
     }
 
+    /// A token carrying the person's name (the `name` claim).
+    pub fn token_named(&self, name: &str, roles: &[Role], customer: Option<&str>) -> String {
+        self.state
+            .auth
+            .mint_named(
+                "named-subject",
+                Some(name),
+                roles,
+                customer,
+                Duration::from_secs(3600),
+            )
+            .expect("mint")
+    }
+
     pub fn admin(&self) -> String {
         self.token(&[Role::Admin], None)
     }

@@ -43,7 +43,7 @@ on_both_backends!(expiry_quote_and_balance_alerts_fire_once, |backend| {
     assert!(
         warning
             .text
-            .contains("01/03/2027 à 00:00 (Europe/Paris) (2027-02-28 23:00 UTC)"),
+            .contains("utilisables jusqu'au dimanche 28 février 2027 (fin de journée, Europe/Paris), dans 90 jours ; elles expirent alors (2027-02-28 23:00 UTC)"),
         "{}",
         warning.text
     );

@@ -12,7 +12,7 @@ both_backends!(contacts_are_validated_and_returned, |app| {
             &path,
             &app.am(),
             json!({"contacts": [
-                {"name": "X", "email": "not-an-address", "language": "de", "roles": ["boss"]},
+                {"name": "X", "email": "not-an-address", "language": "es", "roles": ["boss"]},
                 {"name": "Y", "email": "y@acme.example", "roles": []}
             ]}),
         )

@@ -104,10 +104,16 @@ on_both_backends!(statement_reminder_and_staff_mails, |backend| {
         .iter()
         .find(|m| m.to == ["claire@acme.example"] && m.subject.contains("Procès-verbal"))
         .expect("French statement");
-    assert!(fr.subject.contains("05/12/2026 à 00:00"), "{}", fr.subject);
+    // The deadline is 00:00 on Saturday 5 December: people read the end of Friday 4.
+    assert!(
+        fr.subject
+            .contains("d'ici le vendredi 4 décembre 2026 (fin de journée, Europe/Paris)"),
+        "{}",
+        fr.subject
+    );
     assert!(
         fr.text.contains(
-            "Date limite d'acceptation : 05/12/2026 à 00:00 (Europe/Paris) (2026-12-04 23:00 UTC)"
+            "Date limite d'acceptation : vendredi 4 décembre 2026 (fin de journée, Europe/Paris) (2026-12-04 23:00 UTC)"
         ),
         "{}",
         fr.text
@@ -129,7 +135,7 @@ on_both_backends!(statement_reminder_and_staff_mails, |backend| {
         .expect("English statement");
     assert!(
         en.text.contains(
-            "Acceptance deadline: 2026-12-05 00:00 (Europe/Paris) (2026-12-04 23:00 UTC)"
+            "Acceptance deadline: Friday 4 December 2026, end of day (Europe/Paris) (2026-12-04 23:00 UTC)"
         ),
         "{}",
         en.text
@@ -164,7 +170,8 @@ on_both_backends!(statement_reminder_and_staff_mails, |backend| {
     assert!(
         reminders
             .iter()
-            .any(|m| m.to == ["claire@acme.example"] && m.subject.contains("05/12/2026 à 00:00"))
+            .any(|m| m.to == ["claire@acme.example"]
+                && m.subject.contains("vendredi 4 décembre 2026"))
     );
 
     // The outbox shows every mail, sent, with its attempt.
@@ -227,3 +234,65 @@ on_both_backends!(
             .expect_problem(403, "forbidden");
     }
 );
+
+on_both_backends!(a_german_contact_reads_german_mails, |backend| {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url.clone();
+    let app = spawn_app_with(backend, move |s| s.smtp_url = Some(url)).await;
+    let c = app.customer_paris().await;
+    app.patch(
+        &format!("/v1/customers/{c}"),
+        &app.am(),
+        json!({"contacts": [{"name": "Jonas Weber", "email": "jonas@acme.example",
+            "language": "de", "roles": ["approver", "technical"]}]}),
+    )
+    .await
+    .expect(200);
+    sell(&app, &c, "20.00", None).await;
+    let sow = active_sow(&app, &c, "8.00", 2, json!({"acceptance_days": 3})).await;
+    schedule(&app, &sow, "2026-12-08T09:00:00Z", "2026-12-08T11:00:00Z")
+        .await
+        .expect(201);
+    let mails = smtp
+        .wait_for("German mails", |m| {
+            m.iter()
+                .any(|m| m.subject.contains("Leistungsverzeichnis zur Genehmigung"))
+                && m.iter().any(|m| m.subject.contains("Sitzung geplant"))
+        })
+        .await;
+    let submitted = mails
+        .iter()
+        .find(|m| m.subject.contains("Leistungsverzeichnis zur Genehmigung"))
+        .expect("submission");
+    assert_eq!(submitted.to, ["jonas@acme.example"]);
+    assert!(
+        submitted.text.starts_with("Guten Tag Jonas Weber,"),
+        "{}",
+        submitted.text
+    );
+    // The SoW's terms, shown to the approver, with German plural rules.
+    assert!(
+        submitted
+            .text
+            .contains("Reguläre Servicezeiten 09:00–17:00 (Ortszeit); Abnahmefrist: 3 Werktage"),
+        "{}",
+        submitted.text
+    );
+    let scheduled = mails
+        .iter()
+        .find(|m| m.subject.contains("Sitzung geplant"))
+        .expect("scheduling");
+    assert!(
+        scheduled
+            .subject
+            .contains("Di., 08.12.2026, 10:00 Uhr (Europe/Paris)"),
+        "{}",
+        scheduled.subject
+    );
+    assert!(
+        scheduled.html.contains(r#"lang="de""#),
+        "{}",
+        scheduled.html
+    );
+    assert!(!scheduled.text.contains("mail-"), "{}", scheduled.text);
+});
