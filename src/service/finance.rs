@@ -12,10 +12,62 @@ use crate::dto::ledger::{
     Balance, BalanceLot, Entry, EntryPage, Event, EventPage, EventQuery, ExpiringLot,
     ExpiringQuery, ExpiringReport, LedgerQuery,
 };
-use crate::storage::db::Tx;
+use crate::storage::db::{Db, Tx};
 use crate::storage::events::{self, EventRow};
 use crate::storage::ledger::{self, EntryFilter, EntryRow};
 use crate::storage::{accounts, lots};
+
+/// The balance as the account maintains it, with its live lots.
+fn maintained(ctx: &Ctx, account: &AccountFigures, lots: Vec<BalanceLot>) -> Balance {
+    Balance {
+        customer_id: account.customer_id.to_string(),
+        total: account.total,
+        reserved: account.reserved,
+        available: account.total - account.reserved,
+        deficit: account.deficit,
+        lots,
+        as_of: ctx.now,
+    }
+}
+
+/// The figures [`maintained`] reads, whichever statement fetched them.
+struct AccountFigures {
+    customer_id: CustomerId,
+    total: crate::domain::units::Units,
+    reserved: crate::domain::units::Units,
+    deficit: crate::domain::units::Units,
+}
+
+/// `GET /v1/customers/{id}/balance` without `as_of`: the maintained figures and live lots
+/// in one statement, no transaction (one round trip; what finance systems poll).
+pub async fn balance_now(
+    db: &Db,
+    ctx: &Ctx,
+    customer_id: &CustomerId,
+) -> Result<Balance, ServiceError> {
+    ctx.require(Action::ReadBalance)?;
+    ctx.require_customer(customer_id, "customer")?;
+    let rows = accounts::balance_now(db, customer_id).await?;
+    let first = rows.first().ok_or(ServiceError::NotFound("customer"))?;
+    let account = AccountFigures {
+        customer_id: first.customer_id.clone(),
+        total: first.total,
+        reserved: first.reserved,
+        deficit: first.deficit,
+    };
+    let lots = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(BalanceLot {
+                id: r.lot_id?.into_string(),
+                remaining: r.remaining?,
+                expires_at: r.expires_at?,
+                received_on: r.received_on?,
+            })
+        })
+        .collect();
+    Ok(maintained(ctx, &account, lots))
+}
 
 /// `GET /v1/customers/{id}/balance[?as_of=]`. Without `as_of` it reads the maintained
 /// figures and the live lots; with it, the effective timeline from the newest
@@ -42,16 +94,13 @@ pub async fn balance(
                 id: l.id.into_string(),
             })
             .collect();
-        let (total, reserved) = (account.total, account.reserved);
-        return Ok(Balance {
-            customer_id: customer_id.to_string(),
-            total,
-            reserved,
-            available: total - reserved,
+        let figures = AccountFigures {
+            customer_id: account.customer_id.clone(),
+            total: account.total,
+            reserved: account.reserved,
             deficit: account.deficit,
-            lots,
-            as_of: ctx.now,
-        });
+        };
+        return Ok(maintained(ctx, &figures, lots));
     };
     let b = timeline::balance(tx, customer_id, at).await?;
     Ok(Balance {

@@ -1,11 +1,11 @@
 //! SQL for the maintained balance row of each customer.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::customers::MailProfile;
-use super::db::{StoreResult, Tx};
+use super::db::{Db, StoreResult, Tx};
 use super::sql::Sql;
-use crate::domain::ids::CustomerId;
+use crate::domain::ids::{CustomerId, LotId};
 use crate::domain::notification::Contact;
 use crate::domain::units::Units;
 use crate::stored_row;
@@ -190,4 +190,44 @@ pub async fn lock_owner(tx: &mut Tx, owner: Owner, id: &str) -> StoreResult<Opti
         tx.for_update_of("a")
     );
     tx.fetch_optional(Sql::new(sql).bind(id)).await
+}
+
+stored_row! {
+    /// A customer's maintained figures with one of its live lots (one row per lot; the
+    /// lot's columns are null when it has none).
+    #[derive(Clone, Debug)]
+    pub struct BalanceRow {
+        /// The customer.
+        pub customer_id: CustomerId,
+        /// Posted units.
+        pub total: Units,
+        /// Reserved for SoWs.
+        pub reserved: Units,
+        /// Units owed.
+        pub deficit: Units,
+        /// A live lot.
+        pub lot_id: Option<LotId>,
+        /// Its units left.
+        pub remaining: Option<Units>,
+        /// When it expires.
+        pub expires_at: Option<DateTime<Utc>>,
+        /// When it was received.
+        pub received_on: Option<NaiveDate>,
+    }
+}
+
+/// The balance as maintained and the live lots in one statement: one round trip and one
+/// snapshot, run without a transaction (`GET …/balance`, what finance systems poll).
+/// Lots in the order [`super::lots::live_for_customer`] gives.
+pub async fn balance_now(db: &Db, customer_id: &CustomerId) -> StoreResult<Vec<BalanceRow>> {
+    db.fetch_all(
+        Sql::new(
+            "SELECT a.customer_id, a.total, a.reserved, a.deficit, l.id AS lot_id, l.remaining, \
+             l.expires_at, l.received_on FROM accounts a \
+             LEFT JOIN lots l ON l.customer_id = a.customer_id AND l.expired = FALSE \
+             WHERE a.customer_id = $1 ORDER BY l.expires_at, l.received_on, l.id",
+        )
+        .bind(customer_id),
+    )
+    .await
 }

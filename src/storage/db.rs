@@ -303,6 +303,16 @@ impl Db {
         })
     }
 
+    /// Runs one statement on its own (see [`Db::fetch_optional`]) and returns its rows:
+    /// a read that one statement answers needs no transaction around it (a statement
+    /// sees one snapshot on both backends).
+    pub async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>> {
+        Ok(match self {
+            Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, fetch_all, T)?,
+            Db::Postgres(pool) => run_on!(pool, Postgres, sql, fetch_all, T)?,
+        })
+    }
+
     /// Runs one statement on its own (see [`Db::fetch_optional`]); returns the rows it
     /// changed.
     pub async fn execute(&self, sql: Sql) -> StoreResult<u64> {

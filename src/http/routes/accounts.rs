@@ -14,7 +14,7 @@ use crate::http::AppState;
 use crate::http::auth::Authorized;
 use crate::http::extract::{IdempotencyKey, JsonBody, QueryParams};
 use crate::http::openapi::{ReadErrors, WriteErrors};
-use crate::http::routes::{read, read_feed};
+use crate::http::routes::{read, read_direct, read_feed};
 use crate::http::uow::{Reply, write};
 use crate::service::{finance, packs, quotes, statements};
 
@@ -94,10 +94,21 @@ pub async fn balance(
     Path(id): Path<CustomerId>,
     QueryParams(q): QueryParams<BalanceQuery>,
 ) -> Response {
-    read(&state, principal, |tx, ctx| {
-        Box::pin(async move { finance::balance(tx, &ctx, &id, q.as_of).await })
-    })
-    .await
+    match q.as_of {
+        // Now: one statement, no transaction (what finance systems poll).
+        None => {
+            read_direct(&state, principal, |db, ctx| {
+                Box::pin(async move { finance::balance_now(db, &ctx, &id).await })
+            })
+            .await
+        }
+        Some(at) => {
+            read(&state, principal, |tx, ctx| {
+                Box::pin(async move { finance::balance(tx, &ctx, &id, Some(at)).await })
+            })
+            .await
+        }
+    }
 }
 
 /// A monthly statement: opening, each movement kind, closing (reconciles to the ledger).

@@ -44,6 +44,20 @@ where
     run_read(state, principal, true, f).await
 }
 
+/// Runs a read-only use case that one statement answers, without a transaction around
+/// it (one round trip), and renders its result as JSON.
+pub async fn read_direct<T, F>(state: &AppState, principal: Principal, f: F) -> Response
+where
+    T: Serialize,
+    F: for<'a> FnOnce(&'a crate::storage::db::Db, Ctx) -> BoxFuture<'a, Result<T, ServiceError>>,
+{
+    let ctx = state.ctx(principal);
+    match f(&state.db, ctx).await {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
 async fn run_read<T, F>(state: &AppState, principal: Principal, feed: bool, f: F) -> Response
 where
     T: Serialize,

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""What finance systems poll, against the database's own limit (issue: read path, P7).
+
+    cargo build --release --bin securehands --example read_load
+    python3 bench/read_bench.py [--rounds 3] [--seconds 8] [--connections 8]
+
+Starts the release binary on a fresh PostgreSQL database with its default settings
+(only the per-token rate limit turned off, as a finance system's own limit would be),
+seeds one customer with packs, a SoW and delivered sessions (so the ledger and the
+events have pages), then alternates, round by round, a closed loop of N connections on
+each read (target/release/examples/read_load) and `pgbench -S -M prepared` with the same
+N clients on a scale-8 pgbench database. Prints the median requests/s of each read, the
+median pgbench tps, and their ratios (P7 is the balance's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(api: str, method: str, path: str, token: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(api + path, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def pgbench_tps(pg_url: str, db: str, clients: int, seconds: float) -> float:
+    url = pg_url.rsplit("/", 1)[0] + "/" + db
+    out = subprocess.run(["pgbench", "-S", "-M", "prepared", "-c", str(clients), "-j", "2",
+                          "-T", str(int(seconds)), url], check=True, capture_output=True, text=True).stdout
+    m = re.search(r"tps = ([0-9.]+)", out)
+    if not m:
+        raise SystemExit(f"pgbench printed no tps:\n{out}")
+    return float(m.group(1))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--binary", default=str(REPO / "target/release/securehands"))
+    ap.add_argument("--load", default=str(REPO / "target/release/examples/read_load"))
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--connections", type=int, default=8)
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="sh_read_bench_")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    dbname = "sh_read_bench_" + uuid.uuid4().hex[:12]
+    pgb = "sh_read_bench_pgbench_" + uuid.uuid4().hex[:8]
+    subprocess.run(["psql", args.pg_url, "-qc", f"CREATE DATABASE {dbname}"], check=True)
+    subprocess.run(["psql", args.pg_url, "-qc", f"CREATE DATABASE {pgb}"], check=True)
+    subprocess.run(["pgbench", "-i", "-q", "-s", "8", args.pg_url.rsplit("/", 1)[0] + "/" + pgb],
+                   check=True, capture_output=True)
+    env["DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + "/" + dbname
+    env.update({
+        "SECUREHANDS_BIND": f"127.0.0.1:{port}",
+        "SECUREHANDS_PUBLIC_URL": api,
+        "SECUREHANDS_JWT_SECRET": "read-bench-secret-" + "x" * 32,
+        "SECUREHANDS_RATE_LIMIT_PER_SECOND": "0",
+        "RUST_LOG": "warn",
+    })
+    server = subprocess.Popen([args.binary, "serve"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=open(os.path.join(work, "server.log"), "w"))
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(api + "/readyz")
+                break
+            except OSError:
+                time.sleep(0.05)
+        token = lambda *a: subprocess.run([args.binary, "token", "--ttl", "2h", *a], env=env, check=True,
+                                          capture_output=True, text=True).stdout.strip()
+        admin, finance, lead = token("--role", "admin"), token("--role", "finance"), token("--role", "soc_lead")
+        call(api, "PUT", "/v1/calendars/fr-paris", admin, {"name": "Paris", "timezone": "Europe/Paris"})
+        customer = call(api, "POST", "/v1/customers", admin, {"name": "Bench", "calendar_id": "fr-paris",
+                        "securecall": {"reference": "SC-B", "starts_on": "2020-01-01", "ends_on": "2030-12-31"}})["id"]
+        for i in range(3):
+            call(api, "POST", f"/v1/customers/{customer}/packs", admin, {"units": "100.00", "order_reference": f"PO-{i}"})
+        sow = call(api, "POST", "/v1/sows", lead, {"customer_id": customer, "title": "Bench", "activities": "a",
+                   "planned_sessions": 100, "planned_units": "100.00", "acceptance_criteria": "c"})["id"]
+        # Submitting and approving goes through the API like a customer would.
+        req = urllib.request.Request(f"{api}/v1/sows/{sow}/submit", data=b"{}", method="POST")
+        req.add_header("Authorization", f"Bearer {lead}")
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req) as r:
+            etag = r.headers["ETag"]
+        rep = token("--role", "customer", "--customer", customer)
+        req = urllib.request.Request(f"{api}/v1/sows/{sow}/approve", data=b"{}", method="POST")
+        req.add_header("Authorization", f"Bearer {rep}")
+        req.add_header("Content-Type", "application/json")
+        req.add_header("If-Match", etag)
+        urllib.request.urlopen(req).read()
+        now = time.time()
+        for i in range(40):
+            start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 86400 * (i + 2)))
+            end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 86400 * (i + 2) + 3600))
+            sid = call(api, "POST", f"/v1/sows/{sow}/sessions", lead, {"starts_at": start, "ends_at": end})["id"]
+            call(api, "POST", f"/v1/sessions/{sid}/deliver", lead, {"started_at": start, "ended_at": end})
+        reads = {
+            "balance": f"{api}/v1/customers/{customer}/balance",
+            "ledger_page": f"{api}/v1/ledger?customer_id={customer}&limit=50",
+            "events_page": f"{api}/v1/events?customer_id={customer}&limit=50",
+        }
+
+        def round_of(url: str) -> float:
+            out = subprocess.run([args.load, "--url", url, "--token", finance, "--connections",
+                                  str(args.connections), "--duration", str(args.seconds)],
+                                 check=True, capture_output=True, text=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            if r["errors"]:
+                raise SystemExit(f"{r['errors']} errors during a round on {url}")
+            return r["requests_per_second"]
+
+        round_of(reads["balance"])  # warm-up
+        results: dict[str, list[float]] = {name: [] for name in reads}
+        pg: list[float] = []
+        for _ in range(args.rounds):
+            pg.append(pgbench_tps(args.pg_url, pgb, args.connections, args.seconds))
+            for name, url in reads.items():
+                results[name].append(round_of(url))
+        pg_median = statistics.median(pg)
+        report = {"connections": args.connections, "pgbench_select_tps": [round(x) for x in pg],
+                  "median_pgbench_tps": round(pg_median)}
+        for name, values in results.items():
+            report[f"{name}_rps"] = [round(x) for x in values]
+            report[f"{name}_ratio"] = round(statistics.median(values) / pg_median, 3)
+        print(json.dumps(report))
+        return 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        for db in (dbname, pgb):
+            subprocess.run(["psql", args.pg_url, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
