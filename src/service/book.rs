@@ -7,23 +7,25 @@
 //! rules. Nothing global is locked: entries and events get ids from sequences, and
 //! their feed positions after commit (`storage::feed`, `docs/feed.md`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::timeline::{self, Recorded};
 use super::{Ctx, ServiceError};
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::identity::Actor;
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
 use crate::domain::notification::balance_fell_below;
 use crate::domain::units::Units;
 use crate::notify::outbox;
-use crate::storage::accounts::{self, AccountRow};
+use crate::storage::accounts::{self, AccountRow, LockedRow};
 use crate::storage::customers::MailProfile;
 use crate::storage::db::Tx;
 use crate::storage::deficits;
 use crate::storage::events::{self, NewEvent};
 use crate::storage::feed;
 use crate::storage::ledger::{self, NewEntry};
+use crate::storage::lots::LotRow;
 
 /// References carried by an entry.
 #[derive(Clone, Debug, Default)]
@@ -62,6 +64,10 @@ pub struct Book {
     /// The customer's name, contacts and zone, read with the lock, for the mails the
     /// events cause.
     profile: MailProfile,
+    /// The holidays of the customer's calendar, read with the lock.
+    holidays: Vec<NaiveDate>,
+    /// Live lots read after the lock for the coming debit (see [`Book::keep_live_lots`]).
+    live_lots: Option<Vec<LotRow>>,
     entries: Vec<NewEntry>,
     events: Vec<NewEvent>,
     reservations: Vec<ReservationChange>,
@@ -80,22 +86,10 @@ impl Book {
         ctx: &Ctx,
         customer_id: &CustomerId,
     ) -> Result<Book, ServiceError> {
-        let (account, profile) = accounts::lock(tx, customer_id)
+        let row = accounts::lock(tx, customer_id)
             .await?
-            .ok_or(ServiceError::NotFound("customer"))?
-            .split();
-        Ok(Book {
-            as_read: account.clone(),
-            account,
-            profile,
-            entries: Vec::new(),
-            events: Vec::new(),
-            reservations: Vec::new(),
-            actor: ctx.principal.actor.clone(),
-            now: ctx.now,
-            credited: false,
-            taken_at: None,
-        })
+            .ok_or(ServiceError::NotFound("customer"))?;
+        Book::from_locked(row, ctx)
     }
 
     /// Locks the account of the customer owning a session or SoW (404 `what` when the
@@ -107,15 +101,22 @@ impl Book {
         id: &str,
         what: &'static str,
     ) -> Result<Book, ServiceError> {
-        let (account, profile) = accounts::lock_owner(tx, owner, id)
+        let row = accounts::lock_owner(tx, owner, id)
             .await?
-            .ok_or(ServiceError::NotFound(what))?
-            .split();
-        ctx.require_customer(&account.customer_id, what)?;
+            .ok_or(ServiceError::NotFound(what))?;
+        ctx.require_customer(&row.customer_id, what)?;
+        Book::from_locked(row, ctx)
+    }
+
+    fn from_locked(row: LockedRow, ctx: &Ctx) -> Result<Book, ServiceError> {
+        let holidays = row.holiday_dates()?;
+        let (account, profile) = row.split();
         Ok(Book {
             as_read: account.clone(),
             account,
             profile,
+            holidays,
+            live_lots: None,
             entries: Vec::new(),
             events: Vec::new(),
             reservations: Vec::new(),
@@ -124,6 +125,23 @@ impl Book {
             credited: false,
             taken_at: None,
         })
+    }
+
+    /// The customer's business calendar, as read with the lock.
+    pub fn calendar(&self) -> Result<BusinessCalendar, ServiceError> {
+        super::calendars::build(&self.profile.timezone, self.holidays.iter().copied())
+    }
+
+    /// Hands over the customer's live lots read after the lock by the use case's own
+    /// statement ([`crate::storage::sessions::context`]), for the one debit that
+    /// follows; a second debit reads them again.
+    pub fn keep_live_lots(&mut self, lots: Vec<LotRow>) {
+        self.live_lots = Some(lots);
+    }
+
+    /// The live lots handed over by [`Book::keep_live_lots`], once.
+    pub fn take_live_lots(&mut self) -> Option<Vec<LotRow>> {
+        self.live_lots.take()
     }
 
     /// The customer.

@@ -133,7 +133,8 @@ pub async fn business_calendar(
     build(&row.timezone, days)
 }
 
-fn build(
+/// The business calendar of a zone name and holidays as stored.
+pub fn build(
     timezone: &str,
     days: impl IntoIterator<Item = NaiveDate>,
 ) -> Result<BusinessCalendar, ServiceError> {

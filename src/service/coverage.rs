@@ -95,6 +95,17 @@ async fn lose_coverage(tx: &mut Tx, book: &mut Book) -> Result<(), ServiceError>
 pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<SowId>, ServiceError> {
     let customer_id = book.customer_id().clone();
     let waiting = sows::approved_in_status(tx, &customer_id, SowStatus::AwaitingUnits).await?;
+    let activated = activate_queue(tx, book, waiting).await?;
+    Ok(activated.into_iter().map(|s| s.id).collect())
+}
+
+/// Covers the SoWs of `waiting` (the customer's whole queue, already read, in approval
+/// order) with what is available; returns the SoWs activated, as written.
+pub async fn activate_queue(
+    tx: &mut Tx,
+    book: &mut Book,
+    waiting: Vec<SowRow>,
+) -> Result<Vec<SowRow>, ServiceError> {
     if waiting.is_empty() {
         return Ok(Vec::new());
     }
@@ -107,8 +118,9 @@ pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<SowId>
         })
         .collect();
     let now = book.now();
-    let activated = plan_activation(&provisions, book.available());
-    for id in &activated {
+    let planned = plan_activation(&provisions, book.available());
+    let mut activated = Vec::with_capacity(planned.len());
+    for id in &planned {
         let Some(mut sow) = waiting.iter().find(|s| &s.id == id).cloned() else {
             continue;
         };
@@ -125,6 +137,7 @@ pub async fn activate_waiting(tx: &mut Tx, book: &mut Book) -> Result<Vec<SowId>
             now,
             json!({"sow_id": sow.id, "title": sow.title, "reserved_units": needed}),
         );
+        activated.push(sow);
     }
     Ok(activated)
 }

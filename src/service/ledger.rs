@@ -98,7 +98,10 @@ pub async fn charge(
     if !c.units.is_positive() {
         return Ok(outcome);
     }
-    let rows = lots::live_for_customer(tx, book.customer_id()).await?;
+    let rows = match book.take_live_lots() {
+        Some(rows) => rows,
+        None => lots::live_for_customer(tx, book.customer_id()).await?,
+    };
     let states: Vec<LotState> = rows.iter().map(lot_state).collect();
     let plan = plan_debit(&states, c.units, c.effective_at);
     if plan.deficit.is_positive() && c.shortfall == Shortfall::Refuse {

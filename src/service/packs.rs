@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::book::{Book, Refs};
-use super::{Ctx, ServiceError, calendars, coverage, ids, quotes};
+use super::{Ctx, ServiceError, coverage, ids, quotes};
 use crate::domain::access::Action;
 use crate::domain::allocation::plan_settlement;
 use crate::domain::audit::AuditAction;
@@ -18,7 +18,7 @@ use crate::domain::quote::QuoteStatus;
 use crate::domain::units::Units;
 use crate::dto::ledger::{Pack, PackInput, Price};
 use crate::dto::{Page, PageQuery};
-use crate::storage::customers::{self, CustomerRow};
+use crate::storage::customers::CustomerRow;
 use crate::storage::db::Tx;
 use crate::storage::deficits;
 use crate::storage::lots::{self, LotRow};
@@ -33,10 +33,10 @@ pub async fn sell(
 ) -> Result<Pack, ServiceError> {
     ctx.require(Action::ManageCommercial)?;
     let mut book = Book::open(tx, ctx, customer_id).await?;
-    let customer = customers::get(tx, customer_id)
+    let (customer, open_deficits) = deficits::customer_with_open_deficits(tx, customer_id)
         .await?
         .ok_or(ServiceError::NotFound("customer"))?;
-    let calendar = calendars::business_calendar(tx, &customer.calendar_id).await?;
+    let calendar = book.calendar()?;
     let today = calendar.today(ctx.now);
     let received_on = input.received_on.unwrap_or(today);
     let expires_at = lot_expiry(&calendar, received_on);
@@ -76,8 +76,7 @@ pub async fn sell(
     };
 
     let lot_id = ids::lot();
-    let open: Vec<(i64, Units)> = deficits::open_deficits(tx, customer_id)
-        .await?
+    let open: Vec<(i64, Units)> = open_deficits
         .into_iter()
         .map(|d| (d.entry_id, d.outstanding))
         .collect();

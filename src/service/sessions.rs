@@ -207,14 +207,32 @@ struct Locked {
 }
 
 async fn lock(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Locked, ServiceError> {
-    let book = Book::open_for(tx, ctx, Owner::Session, id.as_str(), "session").await?;
-    let session = store::get(tx, id)
+    lock_with(tx, ctx, id, false).await
+}
+
+/// As [`lock`], for an action that may debit units: the customer's live lots are read
+/// by the same statement as the session and kept in the book for the debit.
+async fn lock_for_debit(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Locked, ServiceError> {
+    lock_with(tx, ctx, id, true).await
+}
+
+/// Two statements: the account lock (with the calendar), then everything the action
+/// reads, as the previous holder of the lock left it.
+async fn lock_with(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: &SessionId,
+    with_lots: bool,
+) -> Result<Locked, ServiceError> {
+    let mut book = Book::open_for(tx, ctx, Owner::Session, id.as_str(), "session").await?;
+    let found = store::context(tx, id, with_lots)
         .await?
         .ok_or(ServiceError::NotFound("session"))?;
-    let sow = sow_store::get(tx, &session.sow_id)
-        .await?
-        .ok_or(ServiceError::NotFound("SoW"))?;
-    let cal = calendars::for_customer(tx, &session.customer_id).await?;
+    let (session, sow) = (found.session, found.sow);
+    if with_lots {
+        book.keep_live_lots(found.lots);
+    }
+    let cal = book.calendar()?;
     Ok(Locked {
         book,
         session,
@@ -316,7 +334,7 @@ pub async fn cancel(
             "only the SOC cancels with reason soc",
         ));
     }
-    let mut l = lock(tx, ctx, id).await?;
+    let mut l = lock_for_debit(tx, ctx, id).await?;
     let late = is_late_cancellation(&l.cal, l.session.starts_at, ctx.now);
     let (next, charge) = l.session.status.cancel(reason, late).map_err(refused)?;
     l.session.status = next;
@@ -341,7 +359,7 @@ pub async fn cancel(
 /// times, effective at the scheduled start.
 pub async fn no_show(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Session, ServiceError> {
     ctx.require(Action::RunWork)?;
-    let mut l = lock(tx, ctx, id).await?;
+    let mut l = lock_for_debit(tx, ctx, id).await?;
     let starts = l.session.starts_at;
     l.session.status = l.session.status.no_show(starts, ctx.now).map_err(refused)?;
     l.session.updated_at = ctx.now;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::customers::MailProfile;
-use super::db::{Db, StoreResult, Tx};
+use super::db::{Backend, Db, StoreError, StoreResult, Tx};
 use super::sql::Sql;
 use crate::domain::ids::{CustomerId, LotId};
 use crate::domain::notification::Contact;
@@ -64,10 +64,27 @@ stored_row! {
         pub contacts: Vec<Contact>,
         /// Customer's calendar zone.
         pub timezone: String,
+        /// The calendar's holidays, `YYYY-MM-DD` separated by commas (none: NULL).
+        pub holidays: Option<String>,
     }
 }
 
 impl LockedRow {
+    /// The calendar's holidays, read with the lock (every session and SoW action
+    /// computes in the customer's business calendar).
+    pub fn holiday_dates(&self) -> StoreResult<Vec<NaiveDate>> {
+        self.holidays
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|d| !d.is_empty())
+            .map(|d| {
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|e| StoreError::Corrupt(format!("holiday {d:?}: {e}")))
+            })
+            .collect()
+    }
+
     /// The account and the mail profile it was read with.
     pub fn split(self) -> (AccountRow, MailProfile) {
         (
@@ -91,16 +108,31 @@ impl LockedRow {
 }
 
 /// The lock's `SELECT`, before its `WHERE`. On PostgreSQL only the account row is
-/// locked (`FOR UPDATE OF a`); the customer and calendar rows are read as they are.
-const LOCKED: &str = "SELECT a.customer_id, a.total, a.reserved, a.deficit, \
-     a.low_balance_threshold, a.checkpoint_at, a.since_checkpoint, a.latest_effective, c.name, c.contacts, cal.timezone FROM accounts a \
-     JOIN customers c ON c.id = a.customer_id JOIN calendars cal ON cal.id = c.calendar_id";
+/// locked (`FOR UPDATE OF a`); the customer and calendar rows (and the holidays) are
+/// read as they are: a holiday change does not take the account lock either.
+fn locked_select(tx: &Tx) -> String {
+    let holidays = match tx.backend() {
+        Backend::Sqlite => "group_concat(h.day, ',')",
+        Backend::Postgres => "string_agg(h.day, ',' ORDER BY h.day)",
+    };
+    format!(
+        "SELECT a.customer_id, a.total, a.reserved, a.deficit, a.low_balance_threshold, \
+         a.checkpoint_at, a.since_checkpoint, a.latest_effective, c.name, c.contacts, cal.timezone, \
+         (SELECT {holidays} FROM calendar_holidays h WHERE h.calendar_id = cal.id) AS holidays \
+         FROM accounts a JOIN customers c ON c.id = a.customer_id \
+         JOIN calendars cal ON cal.id = c.calendar_id"
+    )
+}
 
 /// Reads the account and, on PostgreSQL, locks it until the transaction ends: every
 /// movement of a customer's units goes through this lock, so they serialize per
 /// customer while different customers proceed in parallel.
 pub async fn lock(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Option<LockedRow>> {
-    let sql = format!("{LOCKED} WHERE a.customer_id = $1{}", tx.for_update_of("a"));
+    let sql = format!(
+        "{} WHERE a.customer_id = $1{}",
+        locked_select(tx),
+        tx.for_update_of("a")
+    );
     tx.fetch_optional(Sql::new(sql).bind(customer_id)).await
 }
 
@@ -132,7 +164,8 @@ pub async fn set_threshold(
 
 /// Writes the maintained figures back.
 pub async fn save(tx: &mut Tx, account: &AccountRow) -> StoreResult<()> {
-    tx.execute(
+    tx.defer(
+        Some(format!("accounts:{}", account.customer_id)),
         Sql::new(
             "UPDATE accounts SET total = $2, reserved = $3, deficit = $4, checkpoint_at = $5, \
              since_checkpoint = $6, latest_effective = $7 WHERE customer_id = $1",
@@ -145,8 +178,7 @@ pub async fn save(tx: &mut Tx, account: &AccountRow) -> StoreResult<()> {
         .bind(account.since_checkpoint)
         .bind(account.latest_effective),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The accounts of several customers (one statement: list pages).
@@ -186,7 +218,8 @@ pub async fn lock_owner(tx: &mut Tx, owner: Owner, id: &str) -> StoreResult<Opti
         Owner::Sow => "sows",
     };
     let sql = format!(
-        "{LOCKED} WHERE a.customer_id = (SELECT customer_id FROM {table} WHERE id = $1){}",
+        "{} WHERE a.customer_id = (SELECT customer_id FROM {table} WHERE id = $1){}",
+        locked_select(tx),
         tx.for_update_of("a")
     );
     tx.fetch_optional(Sql::new(sql).bind(id)).await

@@ -44,7 +44,8 @@ stored_row! {
 
 /// Appends one row (its id is given by the database).
 pub async fn insert(tx: &mut Tx, row: &AuditRow) -> StoreResult<()> {
-    tx.execute(
+    tx.defer(
+        None,
         Sql::new(
             "INSERT INTO audit_events (at, actor_type, actor_id, actor_name, actor_email, action, \
              resource_type, resource_id, customer_id, request_id, client_ip, user_agent, outcome) \
@@ -64,8 +65,7 @@ pub async fn insert(tx: &mut Tx, row: &AuditRow) -> StoreResult<()> {
         .bind(row.user_agent.as_deref())
         .bind(row.outcome.as_str()),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Filters of an audit read (all optional).

@@ -325,6 +325,30 @@ macro_rules! stored_row {
                     $( $field: $crate::storage::column::Column::read(row, stringify!($field))? ),+
                 })
             }
+
+            /// Every column of table alias `alias`, renamed with `prefix`, for a
+            /// statement that reads several kinds of rows at once
+            /// ([`Self::decode_prefixed`] reads them back).
+            pub fn columns_as(alias: &str, prefix: &str) -> String {
+                Self::COLUMNS
+                    .split(", ")
+                    .map(|c| format!("{alias}.{c} AS {prefix}{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+
+            /// Decodes the columns [`Self::columns_as`] named with `prefix`.
+            pub fn decode_prefixed<R: $crate::storage::column::RawRow>(
+                row: &R,
+                prefix: &str,
+            ) -> sqlx::Result<Self> {
+                Ok($name {
+                    $( $field: $crate::storage::column::Column::read(
+                        row,
+                        &format!("{prefix}{}", stringify!($field)),
+                    )? ),+
+                })
+            }
         }
 
         impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $name {

@@ -13,6 +13,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
+use super::batch::{self, Pending, Queue};
 use super::sql::{Arg, Sql};
 
 /// Which engine a handle talks to, for the rare statements that differ.
@@ -369,6 +370,8 @@ type AfterCommit = Box<dyn FnOnce() + Send + Sync>;
 pub struct Tx {
     conn: TxConn,
     after_commit: Vec<AfterCommit>,
+    /// Writes held back to travel together (PostgreSQL; see [`super::batch`]).
+    queue: Queue,
 }
 
 impl Tx {
@@ -376,7 +379,46 @@ impl Tx {
         Tx {
             conn,
             after_commit: Vec::new(),
+            queue: Queue::default(),
         }
+    }
+
+    /// Runs a write whose outcome nobody reads (no rows returned, no count checked):
+    /// at once on SQLite; on PostgreSQL it waits and travels with the transaction's
+    /// next statement or its commit ([`super::batch`]). `key` names the row it changes
+    /// (`table:id`), none for an insert of a new row.
+    pub async fn defer(&mut self, key: Option<String>, sql: Sql) -> StoreResult<()> {
+        if self.backend() == Backend::Sqlite {
+            self.execute(sql).await?;
+            return Ok(());
+        }
+        if self.queue.holds(key.as_deref()) {
+            self.send_queue().await?;
+        }
+        self.queue.push(Pending { key, sql });
+        Ok(())
+    }
+
+    /// Sends the waiting writes as one statement.
+    async fn send_queue(&mut self) -> StoreResult<()> {
+        if self.queue.is_empty() {
+            return Ok(());
+        }
+        let sql = batch::combine(self.queue.take(), None);
+        if let TxConn::Postgres(tx) = &mut self.conn {
+            run_on!(&mut **tx, Postgres, sql, execute)?;
+        }
+        Ok(())
+    }
+
+    /// Runs a query that reads nothing the waiting writes change (a sequence, the
+    /// clock) together with them: one round trip for both.
+    pub async fn fetch_all_beside_writes<T: Record>(&mut self, sql: Sql) -> StoreResult<Vec<T>> {
+        let sql = batch::combine(self.queue.take(), Some(sql));
+        Ok(match &mut self.conn {
+            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_all, T)?,
+            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_all, T)?,
+        })
     }
 
     /// Which engine this is.
@@ -395,6 +437,7 @@ impl Tx {
 
     /// Runs a statement and returns the number of rows it changed.
     pub async fn execute(&mut self, sql: Sql) -> StoreResult<u64> {
+        self.send_queue().await?;
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, execute)?,
             TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, execute)?,
@@ -403,6 +446,7 @@ impl Tx {
 
     /// Runs a query and returns every row.
     pub async fn fetch_all<T: Record>(&mut self, sql: Sql) -> StoreResult<Vec<T>> {
+        self.send_queue().await?;
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_all, T)?,
             TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_all, T)?,
@@ -411,6 +455,7 @@ impl Tx {
 
     /// Runs a query that returns at most one row.
     pub async fn fetch_optional<T: Record>(&mut self, sql: Sql) -> StoreResult<Option<T>> {
+        self.send_queue().await?;
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_optional, T)?,
             TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_optional, T)?,
@@ -419,6 +464,7 @@ impl Tx {
 
     /// Runs a query that returns exactly one row.
     pub async fn fetch_one<T: Record>(&mut self, sql: Sql) -> StoreResult<T> {
+        self.send_queue().await?;
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_one, T)?,
             TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_one, T)?,
@@ -426,7 +472,8 @@ impl Tx {
     }
 
     /// Commits.
-    pub async fn commit(self) -> StoreResult<()> {
+    pub async fn commit(mut self) -> StoreResult<()> {
+        self.send_queue().await?;
         match self.conn {
             TxConn::Sqlite(tx) => tx.commit().await?,
             TxConn::Postgres(tx) => tx.commit().await?,

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::column::{Column, RawRow};
+use super::customers::CustomerRow;
 use super::db::{StoreResult, Tx};
 use super::ledger::LotUnits;
 use super::sql::Sql;
@@ -78,14 +80,14 @@ pub async fn insert_deficit(
     customer_id: &CustomerId,
     outstanding: Units,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.defer(
+        None,
         Sql::new("INSERT INTO deficits (entry_id, customer_id, outstanding) VALUES ($1, $2, $3)")
             .bind(entry_id)
             .bind(customer_id)
             .bind(outstanding),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 stored_row! {
@@ -143,7 +145,8 @@ pub async fn log_reservation(
     at: DateTime<Utc>,
     recorded_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.defer(
+        None,
         Sql::new(
             "INSERT INTO reservation_log (customer_id, sow_id, delta, reason, at, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -155,8 +158,7 @@ pub async fn log_reservation(
         .bind(at)
         .bind(recorded_at),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Units of each pack that went to pay deficits.
@@ -170,4 +172,64 @@ pub async fn settled_by_lots(tx: &mut Tx, lot_ids: &[LotId]) -> StoreResult<Vec<
     sql.push_list(lot_ids);
     sql.push_sql(" GROUP BY lot_id");
     tx.fetch_all(sql).await
+}
+
+/// One row of [`customer_with_open_deficits`].
+struct CustomerDeficitRow {
+    customer: CustomerRow,
+    deficit: Option<OpenDeficit>,
+}
+
+impl CustomerDeficitRow {
+    fn decode<R: RawRow>(row: &R) -> sqlx::Result<Self> {
+        let entry_id: Option<i64> = Column::read(row, "d_entry_id")?;
+        Ok(CustomerDeficitRow {
+            customer: CustomerRow::decode_prefixed(row, "")?,
+            deficit: match entry_id {
+                Some(_) => Some(OpenDeficit::decode_prefixed(row, "d_")?),
+                None => None,
+            },
+        })
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for CustomerDeficitRow {
+    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
+        Self::decode(row)
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for CustomerDeficitRow {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+        Self::decode(row)
+    }
+}
+
+/// A customer with its open deficits, oldest first, in one statement (what a pack sale
+/// reads after the account lock); `None` when the customer does not exist.
+pub async fn customer_with_open_deficits(
+    tx: &mut Tx,
+    customer_id: &CustomerId,
+) -> StoreResult<Option<(CustomerRow, Vec<OpenDeficit>)>> {
+    let rows: Vec<CustomerDeficitRow> = tx
+        .fetch_all(
+            Sql::new(format!(
+                "SELECT {}, {} FROM customers cu LEFT JOIN deficits d \
+                 ON d.customer_id = cu.id AND d.outstanding > 0 WHERE cu.id = $1 ORDER BY d.entry_id",
+                CustomerRow::columns_as("cu", ""),
+                OpenDeficit::columns_as("d", "d_"),
+            ))
+            .bind(customer_id),
+        )
+        .await?;
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
+    let open = first
+        .deficit
+        .into_iter()
+        .chain(rows.filter_map(|r| r.deficit))
+        .collect();
+    Ok(Some((first.customer, open)))
 }

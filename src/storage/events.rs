@@ -55,7 +55,6 @@ pub async fn insert(
     recorded_at: DateTime<Utc>,
     events: &[NewEvent],
 ) -> StoreResult<Vec<i64>> {
-    let mut ids = Vec::with_capacity(events.len());
     for (c, chunk) in events.chunks(CHUNK).enumerate() {
         let mut sql = Sql::new(
             "INSERT INTO events (id, seq, kind, customer_id, subject_id, occurred_at, recorded_at, data) VALUES ",
@@ -64,8 +63,7 @@ pub async fn insert(
             if i > 0 {
                 sql.push_sql(", ");
             }
-            let numbered =
-                feed::id_and_seq(&mut sql, &numbers.event_ids, c * CHUNK + i, "event_ids");
+            let numbered = feed::id_and_seq(&mut sql, numbers, &numbers.event_ids, c * CHUNK + i);
             let p = [
                 sql.push_bind(e.kind),
                 sql.push_bind(&e.customer_id),
@@ -77,10 +75,9 @@ pub async fn insert(
             let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
             sql.push_sql(&format!("({numbered}, {})", placeholders.join(", ")));
         }
-        let taken = numbers.event_ids.get(c * CHUNK..c * CHUNK + chunk.len());
-        ids.extend(feed::run_insert(tx, sql, taken).await?);
+        tx.defer(None, sql).await?;
     }
-    Ok(ids)
+    Ok(numbers.event_ids.clone())
 }
 
 /// Rows per multi-row INSERT (8 parameters each, far below SQLite's 32,766).

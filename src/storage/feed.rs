@@ -11,23 +11,50 @@
 use super::db::{Backend, Db, StoreResult, Tx};
 use super::sql::Sql;
 
-/// Ids taken in advance for the rows one transaction appends (SQLite, where they are
-/// also the positions); empty on PostgreSQL, where each row takes its id from a
-/// sequence as it is inserted and gets its position later.
+/// Ids taken in advance for the rows one transaction appends, so the inserts need
+/// not return them and can travel with the transaction's other writes
+/// ([`super::batch`]). On SQLite they are also the positions; on PostgreSQL they come
+/// from the sequences, without any lock, and the rows get their positions later.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Numbers {
-    /// One id per ledger entry, in the order they were made (SQLite).
+    /// One id per ledger entry, in the order they were made.
     pub entry_ids: Vec<i64>,
-    /// One id per event, in the order they were made (SQLite).
+    /// One id per event, in the order they were made.
     pub event_ids: Vec<i64>,
+    /// True when the ids are also the feed positions (SQLite).
+    pub positioned: bool,
 }
 
-/// Takes `entries` ledger ids and `events` event ids for the calling transaction on
-/// SQLite, whose write lock it holds, so they are also the next positions in commit
-/// order. Nothing to take on PostgreSQL (no statement, no lock).
+/// Takes `entries` ledger ids and `events` event ids for the calling transaction. On
+/// SQLite from the feed counters, whose write lock the transaction holds, so they are
+/// also the next positions in commit order; on PostgreSQL from the sequences, in the
+/// same round trip as the writes already waiting.
 pub async fn number(tx: &mut Tx, entries: usize, events: usize) -> StoreResult<Numbers> {
-    if tx.backend() == Backend::Postgres || (entries == 0 && events == 0) {
+    if entries == 0 && events == 0 {
         return Ok(Numbers::default());
+    }
+    if tx.backend() == Backend::Postgres {
+        let taken: Vec<(i64, i64)> = tx
+            .fetch_all_beside_writes(
+                Sql::new(
+                    "SELECT CAST(1 AS BIGINT), nextval('ledger_entry_ids') \
+                     FROM generate_series(1, $1) UNION ALL \
+                     SELECT CAST(2 AS BIGINT), nextval('event_ids') FROM generate_series(1, $2)",
+                )
+                .bind(entries as i64)
+                .bind(events as i64),
+            )
+            .await?;
+        let mut numbers = Numbers::default();
+        for (table, id) in taken {
+            match table {
+                1 => numbers.entry_ids.push(id),
+                _ => numbers.event_ids.push(id),
+            }
+        }
+        numbers.entry_ids.sort_unstable();
+        numbers.event_ids.sort_unstable();
+        return Ok(numbers);
     }
     let (ledger_last, events_last): (i64, i64) = tx
         .fetch_one(
@@ -43,35 +70,20 @@ pub async fn number(tx: &mut Tx, entries: usize, events: usize) -> StoreResult<N
     Ok(Numbers {
         entry_ids: (ledger_last - entries as i64 + 1..=ledger_last).collect(),
         event_ids: (events_last - events as i64 + 1..=events_last).collect(),
+        positioned: true,
     })
 }
 
-/// SQL for the `id, seq` values of the `i`-th new row: the number taken in advance,
-/// twice (SQLite), or the next value of `sequence` and no position (PostgreSQL).
-pub fn id_and_seq(sql: &mut Sql, taken: &[i64], i: usize, sequence: &str) -> String {
-    match taken.get(i) {
-        Some(id) => {
-            let id_at = sql.push_bind(*id);
-            let seq_at = sql.push_bind(*id);
-            format!("${id_at}, ${seq_at}")
-        }
-        None => format!("nextval('{sequence}'), NULL"),
+/// SQL for the `id, seq` values of the `i`-th new row of `ids` (taken by [`number`]):
+/// the id twice when it is also the position (SQLite), else the id and no position.
+pub fn id_and_seq(sql: &mut Sql, numbers: &Numbers, ids: &[i64], i: usize) -> String {
+    let id_at = sql.push_bind(ids.get(i).copied());
+    if numbers.positioned {
+        let seq_at = sql.push_bind(ids.get(i).copied());
+        format!("${id_at}, ${seq_at}")
+    } else {
+        format!("${id_at}, NULL")
     }
-}
-
-/// Runs a multi-row insert built with [`id_and_seq`] and returns the rows' ids in row
-/// order: the ones taken in advance, or the ones the sequence gave. `nextval` runs
-/// once per row as the `VALUES` list is read in order, so within one statement the
-/// ids rise with the row order, and sorting what `RETURNING` gives restores it.
-pub async fn run_insert(tx: &mut Tx, mut sql: Sql, taken: Option<&[i64]>) -> StoreResult<Vec<i64>> {
-    if let Some(ids) = taken {
-        tx.execute(sql).await?;
-        return Ok(ids.to_vec());
-    }
-    sql.push_sql(" RETURNING id");
-    let mut ids: Vec<(i64,)> = tx.fetch_all(sql).await?;
-    ids.sort_unstable();
-    Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
 /// Whether committed entries or events are still waiting for a position (PostgreSQL;

@@ -97,9 +97,9 @@ const SELECT_ENTRIES: &str = "SELECT e.id, e.seq, e.customer_id, e.kind, e.lot_i
      LEFT JOIN ledger_entries s ON s.id = e.settles_id";
 
 /// Appends entries, in as few statements as SQLite's limit on bound parameters
-/// allows, and returns their ids in order: the ones [`super::feed::number`] took
-/// (SQLite, where they are also the positions), or the ones the sequence gave while
-/// inserting (PostgreSQL, no position yet).
+/// allows, with the ids [`super::feed::number`] took (also the positions on SQLite;
+/// none yet on PostgreSQL), and returns those ids. The inserts are deferred writes
+/// ([`super::db::Tx::defer`]).
 pub async fn insert_entries(
     tx: &mut Tx,
     numbers: &Numbers,
@@ -108,7 +108,6 @@ pub async fn insert_entries(
     recorded_at: DateTime<Utc>,
     entries: &[NewEntry],
 ) -> StoreResult<Vec<i64>> {
-    let mut ids = Vec::with_capacity(entries.len());
     for (c, chunk) in entries.chunks(CHUNK).enumerate() {
         let mut sql = Sql::new(format!(
             "INSERT INTO ledger_entries ({INSERT_COLUMNS}) VALUES "
@@ -117,12 +116,7 @@ pub async fn insert_entries(
             if i > 0 {
                 sql.push_sql(", ");
             }
-            let numbered = feed::id_and_seq(
-                &mut sql,
-                &numbers.entry_ids,
-                c * CHUNK + i,
-                "ledger_entry_ids",
-            );
+            let numbered = feed::id_and_seq(&mut sql, numbers, &numbers.entry_ids, c * CHUNK + i);
             let p = [
                 sql.push_bind(customer_id),
                 sql.push_bind(e.kind),
@@ -143,10 +137,9 @@ pub async fn insert_entries(
             let placeholders: Vec<String> = p.iter().map(|n| format!("${n}")).collect();
             sql.push_sql(&format!("({numbered}, {})", placeholders.join(", ")));
         }
-        let taken = numbers.entry_ids.get(c * CHUNK..c * CHUNK + chunk.len());
-        ids.extend(feed::run_insert(tx, sql, taken).await?);
+        tx.defer(None, sql).await?;
     }
-    Ok(ids)
+    Ok(numbers.entry_ids.clone())
 }
 
 /// Rows per multi-row INSERT (at most 17 parameters each, far below SQLite's 32,766).

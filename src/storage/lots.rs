@@ -56,9 +56,11 @@ const COLUMNS: &str = LotRow::COLUMNS;
 
 /// Inserts a lot.
 pub async fn insert(tx: &mut Tx, lot: &LotRow) -> StoreResult<()> {
-    tx.execute(lot.bind_all(Sql::new(insert_statement("lots", COLUMNS))))
-        .await?;
-    Ok(())
+    tx.defer(
+        Some(format!("lots:{}", lot.id)),
+        lot.bind_all(Sql::new(insert_statement("lots", COLUMNS))),
+    )
+    .await
 }
 
 /// One lot.
@@ -110,13 +112,13 @@ pub async fn list(
 
 /// Adds `delta` to a lot's remaining units.
 pub async fn adjust(tx: &mut Tx, id: &LotId, delta: Units) -> StoreResult<()> {
-    tx.execute(
+    tx.defer(
+        Some(format!("lots:{id}")),
         Sql::new("UPDATE lots SET remaining = remaining + $2 WHERE id = $1")
             .bind(id)
             .bind(delta),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Marks a lot's expiry applied; false when another run already did.

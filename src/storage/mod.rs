@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod audit_log;
 pub mod backup;
+pub mod batch;
 pub mod calendars;
 pub mod column;
 pub mod customers;

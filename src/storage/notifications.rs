@@ -102,9 +102,11 @@ const COLUMNS: &str = NotificationRow::COLUMNS;
 
 /// Records a mail (in the transaction of the change that causes it).
 pub async fn insert(tx: &mut Tx, n: &NotificationRow) -> StoreResult<()> {
-    tx.execute(n.bind_all(Sql::new(insert_statement("notifications", COLUMNS))))
-        .await?;
-    Ok(())
+    tx.defer(
+        None,
+        n.bind_all(Sql::new(insert_statement("notifications", COLUMNS))),
+    )
+    .await
 }
 
 /// How many mails a sender holds a live claim on at `now` (being sent right now).

@@ -2,9 +2,12 @@
 
 use chrono::{DateTime, Utc};
 
+use super::column::{Column, RawRow};
 use super::db::{StoreResult, Tx};
-use super::sql::{Sql, insert_statement, update_statement};
-use crate::domain::ids::{CustomerId, SessionId, SowId};
+use super::lots::LotRow;
+use super::sows::SowRow;
+use super::sql::{Arg, Sql, insert_statement, update_statement};
+use crate::domain::ids::{CustomerId, LotId, SessionId, SowId};
 use crate::domain::session::{Acceptance, CancelReason, SessionStatus};
 use crate::domain::sla::SlaState;
 use crate::domain::units::Units;
@@ -139,8 +142,8 @@ pub async fn insert(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
 /// Writes every column back.
 pub async fn update(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
     let sql = Sql::new(update_statement("sessions", COLUMNS));
-    tx.execute(s.bind_all(sql)).await?;
-    Ok(())
+    tx.defer(Some(format!("sessions:{}", s.id)), s.bind_all(sql))
+        .await
 }
 
 /// One session.
@@ -391,4 +394,85 @@ pub async fn calendar_entries(
         .bind(limit),
     )
     .await
+}
+
+/// What a session action reads right after taking the account lock, in one statement:
+/// the session, its SoW and, when the action may debit units, the customer's live
+/// lots in consumption order (see [`super::lots::live_for_customer`]).
+#[derive(Clone, Debug)]
+pub struct SessionContext {
+    /// The session.
+    pub session: SessionRow,
+    /// Its SoW.
+    pub sow: SowRow,
+    /// The customer's live lots (empty unless asked for).
+    pub lots: Vec<LotRow>,
+}
+
+/// One row of [`context`]: the session and SoW repeated beside each lot.
+struct ContextRow {
+    session: SessionRow,
+    sow: SowRow,
+    lot: Option<LotRow>,
+}
+
+impl ContextRow {
+    fn decode<R: RawRow>(row: &R) -> sqlx::Result<Self> {
+        let lot_id: Option<LotId> = Column::read(row, "l_id")?;
+        Ok(ContextRow {
+            session: SessionRow::decode_prefixed(row, "s_")?,
+            sow: SowRow::decode_prefixed(row, "w_")?,
+            lot: match lot_id {
+                Some(_) => Some(LotRow::decode_prefixed(row, "l_")?),
+                None => None,
+            },
+        })
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for ContextRow {
+    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
+        Self::decode(row)
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for ContextRow {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+        Self::decode(row)
+    }
+}
+
+/// Reads a session, its SoW and (with `with_lots`) its customer's live lots in one
+/// statement; `None` when the session does not exist. Run after the account lock, so
+/// what it reads is what the previous holder of the lock committed.
+pub async fn context(
+    tx: &mut Tx,
+    id: &SessionId,
+    with_lots: bool,
+) -> StoreResult<Option<SessionContext>> {
+    let sql = format!(
+        "SELECT {}, {}, {} FROM sessions s JOIN sows w ON w.id = s.sow_id \
+         LEFT JOIN lots l ON $2 AND l.customer_id = s.customer_id AND l.expired = FALSE \
+         WHERE s.id = $1 ORDER BY l.expires_at, l.received_on, l.id",
+        SessionRow::columns_as("s", "s_"),
+        SowRow::columns_as("w", "w_"),
+        LotRow::columns_as("l", "l_"),
+    );
+    let rows: Vec<ContextRow> = tx
+        .fetch_all(Sql::new(sql).bind(id).bind(Arg::Bool(Some(with_lots))))
+        .await?;
+    let mut rows = rows.into_iter();
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
+    let lots = first
+        .lot
+        .into_iter()
+        .chain(rows.filter_map(|r| r.lot))
+        .collect();
+    Ok(Some(SessionContext {
+        session: first.session,
+        sow: first.sow,
+        lots,
+    }))
 }

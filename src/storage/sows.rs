@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::column::{Column, RawRow};
 use super::db::{StoreResult, Tx};
 use super::sql::{Sql, insert_statement, update_statement};
 use crate::domain::ids::{CustomerId, RequestId, SowId};
@@ -106,8 +107,8 @@ pub async fn insert(tx: &mut Tx, s: &SowRow) -> StoreResult<()> {
 /// Writes every column of a SoW back.
 pub async fn update(tx: &mut Tx, s: &SowRow) -> StoreResult<()> {
     let sql = Sql::new(update_statement("sows", COLUMNS));
-    tx.execute(s.bind_all(sql)).await?;
-    Ok(())
+    tx.defer(Some(format!("sows:{}", s.id)), s.bind_all(sql))
+        .await
 }
 
 /// One SoW.
@@ -221,4 +222,66 @@ pub async fn in_status(
         .bind(limit),
     )
     .await
+}
+
+/// What an approval reads after the account lock, in one statement.
+#[derive(Clone, Debug)]
+pub struct ApprovalContext {
+    /// The SoW being approved.
+    pub sow: SowRow,
+    /// The customer's other approved SoWs waiting for units, in approval order.
+    pub waiting: Vec<SowRow>,
+    /// The next global approval number.
+    pub next_order: i64,
+}
+
+/// One row of [`approval_context`].
+struct SowAndOrder {
+    sow: SowRow,
+    next_order: i64,
+}
+
+impl SowAndOrder {
+    fn decode<R: RawRow>(row: &R) -> sqlx::Result<Self> {
+        Ok(SowAndOrder {
+            sow: SowRow::decode_prefixed(row, "")?,
+            next_order: Column::read(row, "next_order")?,
+        })
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for SowAndOrder {
+    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
+        Self::decode(row)
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for SowAndOrder {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+        Self::decode(row)
+    }
+}
+
+/// Reads a SoW, its customer's SoWs waiting for units and the next approval number in
+/// one statement; `None` when the SoW does not exist.
+pub async fn approval_context(tx: &mut Tx, id: &SowId) -> StoreResult<Option<ApprovalContext>> {
+    let rows: Vec<SowAndOrder> = tx
+        .fetch_all(
+            Sql::new(format!(
+                "SELECT {COLUMNS}, (SELECT CAST(COALESCE(MAX(approval_order), 0) + 1 AS BIGINT) \
+                 FROM sows) AS next_order FROM sows WHERE id = $1 OR (status = $2 AND \
+                 customer_id = (SELECT customer_id FROM sows WHERE id = $1)) ORDER BY approval_order"
+            ))
+            .bind(id)
+            .bind(SowStatus::AwaitingUnits),
+        )
+        .await?;
+    let next_order = rows.first().map_or(1, |r| r.next_order);
+    let (this, waiting): (Vec<SowRow>, Vec<SowRow>) =
+        rows.into_iter().map(|r| r.sow).partition(|s| &s.id == id);
+    Ok(this.into_iter().next().map(|sow| ApprovalContext {
+        sow,
+        waiting,
+        next_order,
+    }))
 }

@@ -51,6 +51,11 @@ impl Sql {
         }
     }
 
+    /// A statement from its text and arguments (for statements built from others).
+    pub(super) fn from_parts(text: Cow<'static, str>, args: Vec<Arg>) -> Self {
+        Sql { text, args }
+    }
+
     /// Appends the next positional argument.
     pub fn bind(mut self, value: impl Into<Arg>) -> Self {
         self.args.push(value.into());

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{finish, lock, refused};
+use super::{finish, lock, lock_for_debit, refused};
 use crate::domain::access::Action;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::SessionId;
@@ -44,7 +44,7 @@ pub async fn deliver(
         problems.add("ended_at", "must not be in the future");
     }
     problems.finish()?;
-    let mut l = lock(tx, ctx, id).await?;
+    let mut l = lock_for_debit(tx, ctx, id).await?;
     let next = l.session.status.deliver().map_err(refused)?;
     let terms = sows::terms(&l.sow)?;
     let price = price_session(&l.cal, &terms, started, ended)

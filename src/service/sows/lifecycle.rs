@@ -14,6 +14,7 @@ use crate::domain::units::Units;
 use crate::dto::work::{RejectInput, Sow};
 use crate::service::book::Book;
 use crate::service::{Ctx, ServiceError, coverage, ids, ledger, quotes, requests};
+use crate::storage::accounts::Owner;
 use crate::storage::db::Tx;
 use crate::storage::sessions;
 use crate::storage::sows::{self as store, SowRow};
@@ -52,7 +53,13 @@ pub async fn approve(
     if_match: Option<&str>,
 ) -> Result<Sow, ServiceError> {
     ctx.require(Action::ApproveWork)?;
-    let (mut book, mut row) = lock(tx, ctx, id).await?;
+    // The lock, then one statement: the SoW, the customer's queue of SoWs waiting for
+    // units and the next approval number.
+    let mut book = Book::open_for(tx, ctx, Owner::Sow, id.as_str(), "SoW").await?;
+    let found = store::approval_context(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound("SoW"))?;
+    let mut row = found.sow;
     check_if_match(&row, if_match)?;
     transition(row.status, SowAction::Approve)?;
     let now = ctx.now;
@@ -63,7 +70,7 @@ pub async fn approve(
     row.approved_revision = Some(row.revision);
     row.approved_at = Some(now);
     row.approved_by = Some(ctx.principal.actor.clone());
-    row.approval_order = Some(store::next_approval_order(tx).await?);
+    row.approval_order = Some(found.next_order);
     row.rejection_comment = None;
     row.updated_at = now;
     let needed = coverage::units_needed(&row);
@@ -77,9 +84,16 @@ pub async fn approve(
     // in approval order: it is provisioned at once unless units are short or SoWs
     // approved earlier are still waiting.
     row.status = SowStatus::AwaitingUnits;
-    store::update(tx, &row).await?;
-    let activated = coverage::activate_waiting(tx, &mut book).await?;
-    if !activated.iter().any(|a| a == id) {
+    // The queue as read, less a superseded SoW retired above, plus this one (the
+    // latest approval number: last in line).
+    let mut queue = found.waiting;
+    queue.retain(|s| Some(&s.id) != row.supersedes_id.as_ref());
+    queue.push(row.clone());
+    let activated = coverage::activate_queue(tx, &mut book, queue).await?;
+    if let Some(active) = activated.into_iter().find(|a| &a.id == id) {
+        row = active;
+    } else {
+        store::update(tx, &row).await?;
         let ahead = coverage::needed_ahead(tx, &row.customer_id, &row).await?;
         let missing = shortfall(needed, book.available() - ahead);
         let quote = quotes::raise(
@@ -100,9 +114,6 @@ pub async fn approve(
     }
     coverage::rebalance(tx, &mut book).await?;
     book.close(tx).await?;
-    let row = store::get(tx, id)
-        .await?
-        .ok_or(ServiceError::NotFound("SoW"))?;
     super::super::audit::done(tx, ctx, AuditAction::SowApproved, view(row)).await
 }
 

@@ -1,0 +1,243 @@
+//! Writes held back and sent together (PostgreSQL).
+//!
+//! Every statement is a round trip to the database, and on a small machine a round
+//! trip costs more than the statement: the service's write, the backend's wake-up, its
+//! answer. The writes of a use case whose results nobody reads (an `UPDATE` of a row
+//! already locked, an `INSERT` whose id was taken in advance) are therefore queued
+//! ([`super::db::Tx::defer`]) and sent as one statement — data-modifying `WITH` parts
+//! — right before the next statement that needs them done, or before `COMMIT`.
+//!
+//! What makes that safe:
+//! - a queued write runs before any later read of the same transaction (every other
+//!   statement sends the queue first), so reads still see the transaction's writes;
+//! - the parts of one statement share a snapshot and cannot see each other's changes,
+//!   so two writes to the same row are never queued together: each write names the row
+//!   it changes ([`Pending::key`]) and a second write to it sends the queue first;
+//! - foreign keys are checked at the end of the statement, so a row may refer to a row
+//!   inserted by another part of it;
+//! - a failure aborts the whole transaction as before; it surfaces at the statement
+//!   that sent the queue (or at commit).
+//!
+//! SQLite runs each write at once: it is in-process, a statement costs no round trip.
+
+use std::borrow::Cow;
+
+use super::sql::Sql;
+
+/// One write waiting to be sent.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    /// The row it changes (`table:id`), or none for an insert of a new row: two writes
+    /// with the same key never travel in one statement.
+    pub key: Option<String>,
+    /// The statement.
+    pub sql: Sql,
+}
+
+/// The writes of one transaction not sent yet.
+#[derive(Debug, Default)]
+pub struct Queue {
+    pending: Vec<Pending>,
+}
+
+impl Queue {
+    /// True when nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// True when a write to the same row already waits (send the queue before adding).
+    pub fn holds(&self, key: Option<&str>) -> bool {
+        key.is_some_and(|k| self.pending.iter().any(|p| p.key.as_deref() == Some(k)))
+    }
+
+    /// Adds a write.
+    pub fn push(&mut self, pending: Pending) {
+        self.pending.push(pending);
+    }
+
+    /// Takes every waiting write, leaving the queue empty.
+    pub fn take(&mut self) -> Vec<Pending> {
+        std::mem::take(&mut self.pending)
+    }
+}
+
+/// One statement running `writes` (data-modifying `WITH` parts) and then `last`: a
+/// statement that reads nothing the writes change (a sequence, a constant), or the
+/// last write itself when `last` is `None`. Placeholders are renumbered so each part
+/// keeps its own arguments.
+pub fn combine(writes: Vec<Pending>, last: Option<Sql>) -> Sql {
+    let mut parts: Vec<Sql> = writes.into_iter().map(|p| p.sql).collect();
+    let last = match last {
+        Some(sql) => sql,
+        None => match parts.pop() {
+            Some(sql) => sql,
+            None => return Sql::new("SELECT 1"),
+        },
+    };
+    if parts.is_empty() {
+        return last;
+    }
+    let mut text = String::from("WITH ");
+    let mut args = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&format!("w{} AS (", i + 1));
+        text.push_str(&renumber(&part.text, args.len()));
+        text.push(')');
+        args.extend(part.args);
+    }
+    let tail = renumber(&last.text, args.len());
+    args.extend(last.args);
+    // A last statement with its own `WITH` continues the list.
+    match strip_with(&tail) {
+        Some(rest) => {
+            text.push_str(", ");
+            text.push_str(rest);
+        }
+        None => {
+            text.push(' ');
+            text.push_str(&tail);
+        }
+    }
+    Sql::from_parts(Cow::Owned(text), args)
+}
+
+/// The text after a leading `WITH ` (not `WITH RECURSIVE`, which must come first).
+fn strip_with(text: &str) -> Option<&str> {
+    let trimmed = text.trim_start();
+    let head = trimmed.get(..5)?;
+    if !head.eq_ignore_ascii_case("WITH ") {
+        return None;
+    }
+    let rest = trimmed[5..].trim_start();
+    let recursive = rest
+        .get(..10)
+        .is_some_and(|w| w.eq_ignore_ascii_case("RECURSIVE "));
+    (!recursive).then_some(rest)
+}
+
+/// `text` with every placeholder `$n` outside quotes raised by `offset`.
+fn renumber(text: &str, offset: usize) -> String {
+    if offset == 0 {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.char_indices().peekable();
+    let mut quote: Option<char> = None;
+    while let Some((_, c)) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '$' => {
+                let mut digits = String::new();
+                while let Some(&(_, d)) = chars.peek() {
+                    if !d.is_ascii_digit() {
+                        break;
+                    }
+                    digits.push(d);
+                    chars.next();
+                }
+                match digits.parse::<usize>() {
+                    Ok(n) => out.push_str(&format!("${}", n + offset)),
+                    Err(_) => {
+                        out.push('$');
+                        out.push_str(&digits);
+                    }
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(key: Option<&str>, text: &'static str, args: &[i64]) -> Pending {
+        let mut sql = Sql::new(text);
+        for a in args {
+            sql = sql.bind(super::super::sql::Arg::Int(Some(*a)));
+        }
+        Pending {
+            key: key.map(str::to_string),
+            sql,
+        }
+    }
+
+    #[test]
+    fn placeholders_are_renumbered_outside_quotes_only() {
+        assert_eq!(
+            renumber("UPDATE t SET a = $1, b = '$1' WHERE \"$2\" = $2", 3),
+            "UPDATE t SET a = $4, b = '$1' WHERE \"$2\" = $5"
+        );
+        assert_eq!(renumber("SELECT $10, $", 5), "SELECT $15, $");
+    }
+
+    #[test]
+    fn writes_become_parts_of_one_statement_with_their_own_arguments() {
+        let sql = combine(
+            vec![
+                write(
+                    Some("lots:a"),
+                    "UPDATE lots SET r = r + $2 WHERE id = $1",
+                    &[1, 2],
+                ),
+                write(None, "INSERT INTO log (x) VALUES ($1)", &[3]),
+                write(Some("accounts:c"), "UPDATE accounts SET t = $1", &[4]),
+            ],
+            None,
+        );
+        assert_eq!(
+            sql.text,
+            "WITH w1 AS (UPDATE lots SET r = r + $2 WHERE id = $1), \
+             w2 AS (INSERT INTO log (x) VALUES ($3)) UPDATE accounts SET t = $4"
+        );
+        assert_eq!(sql.args.len(), 4);
+    }
+
+    #[test]
+    fn a_last_statement_with_its_own_with_continues_the_list() {
+        let sql = combine(
+            vec![write(None, "INSERT INTO log (x) VALUES ($1)", &[1])],
+            Some(Sql::new("WITH n AS (SELECT $1 AS v) SELECT v FROM n")),
+        );
+        assert_eq!(
+            sql.text,
+            "WITH w1 AS (INSERT INTO log (x) VALUES ($1)), n AS (SELECT $2 AS v) SELECT v FROM n"
+        );
+    }
+
+    #[test]
+    fn one_write_is_sent_as_it_is() {
+        let sql = combine(vec![write(None, "DELETE FROM t WHERE id = $1", &[1])], None);
+        assert_eq!(sql.text, "DELETE FROM t WHERE id = $1");
+    }
+
+    #[test]
+    fn the_queue_knows_which_rows_wait() {
+        let mut q = Queue::default();
+        q.push(write(
+            Some("lots:a"),
+            "UPDATE lots SET r = 1 WHERE id = 'a'",
+            &[],
+        ));
+        assert!(q.holds(Some("lots:a")));
+        assert!(!q.holds(Some("lots:b")));
+        assert!(!q.holds(None));
+        assert_eq!(q.take().len(), 1);
+        assert!(q.is_empty());
+    }
+}
