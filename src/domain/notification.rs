@@ -206,6 +206,35 @@ pub fn expiry_warning_superseded(days: u32, expires_at: DateTime<Utc>, now: Date
         .any(|d| *d < days && expires_at <= now + Duration::days(i64::from(*d)))
 }
 
+/// When the first expiry warning of a lot expiring at `expires_at` is due (possibly
+/// already, for a pack sold close to its expiry).
+pub fn first_expiry_warning(expires_at: DateTime<Utc>) -> DateTime<Utc> {
+    let widest = EXPIRY_WARNING_DAYS.iter().copied().max().unwrap_or(0);
+    expires_at - Duration::days(i64::from(widest))
+}
+
+/// When the next expiry warning of a lot expiring at `expires_at` becomes due, after
+/// the ones reached by `now` were handled (`now` before any: the first one), or `None`
+/// when none is left. Stored on the lot, so the job loop finds due warnings through an
+/// index instead of re-reading every lot inside the widest window on every tick.
+pub fn next_expiry_warning(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    EXPIRY_WARNING_DAYS
+        .iter()
+        .map(|d| expires_at - Duration::days(i64::from(*d)))
+        .filter(|at| *at > now)
+        .min()
+}
+
+/// The warnings (days before expiry) a lot expiring at `expires_at` has reached at
+/// `now`, widest first.
+pub fn expiry_warnings_reached(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Vec<u32> {
+    EXPIRY_WARNING_DAYS
+        .iter()
+        .copied()
+        .filter(|d| expires_at - Duration::days(i64::from(*d)) <= now)
+        .collect()
+}
+
 /// True when a change takes `available` from at or above the customer's
 /// `threshold` to below it (a threshold of zero is off).
 pub fn balance_fell_below(threshold: Units, before: Units, after: Units) -> bool {
@@ -353,5 +382,45 @@ mod tests {
         assert!(balance_fell_below(u(5), u(5), u(4)));
         assert!(!balance_fell_below(u(5), u(4), u(3)));
         assert!(!balance_fell_below(Units::ZERO, u(4), u(-3)));
+    }
+
+    #[test]
+    fn expiry_warnings_are_due_at_90_then_30_days_then_never() {
+        let expires = t0() + Duration::days(200);
+        let at90 = expires - Duration::days(90);
+        let at30 = expires - Duration::days(30);
+        assert_eq!(next_expiry_warning(expires, t0()), Some(at90));
+        assert_eq!(expiry_warnings_reached(expires, t0()), Vec::<u32>::new());
+        assert_eq!(next_expiry_warning(expires, at90), Some(at30));
+        assert_eq!(expiry_warnings_reached(expires, at90), vec![90]);
+        assert_eq!(next_expiry_warning(expires, at30), None);
+        assert_eq!(expiry_warnings_reached(expires, at30), vec![90, 30]);
+        // A pack sold 10 days before its expiry: both reached at once, none left.
+        let close = t0() + Duration::days(10);
+        assert_eq!(expiry_warnings_reached(close, t0()), vec![90, 30]);
+        assert_eq!(next_expiry_warning(close, t0()), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_next_warning_is_always_later_and_never_skips_one(
+            days_left in -400i64..800, minutes in 0i64..1440,
+        ) {
+            let now = t0() + Duration::minutes(minutes);
+            let expires = t0() + Duration::days(days_left);
+            if let Some(next) = next_expiry_warning(expires, now) {
+                proptest::prop_assert!(next > now);
+                // Nothing is reached between now and the next one that was not before.
+                let reached_now = expiry_warnings_reached(expires, now);
+                let just_before = expiry_warnings_reached(expires, next - Duration::microseconds(1));
+                proptest::prop_assert_eq!(reached_now, just_before);
+                proptest::prop_assert!(
+                    expiry_warnings_reached(expires, next).len()
+                        > expiry_warnings_reached(expires, now).len()
+                );
+            } else {
+                proptest::prop_assert_eq!(expiry_warnings_reached(expires, now).len(), EXPIRY_WARNING_DAYS.len());
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ use crate::domain::notification::{Language, MailKind};
 use crate::storage::customers::MailProfile;
 use crate::storage::db::{StoreResult, Tx};
 use crate::storage::events::NewEvent;
+use crate::storage::feed::NewId;
 use crate::storage::notifications::{self, NotificationRow};
 
 /// Records the mails the events just written cause (`event_ids` are their ids, in
@@ -19,14 +20,14 @@ pub async fn enqueue(
     tx: &mut Tx,
     customer_id: &CustomerId,
     profile: &MailProfile,
-    event_ids: &[i64],
+    event_ids: &[NewId],
     events: &[NewEvent],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mails: Vec<(i64, MailKind, &NewEvent)> = events
+    let mails: Vec<(&NewId, MailKind, &NewEvent)> = events
         .iter()
         .zip(event_ids)
-        .filter_map(|(e, id)| MailKind::for_event(e.kind).map(|k| (*id, k, e)))
+        .filter_map(|(e, id)| MailKind::for_event(e.kind).map(|k| (id, k, e)))
         .collect();
     if mails.is_empty() {
         return Ok(());
@@ -51,7 +52,7 @@ pub async fn enqueue(
                     kind,
                     *audience,
                     Some(customer_id.clone()),
-                    Some(event_id),
+                    event_id.taken(),
                     recipients,
                     language,
                     data.to_string(),
@@ -73,7 +74,7 @@ pub async fn enqueue(
                 None => vec![add(Vec::new(), Language::En, "")],
             };
             for row in rows {
-                notifications::insert(tx, &row).await?;
+                notifications::insert_for_event(tx, &row, event_id).await?;
             }
         }
     }

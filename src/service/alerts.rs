@@ -8,8 +8,8 @@ use serde_json::json;
 use super::book::Book;
 use super::{Ctx, ServiceError};
 use crate::domain::notification::{
-    EXPIRY_WARNING_DAYS, QUOTE_DUE_SOON_DAYS, QUOTE_DUE_SOON_PREFIX, expiry_alert_prefix,
-    expiry_warning_superseded,
+    QUOTE_DUE_SOON_DAYS, QUOTE_DUE_SOON_PREFIX, expiry_alert_prefix, expiry_warning_superseded,
+    expiry_warnings_reached, next_expiry_warning,
 };
 use crate::domain::quote::QuoteStatus;
 use crate::domain::session::{SessionStatus, acceptance_window_open};
@@ -23,9 +23,7 @@ const BATCH: i64 = 200;
 /// Raises every alert due at `ctx.now`.
 pub async fn run_due(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
     acceptance_reminders(db, ctx).await?;
-    for days in EXPIRY_WARNING_DAYS {
-        expiry_warnings(db, ctx, days).await?;
-    }
+    expiry_warnings(db, ctx).await?;
     quotes_due_soon(db, ctx).await?;
     Ok(())
 }
@@ -78,27 +76,31 @@ async fn remind(
     Ok(())
 }
 
-/// Units expiring within `days`, once per lot and threshold.
-async fn expiry_warnings(db: &Db, ctx: &Ctx, days: u32) -> Result<(), ServiceError> {
-    let prefix = expiry_alert_prefix(days);
-    let horizon = ctx.now + Duration::days(i64::from(days));
+/// Units expiring in 90 and in 30 days, once per lot and threshold: the lots whose
+/// next warning is due (`warn_at`), each under its customer's lock. A warning made moot
+/// by a nearer one reached at the same time is marked sent but not told.
+async fn expiry_warnings(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
     loop {
         let mut tx = db.begin_read().await?;
-        let due = lots::expiring_unannounced(&mut tx, horizon, &prefix, BATCH).await?;
+        let due = lots::warnings_due(&mut tx, ctx.now, BATCH).await?;
         tx.commit().await?;
         for lot in &due {
             let mut tx = db.begin_write().await?;
             let mut book = Book::open(&mut tx, ctx, &lot.customer_id).await?;
-            let key = format!("{prefix}{}", lot.id);
-            let first = mark_alert(&mut tx, &key, &lot.customer_id, ctx.now).await?;
-            if first && !expiry_warning_superseded(days, lot.expires_at, ctx.now) {
-                book.emit(
-                    "units_expiring",
-                    &lot.id,
-                    ctx.now,
-                    json!({"lot_id": lot.id, "units": lot.remaining, "expires_at": lot.expires_at, "days": days}),
-                );
+            for days in expiry_warnings_reached(lot.expires_at, ctx.now) {
+                let key = format!("{}{}", expiry_alert_prefix(days), lot.id);
+                let first = mark_alert(&mut tx, &key, &lot.customer_id, ctx.now).await?;
+                if first && !expiry_warning_superseded(days, lot.expires_at, ctx.now) {
+                    book.emit(
+                        "units_expiring",
+                        &lot.id,
+                        ctx.now,
+                        json!({"lot_id": lot.id, "units": lot.remaining, "expires_at": lot.expires_at, "days": days}),
+                    );
+                }
             }
+            let next = next_expiry_warning(lot.expires_at, ctx.now);
+            lots::set_warn_at(&mut tx, &lot.id, next).await?;
             book.close(&mut tx).await?;
             tx.commit().await?;
         }

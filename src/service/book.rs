@@ -335,7 +335,7 @@ impl Book {
             .await?;
             for (e, id) in self.entries.iter().zip(&ids) {
                 if e.kind == EntryKind::Deficit {
-                    deficits::insert_deficit(tx, *id, &self.account.customer_id, -e.units).await?;
+                    deficits::insert_deficit(tx, id, &self.account.customer_id, -e.units).await?;
                 }
             }
         }

@@ -16,7 +16,7 @@ use crate::domain::quote::QuoteOrigin;
 use crate::domain::timeline::reservation_change_at;
 use crate::domain::units::Units;
 use crate::storage::db::Tx;
-use crate::storage::deficits;
+use crate::storage::deficits::{self, ChargePart};
 use crate::storage::lots::{self, LotRow};
 use crate::storage::sows::SowRow;
 
@@ -158,23 +158,39 @@ pub async fn charge(
     Ok(outcome)
 }
 
+/// What a reversal gives back from: the session's charges (with their reversals so far)
+/// and the lots they drew from, read with the session after the account lock
+/// (`storage::sessions::context` with `Also::Charges`).
+pub struct Reversal<'a> {
+    /// The session.
+    pub session_id: &'a SessionId,
+    /// Its SoW.
+    pub sow_id: &'a SowId,
+    /// Its charge entries, in id order.
+    pub charges: Vec<ChargePart>,
+    /// The lots they drew from.
+    pub lots: Vec<LotRow>,
+}
+
 /// Gives back `amount` units of a session's charge: the unpaid deficit part first,
 /// then the lots latest-expiring first; units returned to an expired lot expire again
 /// at once. Refuses (422 on `field`) more than what is left unreversed.
 pub async fn reverse_session(
     tx: &mut Tx,
     book: &mut Book,
-    session_id: &SessionId,
-    sow_id: &SowId,
+    reversal: Reversal<'_>,
     amount: Units,
     field: &str,
 ) -> Result<Units, ServiceError> {
     if !amount.is_positive() {
         return Ok(Units::ZERO);
     }
-    let charges = deficits::session_charges(tx, session_id).await?;
-    let lot_ids: Vec<LotId> = charges.iter().filter_map(|c| c.lot_id.clone()).collect();
-    let lot_rows = lots::by_ids(tx, &lot_ids).await?;
+    let Reversal {
+        session_id,
+        sow_id,
+        charges,
+        lots: lot_rows,
+    } = reversal;
     let parts: Vec<DebitPart> = charges
         .iter()
         .map(|c| DebitPart {

@@ -13,6 +13,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::deadline::lot_expiry;
 use crate::domain::ids::{CustomerId, LotId, QuoteId};
 use crate::domain::ledger::EntryKind;
+use crate::domain::notification::first_expiry_warning;
 use crate::domain::pack::{SaleRefused, check_received_on, check_sale};
 use crate::domain::quote::QuoteStatus;
 use crate::domain::units::Units;
@@ -96,6 +97,7 @@ pub async fn sell(
         expired: false,
         created_at: ctx.now,
         created_by: ctx.actor(),
+        warn_at: Some(first_expiry_warning(expires_at)),
     };
     lots::insert(tx, &row).await?;
     for (deficit_id, pay) in &settlement {

@@ -27,7 +27,9 @@ use crate::dto::work::{
 };
 use crate::storage::accounts::Owner;
 use crate::storage::db::Tx;
-use crate::storage::sessions::{self as store, SessionRow};
+use crate::storage::deficits::ChargePart;
+use crate::storage::lots::LotRow;
+use crate::storage::sessions::{self as store, Also, SessionRow};
 use crate::storage::sows::{self as sow_store, SowRow};
 use crate::validation::Problems;
 
@@ -199,6 +201,8 @@ pub async fn of_sow(
 /// A session, its SoW and the customer's book and calendar, loaded after the account
 /// lock so concurrent actions on one session are serialized.
 struct Locked {
+    /// With [`Also::Charges`]: the session's charges and the lots they drew from.
+    charges: Option<(Vec<ChargePart>, Vec<LotRow>)>,
     book: Book,
     session: SessionRow,
     sow: SowRow,
@@ -207,13 +211,19 @@ struct Locked {
 }
 
 async fn lock(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Locked, ServiceError> {
-    lock_with(tx, ctx, id, false).await
+    lock_with(tx, ctx, id, Also::Nothing).await
 }
 
 /// As [`lock`], for an action that may debit units: the customer's live lots are read
 /// by the same statement as the session and kept in the book for the debit.
 async fn lock_for_debit(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Locked, ServiceError> {
-    lock_with(tx, ctx, id, true).await
+    lock_with(tx, ctx, id, Also::LiveLots).await
+}
+
+/// As [`lock`], for a complaint decision: the session's charges and the lots they drew
+/// from come with the session.
+async fn lock_for_decision(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Locked, ServiceError> {
+    lock_with(tx, ctx, id, Also::Charges).await
 }
 
 /// Two statements: the account lock (with the calendar), then everything the action
@@ -222,18 +232,22 @@ async fn lock_with(
     tx: &mut Tx,
     ctx: &Ctx,
     id: &SessionId,
-    with_lots: bool,
+    also: Also,
 ) -> Result<Locked, ServiceError> {
     let mut book = Book::open_for(tx, ctx, Owner::Session, id.as_str(), "session").await?;
-    let found = store::context(tx, id, with_lots)
+    let found = store::context(tx, id, also)
         .await?
         .ok_or(ServiceError::NotFound("session"))?;
     let (session, sow) = (found.session, found.sow);
-    if with_lots {
-        book.keep_live_lots(found.lots);
+    let mut charges = None;
+    match also {
+        Also::Nothing => {}
+        Also::LiveLots => book.keep_live_lots(found.lots),
+        Also::Charges => charges = Some((found.charges, found.lots)),
     }
     let cal = book.calendar()?;
     Ok(Locked {
+        charges,
         book,
         session,
         sow_as_read: sow.clone(),

@@ -34,16 +34,38 @@ pub struct Pending {
     pub sql: Sql,
 }
 
+/// A named `WITH` part the waiting writes refer to (`name AS (SELECT …)`, constant
+/// text, no placeholders): ids taken from a sequence for the rows being inserted, which
+/// every part of the statement must see the same.
+#[derive(Clone, Debug)]
+pub struct Prelude {
+    /// The name the writes refer to.
+    pub name: &'static str,
+    /// `SELECT …` (evaluated once: it calls `nextval`, so it is never inlined).
+    pub select: String,
+}
+
 /// The writes of one transaction not sent yet.
 #[derive(Debug, Default)]
 pub struct Queue {
+    preludes: Vec<Prelude>,
     pending: Vec<Pending>,
 }
 
 impl Queue {
     /// True when nothing waits.
     pub fn is_empty(&self) -> bool {
-        self.pending.is_empty()
+        self.pending.is_empty() && self.preludes.is_empty()
+    }
+
+    /// True when a prelude of that name already waits (send the queue before adding).
+    pub fn has_prelude(&self, name: &str) -> bool {
+        self.preludes.iter().any(|p| p.name == name)
+    }
+
+    /// Adds a prelude.
+    pub fn push_prelude(&mut self, prelude: Prelude) {
+        self.preludes.push(prelude);
     }
 
     /// True when a write to the same row already waits (send the queue before adding).
@@ -56,17 +78,28 @@ impl Queue {
         self.pending.push(pending);
     }
 
-    /// Takes every waiting write, leaving the queue empty.
-    pub fn take(&mut self) -> Vec<Pending> {
-        std::mem::take(&mut self.pending)
+    /// True when a waiting write may change one of `tables` (or writes a table this
+    /// cannot tell): a read of them must not travel with the writes.
+    pub fn touches(&self, tables: &[&str]) -> bool {
+        self.pending
+            .iter()
+            .any(|p| written_table(&p.sql.text).is_none_or(|t| tables.contains(&t)))
+    }
+
+    /// Takes every waiting write and prelude, leaving the queue empty.
+    pub fn take(&mut self) -> (Vec<Prelude>, Vec<Pending>) {
+        (
+            std::mem::take(&mut self.preludes),
+            std::mem::take(&mut self.pending),
+        )
     }
 }
 
-/// One statement running `writes` (data-modifying `WITH` parts) and then `last`: a
-/// statement that reads nothing the writes change (a sequence, a constant), or the
-/// last write itself when `last` is `None`. Placeholders are renumbered so each part
-/// keeps its own arguments.
-pub fn combine(writes: Vec<Pending>, last: Option<Sql>) -> Sql {
+/// One statement: the `preludes`, then `writes` as data-modifying `WITH` parts, then
+/// `last`: a statement that reads nothing the writes change (a sequence, a constant),
+/// or the last write itself when `last` is `None`. Placeholders are renumbered so each
+/// part keeps its own arguments.
+pub fn combine(preludes: Vec<Prelude>, writes: Vec<Pending>, last: Option<Sql>) -> Sql {
     let mut parts: Vec<Sql> = writes.into_iter().map(|p| p.sql).collect();
     let last = match last {
         Some(sql) => sql,
@@ -75,13 +108,19 @@ pub fn combine(writes: Vec<Pending>, last: Option<Sql>) -> Sql {
             None => return Sql::new("SELECT 1"),
         },
     };
-    if parts.is_empty() {
+    if parts.is_empty() && preludes.is_empty() {
         return last;
     }
     let mut text = String::from("WITH ");
     let mut args = Vec::new();
-    for (i, part) in parts.into_iter().enumerate() {
+    for (i, prelude) in preludes.iter().enumerate() {
         if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&format!("{} AS ({})", prelude.name, prelude.select));
+    }
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 || !preludes.is_empty() {
             text.push_str(", ");
         }
         text.push_str(&format!("w{} AS (", i + 1));
@@ -103,6 +142,21 @@ pub fn combine(writes: Vec<Pending>, last: Option<Sql>) -> Sql {
         }
     }
     Sql::from_parts(Cow::Owned(text), args)
+}
+
+/// The table an `INSERT INTO t`, `UPDATE t` or `DELETE FROM t` writes.
+fn written_table(text: &str) -> Option<&str> {
+    let mut words = text.split_whitespace();
+    let first = words.next()?;
+    let table = if first.eq_ignore_ascii_case("UPDATE") {
+        words.next()?
+    } else if first.eq_ignore_ascii_case("INSERT") || first.eq_ignore_ascii_case("DELETE") {
+        words.next()?;
+        words.next()?
+    } else {
+        return None;
+    };
+    Some(table.split('(').next().unwrap_or(table))
 }
 
 /// The text after a leading `WITH ` (not `WITH RECURSIVE`, which must come first).
@@ -189,6 +243,7 @@ mod tests {
     #[test]
     fn writes_become_parts_of_one_statement_with_their_own_arguments() {
         let sql = combine(
+            vec![],
             vec![
                 write(
                     Some("lots:a"),
@@ -211,6 +266,7 @@ mod tests {
     #[test]
     fn a_last_statement_with_its_own_with_continues_the_list() {
         let sql = combine(
+            vec![],
             vec![write(None, "INSERT INTO log (x) VALUES ($1)", &[1])],
             Some(Sql::new("WITH n AS (SELECT $1 AS v) SELECT v FROM n")),
         );
@@ -221,8 +277,62 @@ mod tests {
     }
 
     #[test]
+    fn preludes_come_first_and_every_part_sees_them() {
+        let sql = combine(
+            vec![Prelude {
+                name: "new_ids",
+                select: "SELECT n, nextval('s') AS id FROM generate_series(1, 2) n".into(),
+            }],
+            vec![write(
+                None,
+                "INSERT INTO t (id, x) VALUES ((SELECT id FROM new_ids WHERE n = 1), $1)",
+                &[7],
+            )],
+            None,
+        );
+        assert_eq!(
+            sql.text,
+            "WITH new_ids AS (SELECT n, nextval('s') AS id FROM generate_series(1, 2) n) \
+             INSERT INTO t (id, x) VALUES ((SELECT id FROM new_ids WHERE n = 1), $1)"
+        );
+    }
+
+    #[test]
+    fn a_read_travels_with_the_writes_only_when_none_writes_its_tables() {
+        let mut q = Queue::default();
+        q.push(write(
+            Some("lots:a"),
+            "UPDATE lots SET r = 1 WHERE id = 'a'",
+            &[],
+        ));
+        q.push(write(
+            None,
+            "INSERT INTO ledger_entries (id) VALUES (1)",
+            &[],
+        ));
+        assert!(!q.touches(&["sows"]));
+        assert!(q.touches(&["lots"]));
+        assert!(q.touches(&["ledger_entries"]));
+        q.push(write(
+            None,
+            "WITH x AS (SELECT 1) INSERT INTO sows SELECT * FROM x",
+            &[],
+        ));
+        assert!(
+            q.touches(&["sows"]),
+            "a statement it cannot read counts as touching"
+        );
+        assert_eq!(written_table("DELETE FROM t WHERE id = 1"), Some("t"));
+        assert_eq!(written_table("INSERT INTO t(a) VALUES (1)"), Some("t"));
+    }
+
+    #[test]
     fn one_write_is_sent_as_it_is() {
-        let sql = combine(vec![write(None, "DELETE FROM t WHERE id = $1", &[1])], None);
+        let sql = combine(
+            vec![],
+            vec![write(None, "DELETE FROM t WHERE id = $1", &[1])],
+            None,
+        );
         assert_eq!(sql.text, "DELETE FROM t WHERE id = $1");
     }
 
@@ -237,7 +347,7 @@ mod tests {
         assert!(q.holds(Some("lots:a")));
         assert!(!q.holds(Some("lots:b")));
         assert!(!q.holds(None));
-        assert_eq!(q.take().len(), 1);
+        assert_eq!(q.take().1.len(), 1);
         assert!(q.is_empty());
     }
 }

@@ -13,7 +13,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
-use super::batch::{self, Pending, Queue};
+use super::batch::{self, Pending, Prelude, Queue};
 use super::sql::{Arg, Sql};
 
 /// Which engine a handle talks to, for the rare statements that differ.
@@ -399,22 +399,44 @@ impl Tx {
         Ok(())
     }
 
+    /// Adds a named `WITH` part that waiting writes refer to (PostgreSQL only: ids taken
+    /// from a sequence inside the statement that uses them, see [`super::feed::number`]).
+    /// A prelude of the same name still waiting is sent first, with the writes that
+    /// refer to it.
+    pub async fn prelude(&mut self, prelude: Prelude) -> StoreResult<()> {
+        if self.queue.has_prelude(prelude.name) {
+            self.send_queue().await?;
+        }
+        self.queue.push_prelude(prelude);
+        Ok(())
+    }
+
     /// Sends the waiting writes as one statement.
     async fn send_queue(&mut self) -> StoreResult<()> {
         if self.queue.is_empty() {
             return Ok(());
         }
-        let sql = batch::combine(self.queue.take(), None);
+        let (preludes, writes) = self.queue.take();
+        let sql = batch::combine(preludes, writes, None);
         if let TxConn::Postgres(tx) = &mut self.conn {
             run_on!(&mut **tx, Postgres, sql, execute)?;
         }
         Ok(())
     }
 
-    /// Runs a query that reads nothing the waiting writes change (a sequence, the
-    /// clock) together with them: one round trip for both.
-    pub async fn fetch_all_beside_writes<T: Record>(&mut self, sql: Sql) -> StoreResult<Vec<T>> {
-        let sql = batch::combine(self.queue.take(), Some(sql));
+    /// Runs a query that reads only `tables`: together with the waiting writes when
+    /// none of them writes those tables (it then sees what it would have seen after
+    /// them), after them otherwise.
+    pub async fn fetch_all_reading<T: Record>(
+        &mut self,
+        tables: &[&str],
+        sql: Sql,
+    ) -> StoreResult<Vec<T>> {
+        if self.queue.touches(tables) {
+            self.send_queue().await?;
+        }
+        let (preludes, writes) = self.queue.take();
+        let sql = batch::combine(preludes, writes, Some(sql));
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_all, T)?,
             TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_all, T)?,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::column::{Column, RawRow};
 use super::customers::CustomerRow;
 use super::db::{StoreResult, Tx};
+use super::feed::NewId;
 use super::ledger::LotUnits;
 use super::sql::Sql;
 use crate::domain::ids::{CustomerId, LotId, SessionId, SowId};
@@ -76,18 +77,16 @@ pub async fn settlements_of(tx: &mut Tx, deficit_id: i64) -> StoreResult<Vec<Set
 /// Records the outstanding part of new deficit entries.
 pub async fn insert_deficit(
     tx: &mut Tx,
-    entry_id: i64,
+    entry_id: &NewId,
     customer_id: &CustomerId,
     outstanding: Units,
 ) -> StoreResult<()> {
-    tx.defer(
-        None,
-        Sql::new("INSERT INTO deficits (entry_id, customer_id, outstanding) VALUES ($1, $2, $3)")
-            .bind(entry_id)
-            .bind(customer_id)
-            .bind(outstanding),
-    )
-    .await
+    let mut sql = Sql::new("INSERT INTO deficits (entry_id, customer_id, outstanding) VALUES (");
+    let entry = entry_id.expr(&mut sql);
+    let customer = sql.push_bind(customer_id);
+    let units = sql.push_bind(outstanding);
+    sql.push_sql(&format!("{entry}, ${customer}, ${units})"));
+    tx.defer(None, sql).await
 }
 
 stored_row! {
@@ -124,13 +123,13 @@ pub async fn deficit_outstanding(tx: &mut Tx, entry_id: i64) -> StoreResult<Unit
 
 /// Reduces the outstanding part of a deficit entry.
 pub async fn reduce_deficit(tx: &mut Tx, entry_id: i64, by: Units) -> StoreResult<()> {
-    tx.execute(
+    tx.defer(
+        Some(format!("deficits:{entry_id}")),
         Sql::new("UPDATE deficits SET outstanding = outstanding - $2 WHERE entry_id = $1")
             .bind(entry_id)
             .bind(by),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Logs a change of a customer's reserved units (for `as_of` balances), effective at

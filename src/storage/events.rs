@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{StoreResult, Tx};
-use super::feed::{self, Numbers};
+use super::feed::{self, NewId, Numbers};
 use super::sql::Sql;
 use crate::domain::ids::CustomerId;
 use crate::stored_row;
@@ -54,7 +54,7 @@ pub async fn insert(
     numbers: &Numbers,
     recorded_at: DateTime<Utc>,
     events: &[NewEvent],
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<Vec<NewId>> {
     for (c, chunk) in events.chunks(CHUNK).enumerate() {
         let mut sql = Sql::new(
             "INSERT INTO events (id, seq, kind, customer_id, subject_id, occurred_at, recorded_at, data) VALUES ",
@@ -63,7 +63,8 @@ pub async fn insert(
             if i > 0 {
                 sql.push_sql(", ");
             }
-            let numbered = feed::id_and_seq(&mut sql, numbers, &numbers.event_ids, c * CHUNK + i);
+            let numbered =
+                feed::id_and_seq(&mut sql, numbers, numbers.event_ids.get(c * CHUNK + i));
             let p = [
                 sql.push_bind(e.kind),
                 sql.push_bind(&e.customer_id),

@@ -8,52 +8,95 @@
 //! gives committed rows the next positions, in a short transaction serialized by the
 //! counter row. The design and why a reader never skips an entry: `docs/feed.md`.
 
+use super::batch::Prelude;
 use super::db::{Backend, Db, StoreResult, Tx};
 use super::sql::Sql;
 
-/// Ids taken in advance for the rows one transaction appends, so the inserts need
-/// not return them and can travel with the transaction's other writes
-/// ([`super::batch`]). On SQLite they are also the positions; on PostgreSQL they come
-/// from the sequences, without any lock, and the rows get their positions later.
+/// The id of a row being appended: a number already taken (SQLite), or the `n`-th id a
+/// prelude of the statement that inserts it takes from a sequence (PostgreSQL): the
+/// rows referring to it (deficits, mails) travel in the same statement
+/// ([`super::batch`]), so no round trip is spent learning it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewId {
+    /// Taken in advance.
+    Taken(i64),
+    /// Taken by the prelude `prelude` of the statement, `n` counting from 1.
+    InStatement {
+        /// The prelude's name.
+        prelude: &'static str,
+        /// Which of its ids.
+        n: usize,
+    },
+}
+
+impl NewId {
+    /// SQL for the id in `sql`: a placeholder bound to the number, or the lookup in the
+    /// prelude.
+    pub fn expr(&self, sql: &mut Sql) -> String {
+        match self {
+            NewId::Taken(id) => format!("${}", sql.push_bind(*id)),
+            NewId::InStatement { prelude, n } => {
+                format!("(SELECT id FROM {prelude} WHERE n = {n})")
+            }
+        }
+    }
+
+    /// The number, when already known.
+    pub fn taken(&self) -> Option<i64> {
+        match self {
+            NewId::Taken(id) => Some(*id),
+            NewId::InStatement { .. } => None,
+        }
+    }
+}
+
+/// The ids of the rows one transaction appends.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Numbers {
     /// One id per ledger entry, in the order they were made.
-    pub entry_ids: Vec<i64>,
+    pub entry_ids: Vec<NewId>,
     /// One id per event, in the order they were made.
-    pub event_ids: Vec<i64>,
+    pub event_ids: Vec<NewId>,
     /// True when the ids are also the feed positions (SQLite).
     pub positioned: bool,
 }
 
+const NEW_ENTRY_IDS: &str = "new_entry_ids";
+const NEW_EVENT_IDS: &str = "new_event_ids";
+
 /// Takes `entries` ledger ids and `events` event ids for the calling transaction. On
 /// SQLite from the feed counters, whose write lock the transaction holds, so they are
-/// also the next positions in commit order; on PostgreSQL from the sequences, in the
-/// same round trip as the writes already waiting.
+/// also the next positions in commit order. On PostgreSQL without a statement of its
+/// own: preludes of the statement that will carry the inserts take them from the
+/// sequences (no lock; ids rise with the row order, as the prelude's rows are read in
+/// order), and the rows get their positions after commit.
 pub async fn number(tx: &mut Tx, entries: usize, events: usize) -> StoreResult<Numbers> {
     if entries == 0 && events == 0 {
         return Ok(Numbers::default());
     }
     if tx.backend() == Backend::Postgres {
-        let taken: Vec<(i64, i64)> = tx
-            .fetch_all_beside_writes(
-                Sql::new(
-                    "SELECT CAST(1 AS BIGINT), nextval('ledger_entry_ids') \
-                     FROM generate_series(1, $1) UNION ALL \
-                     SELECT CAST(2 AS BIGINT), nextval('event_ids') FROM generate_series(1, $2)",
-                )
-                .bind(entries as i64)
-                .bind(events as i64),
-            )
-            .await?;
         let mut numbers = Numbers::default();
-        for (table, id) in taken {
-            match table {
-                1 => numbers.entry_ids.push(id),
-                _ => numbers.event_ids.push(id),
+        for (count, name, sequence, ids) in [
+            (
+                entries,
+                NEW_ENTRY_IDS,
+                "ledger_entry_ids",
+                &mut numbers.entry_ids,
+            ),
+            (events, NEW_EVENT_IDS, "event_ids", &mut numbers.event_ids),
+        ] {
+            if count == 0 {
+                continue;
             }
+            tx.prelude(Prelude {
+                name,
+                select: format!(
+                    "SELECT n, nextval('{sequence}') AS id FROM generate_series(1, {count}) n"
+                ),
+            })
+            .await?;
+            ids.extend((1..=count).map(|n| NewId::InStatement { prelude: name, n }));
         }
-        numbers.entry_ids.sort_unstable();
-        numbers.event_ids.sort_unstable();
         return Ok(numbers);
     }
     let (ledger_last, events_last): (i64, i64) = tx
@@ -68,21 +111,29 @@ pub async fn number(tx: &mut Tx, entries: usize, events: usize) -> StoreResult<N
         )
         .await?;
     Ok(Numbers {
-        entry_ids: (ledger_last - entries as i64 + 1..=ledger_last).collect(),
-        event_ids: (events_last - events as i64 + 1..=events_last).collect(),
+        entry_ids: (ledger_last - entries as i64 + 1..=ledger_last)
+            .map(NewId::Taken)
+            .collect(),
+        event_ids: (events_last - events as i64 + 1..=events_last)
+            .map(NewId::Taken)
+            .collect(),
         positioned: true,
     })
 }
 
-/// SQL for the `id, seq` values of the `i`-th new row of `ids` (taken by [`number`]):
-/// the id twice when it is also the position (SQLite), else the id and no position.
-pub fn id_and_seq(sql: &mut Sql, numbers: &Numbers, ids: &[i64], i: usize) -> String {
-    let id_at = sql.push_bind(ids.get(i).copied());
+/// SQL for the `id, seq` values of a new row: the id twice when it is also the
+/// position (SQLite), else the id and no position.
+pub fn id_and_seq(sql: &mut Sql, numbers: &Numbers, id: Option<&NewId>) -> String {
+    let Some(id) = id else {
+        // Fewer ids than rows is a bug: let the NOT NULL constraint refuse it.
+        return "NULL, NULL".to_string();
+    };
+    let id_sql = id.expr(sql);
     if numbers.positioned {
-        let seq_at = sql.push_bind(ids.get(i).copied());
-        format!("${id_at}, ${seq_at}")
+        let seq_sql = id.expr(sql);
+        format!("{id_sql}, {seq_sql}")
     } else {
-        format!("${id_at}, NULL")
+        format!("{id_sql}, NULL")
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{StoreResult, Tx};
-use super::feed::{self, Numbers};
+use super::feed::{self, NewId, Numbers};
 use super::sql::Sql;
 use crate::domain::identity::Actor;
 use crate::domain::ids::{CustomerId, LotId, QuoteId, SessionId, SowId};
@@ -107,7 +107,7 @@ pub async fn insert_entries(
     actor: &Actor,
     recorded_at: DateTime<Utc>,
     entries: &[NewEntry],
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<Vec<NewId>> {
     for (c, chunk) in entries.chunks(CHUNK).enumerate() {
         let mut sql = Sql::new(format!(
             "INSERT INTO ledger_entries ({INSERT_COLUMNS}) VALUES "
@@ -116,7 +116,8 @@ pub async fn insert_entries(
             if i > 0 {
                 sql.push_sql(", ");
             }
-            let numbered = feed::id_and_seq(&mut sql, numbers, &numbers.entry_ids, c * CHUNK + i);
+            let numbered =
+                feed::id_and_seq(&mut sql, numbers, numbers.entry_ids.get(c * CHUNK + i));
             let p = [
                 sql.push_bind(customer_id),
                 sql.push_bind(e.kind),

@@ -38,6 +38,8 @@ stored_row! {
         pub created_at: DateTime<Utc>,
         /// Who sold it.
         pub created_by: String,
+        /// When its next expiry warning becomes due (none left: `None`).
+        pub warn_at: Option<DateTime<Utc>>,
     }
 }
 
@@ -176,23 +178,27 @@ pub async fn all(tx: &mut Tx) -> StoreResult<Vec<LotRow>> {
         .await
 }
 
-/// Live lots with units left expiring at or before `before` for which no alert keyed
-/// `key_prefix || lot id` was raised yet.
-pub async fn expiring_unannounced(
-    tx: &mut Tx,
-    before: DateTime<Utc>,
-    key_prefix: &str,
-    limit: i64,
-) -> StoreResult<Vec<LotRow>> {
+/// Live lots with units left whose next expiry warning is due at `now`, soonest first
+/// (through the partial index on `warn_at`: only due lots are read).
+pub async fn warnings_due(tx: &mut Tx, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<LotRow>> {
     tx.fetch_all(
         Sql::new(format!(
-            "SELECT {COLUMNS} FROM lots l WHERE expired = FALSE AND remaining > 0 AND expires_at <= $1 \
-             AND NOT EXISTS (SELECT 1 FROM alerts_sent a WHERE a.alert_key = $2 || l.id) \
-             ORDER BY expires_at, id LIMIT $3"
+            "SELECT {COLUMNS} FROM lots WHERE expired = FALSE AND remaining > 0 \
+             AND warn_at IS NOT NULL AND warn_at <= $1 ORDER BY warn_at, id LIMIT $2"
         ))
-        .bind(before)
-        .bind(key_prefix)
+        .bind(now)
         .bind(limit),
+    )
+    .await
+}
+
+/// Records when a lot's next expiry warning becomes due (`None`: none left).
+pub async fn set_warn_at(tx: &mut Tx, id: &LotId, at: Option<DateTime<Utc>>) -> StoreResult<()> {
+    tx.defer(
+        Some(format!("lots:{id}")),
+        Sql::new("UPDATE lots SET warn_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(at),
     )
     .await
 }

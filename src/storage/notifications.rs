@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{Backend, StoreResult, Tx};
+use super::feed::NewId;
 use super::sql::{Backlog, Count, Sql, insert_statement};
 use crate::domain::ids::CustomerId;
 use crate::domain::notification::{Audience, Language, MailKind, NotificationStatus};
@@ -107,6 +108,26 @@ pub async fn insert(tx: &mut Tx, n: &NotificationRow) -> StoreResult<()> {
         n.bind_all(Sql::new(insert_statement("notifications", COLUMNS))),
     )
     .await
+}
+
+/// Records the mail an event being appended causes: its `event_id` is the event's new
+/// id, resolved in the statement that inserts both ([`super::feed::NewId`]).
+pub async fn insert_for_event(tx: &mut Tx, n: &NotificationRow, event: &NewId) -> StoreResult<()> {
+    let mut sql = n.bind_all(Sql::new(""));
+    let event_sql = event.expr(&mut sql);
+    let values: Vec<String> = COLUMNS
+        .split(", ")
+        .enumerate()
+        .map(|(i, column)| match column {
+            "event_id" => format!("COALESCE(${}, {event_sql})", i + 1),
+            _ => format!("${}", i + 1),
+        })
+        .collect();
+    sql.push_sql(&format!(
+        "INSERT INTO notifications ({COLUMNS}) VALUES ({})",
+        values.join(", ")
+    ));
+    tx.defer(None, sql).await
 }
 
 /// How many mails a sender holds a live claim on at `now` (being sent right now).

@@ -123,7 +123,8 @@ pub async fn approved_in_status(
     customer_id: &CustomerId,
     status: SowStatus,
 ) -> StoreResult<Vec<SowRow>> {
-    tx.fetch_all(
+    tx.fetch_all_reading(
+        &["sows"],
         Sql::new(format!(
             "SELECT {COLUMNS} FROM sows WHERE customer_id = $1 AND status = $2 ORDER BY approval_order"
         ))

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{finish, lock, lock_for_debit, refused};
+use super::{finish, lock, lock_for_debit, lock_for_decision, refused};
 use crate::domain::access::Action;
 use crate::domain::audit::AuditAction;
 use crate::domain::ids::SessionId;
@@ -268,7 +268,7 @@ pub async fn decide(
 ) -> Result<Session, ServiceError> {
     ctx.require(Action::DecideComplaint)?;
     validate(&input)?;
-    let mut l = lock(tx, ctx, id).await?;
+    let mut l = lock_for_decision(tx, ctx, id).await?;
     let next = l.session.status.decide().map_err(refused)?;
     let amount = input.reverse_units.0;
     let charged = l.session.units_debited.unwrap_or(Units::ZERO);
@@ -279,7 +279,14 @@ pub async fn decide(
         ));
     }
     let sow_id = l.sow.id.clone();
-    ledger::reverse_session(tx, &mut l.book, id, &sow_id, amount, "reverse_units").await?;
+    let (charges, lots) = l.charges.take().unwrap_or_default();
+    let reversal = ledger::Reversal {
+        session_id: id,
+        sow_id: &sow_id,
+        charges,
+        lots,
+    };
+    ledger::reverse_session(tx, &mut l.book, reversal, amount, "reverse_units").await?;
     let s = &mut l.session;
     s.status = next;
     s.decision_units = Some(amount);

@@ -181,6 +181,7 @@ pub async fn grant_into_new_lot(
             expired: false,
             created_at: now,
             created_by: "test".into(),
+            warn_at: None,
         },
     )
     .await

@@ -119,15 +119,19 @@ async fn reverse(
     let ctx = system_ctx(app.state.clock.now());
     let mut tx = app.state.db.begin_write().await?;
     let mut book = Book::open(&mut tx, &ctx, &CustomerId::from(customer)).await?;
-    ledger::reverse_session(
-        &mut tx,
-        &mut book,
-        &SessionId::from(session),
-        &SowId::from(sow_id),
-        u(units),
-        "reverse_units",
-    )
-    .await?;
+    // The charges are posted by these tests without a session row: read them as the
+    // decision's statement does, from the entries and their lots.
+    let session_id = SessionId::from(session);
+    let charges = securehands::storage::deficits::session_charges(&mut tx, &session_id).await?;
+    let lot_ids: Vec<_> = charges.iter().filter_map(|c| c.lot_id.clone()).collect();
+    let lots = securehands::storage::lots::by_ids(&mut tx, &lot_ids).await?;
+    let reversal = ledger::Reversal {
+        session_id: &session_id,
+        sow_id: &SowId::from(sow_id),
+        charges,
+        lots,
+    };
+    ledger::reverse_session(&mut tx, &mut book, reversal, u(units), "reverse_units").await?;
     coverage::rebalance(&mut tx, &mut book).await?;
     book.close(&mut tx).await?;
     tx.commit().await?;
