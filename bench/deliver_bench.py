@@ -457,8 +457,13 @@ def main():
                     help="defaults: the service as shipped, only the rate limit off; bench: "
                          "job loop parked, pool 32, in-flight 4096, RUST_LOG=warn")
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--bin", help="the service binary (default: the release build; implies "
+                                  "--skip-build), to compare two builds on the same day")
     args = ap.parse_args()
-    global SSLMODE, SETTINGS
+    global SSLMODE, SETTINGS, BIN
+    if args.bin:
+        BIN = args.bin
+        args.skip_build = True
     SSLMODE = args.sslmode
     SETTINGS = args.settings
     if not args.skip_build:

@@ -8,8 +8,9 @@ history compared with a small one, on PostgreSQL.
 For each size, a database is filled by cloning one customer's history: the template
 (a pack, an approved SoW, 10 sessions delivered and accepted, their ledger entries,
 events and mails, made through the API) is copied N times with SQL, every id
-suffixed and every feed position shifted, and each copy's lot expiring 0–359 days
-later than the last (so a quarter of the lots are inside the 90-day warning window).
+suffixed and every feed position shifted, and the copies' lots expiring 0–359 days
+sooner than the template's, a year out (so a quarter of them are inside the 90-day
+warning window, and some inside the 30-day one).
 The service is then started with the job loop every `--interval` seconds; once the
 first run has done the work that was due (the warnings), it is left idle for
 `--seconds` and measured: job-loop time per tick (its own metrics), rows PostgreSQL
@@ -116,7 +117,7 @@ def clone(url, copies):
                 step = ledger_seq if table == "ledger_entries" else event_seq
                 exprs.append(f"x.seq + k * {step}")
             elif key == ("lots", "expires_at"):
-                exprs.append(f"x.expires_at + (k % 360) * {DAY_MICROS}")
+                exprs.append(f"x.expires_at - (k % 360) * {DAY_MICROS}")
             elif kind == "text" and column not in SHARED_TEXT and (
                     column == "id" or column.endswith("_id") or column in ("alert_key",)):
                 exprs.append(f"CASE WHEN x.{column} IS NULL THEN NULL ELSE x.{column} || '_' || k END")
@@ -153,9 +154,9 @@ def metrics(port, token):
 
 
 def rows_read(url):
-    (n,) = psql_rows(url, "SELECT COALESCE(SUM(seq_tup_read + COALESCE(idx_tup_fetch, 0)), 0) "
-                          "FROM pg_stat_user_tables")[0]
-    return int(n)
+    """Rows read so far, per table (sequential scans and index fetches)."""
+    return {t: int(n) for t, n in psql_rows(
+        url, "SELECT relname, seq_tup_read + COALESCE(idx_tup_fetch, 0) FROM pg_stat_user_tables")}
 
 
 def measure(args, size, copies):
@@ -187,27 +188,55 @@ def measure(args, size, copies):
                 if m.get(("job_duration_seconds_count", "housekeeping"), 0) >= 2:
                     break
                 time.sleep(1)
+            # …and the sender has sent (recorded) the mails those warnings caused.
+            while time.time() < deadline:
+                (pending,) = psql_rows(url, "SELECT COUNT(*) FROM notifications "
+                                            "WHERE status = 'pending'")[0]
+                if pending == "0":
+                    break
+                time.sleep(2)
             time.sleep(args.interval)
             meter = common.CpuMeter(server.pid)
-            before, rows0 = metrics(port, admin), rows_read(url)
+            before = metrics(port, admin)
+            # Backends publish their counters when idle (at most every 10 s): wait for
+            # the scrape's to land before the window opens.
+            time.sleep(11)
+            rows0 = rows_read(url)
             meter.start()
             time.sleep(args.seconds)
             svc_cpu, pg_cpu = meter.stop()
-            after, rows1 = metrics(port, admin), rows_read(url)
+            time.sleep(11)
+            rows1 = rows_read(url)
+            after = metrics(port, admin)
             ticks = (after[("job_duration_seconds_count", "housekeeping")]
                      - before[("job_duration_seconds_count", "housekeeping")])
+            # Ticks while rows were counted (the window and the wait after it) and while
+            # CPU was (the window).
+            counted = (args.seconds + 11) / args.interval
+            in_window = args.seconds / args.interval
             spent = sum(v - before.get(k, 0) for k, v in after.items()
                         if k[0] == "job_duration_seconds_sum")
             per_job = {k[1]: (v - before.get(k, 0)) / max(ticks, 1) * 1000
                        for k, v in after.items() if k[0] == "job_duration_seconds_sum"}
             result.update(ticks=ticks, ms_per_tick=1000 * spent / max(ticks, 1),
                           ms_per_job=per_job,
-                          rows_per_tick=(rows1 - rows0) / max(ticks, 1),
-                          service_cpu_ms_per_tick=1000 * svc_cpu / max(ticks, 1),
-                          postgres_cpu_ms_per_tick=1000 * pg_cpu / max(ticks, 1))
+                          rows_per_tick=sum(rows1[t] - rows0.get(t, 0) for t in rows1)
+                          / max(counted, 1),
+                          rows_by_table={t: (rows1[t] - rows0.get(t, 0)) / max(counted, 1)
+                                         for t in rows1 if rows1[t] != rows0.get(t, 0)},
+                          service_cpu_ms_per_tick=1000 * svc_cpu / in_window,
+                          postgres_cpu_ms_per_tick=1000 * pg_cpu / in_window)
+        finally:
+            common.stop_server(server)
+        # One tick logged statement by statement (a server started afresh: its
+        # connections read the database's setting when they open).
+        common.psql(args.pg_admin_url, f"ALTER DATABASE {name} SET log_statement = 'all'")
+        server = common.start_server(env, port)
+        try:
             explain(args, url, name, size)
         finally:
             common.stop_server(server)
+            common.psql(args.pg_admin_url, f"ALTER DATABASE {name} RESET log_statement")
         result["verify"] = common.verify(env)
     finally:
         common.psql(args.pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -216,16 +245,13 @@ def measure(args, size, copies):
 
 def explain(args, url, name, size):
     """Logs one tick and explains every query it ran."""
-    common.psql(args.pg_admin_url, f"ALTER DATABASE {name} SET log_statement = 'all'")
     counter = round_trips.StatementCounter(round_trips.log_file(args.log), name)
-    # New connections pick the setting up: wait for the pool to open one more tick.
-    time.sleep(args.interval * 3)
+    time.sleep(args.interval * 2)
     counter.mark()
     time.sleep(args.interval * 1.5)
     with open(counter.path, "rb") as f:
         f.seek(counter.offset)
         text = f.read().decode(errors="replace")
-    common.psql(args.pg_admin_url, f"ALTER DATABASE {name} RESET log_statement")
     queries, last = {}, None
     for line in text.splitlines():
         if f"@{name} " not in line:
@@ -262,8 +288,11 @@ def main():
     ap.add_argument("--seconds", type=float, default=20, help="idle window measured")
     ap.add_argument("--log", help="PostgreSQL's log file (default: the newest in /var/log/postgresql)")
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--bin", help="the service binary (default: the release build)")
     args = ap.parse_args()
-    if not args.skip_build:
+    if args.bin:
+        common.BIN = args.bin
+    elif not args.skip_build:
         subprocess.run(["cargo", "build", "--release", "--bin", "securehands"], cwd=common.ROOT,
                        check=True)
     results = [measure(args, "small", args.small), measure(args, "large", args.large)]
@@ -280,7 +309,9 @@ def main():
         print(f"| {label} | {small[key]:.2f} | {large[key]:.2f} | {ratio:.2f} | ≤ 1.5 |")
     for r in results:
         print(f"\n{r['size']}: verify {r['verify']}; per job (ms/tick): "
-              + ", ".join(f"{k} {v:.2f}" for k, v in sorted(r['ms_per_job'].items())))
+              + ", ".join(f"{k} {v:.2f}" for k, v in sorted(r['ms_per_job'].items()))
+              + "; rows read per tick by table: "
+              + ", ".join(f"{k} {v:.1f}" for k, v in sorted(r['rows_by_table'].items())))
     stamp = int(time.time())
     with open(os.path.join(common.ROOT, "bench", f"results-jobs-{stamp}.json"), "w") as f:
         json.dump(results, f, indent=2)

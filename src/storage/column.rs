@@ -367,3 +367,23 @@ macro_rules! stored_row {
         concat!(stringify!($first) $(, ", ", stringify!($rest))*)
     };
 }
+
+/// `FromRow` on both engines for a row type with a
+/// `fn decode<R: RawRow>(row: &R) -> sqlx::Result<Self>` (rows that combine several
+/// stored rows, read by one statement).
+#[macro_export]
+macro_rules! decoded_row {
+    ($name:ty) => {
+        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $name {
+            fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
+                Self::decode(row)
+            }
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $name {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+                Self::decode(row)
+            }
+        }
+    };
+}

@@ -192,17 +192,7 @@ impl CustomerDeficitRow {
     }
 }
 
-impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for CustomerDeficitRow {
-    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
-        Self::decode(row)
-    }
-}
-
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for CustomerDeficitRow {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
-        Self::decode(row)
-    }
-}
+crate::decoded_row!(CustomerDeficitRow);
 
 /// A customer with its open deficits, oldest first, in one statement (what a pack sale
 /// reads after the account lock); `None` when the customer does not exist.

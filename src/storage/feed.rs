@@ -141,17 +141,18 @@ pub fn id_and_seq(sql: &mut Sql, numbers: &Numbers, id: Option<&NewId>) -> Strin
 /// always false on SQLite). Rows a running [`stamp`] has not committed yet count as
 /// waiting, so a caller that sees `false` knows every row committed before the call
 /// has its position.
-pub async fn waiting(tx: &mut Tx) -> StoreResult<bool> {
-    if tx.backend() == Backend::Sqlite {
+pub async fn waiting(db: &Db) -> StoreResult<bool> {
+    if db.backend() == Backend::Sqlite {
         return Ok(false);
     }
-    let (waiting,): (bool,) = tx
-        .fetch_one(Sql::new(
+    // One statement on its own: one snapshot, one round trip (no transaction around it).
+    let waiting: Option<(bool,)> = db
+        .fetch_optional(Sql::new(
             "SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE seq IS NULL) \
              OR EXISTS (SELECT 1 FROM events WHERE seq IS NULL)",
         ))
         .await?;
-    Ok(waiting)
+    Ok(waiting.is_some_and(|(w,)| w))
 }
 
 /// What one [`stamp`] did.
@@ -209,10 +210,7 @@ pub async fn catch_up(db: &Db) -> StoreResult<Stamped> {
     if db.backend() == Backend::Sqlite {
         return Ok(Stamped::default());
     }
-    let mut tx = db.begin_read().await?;
-    let waiting = waiting(&mut tx).await?;
-    tx.commit().await?;
-    if !waiting {
+    if !waiting(db).await? {
         return Ok(Stamped::default());
     }
     let mut tx = db.begin_write().await?;

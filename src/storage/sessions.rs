@@ -452,17 +452,7 @@ impl ContextRow {
     }
 }
 
-impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for ContextRow {
-    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
-        Self::decode(row)
-    }
-}
-
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for ContextRow {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
-        Self::decode(row)
-    }
-}
+crate::decoded_row!(ContextRow);
 
 /// Reads a session, its SoW and what `also` names in one statement; `None` when the
 /// session does not exist. Run after the account lock, so what it reads is what the

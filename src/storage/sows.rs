@@ -251,17 +251,7 @@ impl SowAndOrder {
     }
 }
 
-impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for SowAndOrder {
-    fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
-        Self::decode(row)
-    }
-}
-
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for SowAndOrder {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
-        Self::decode(row)
-    }
-}
+crate::decoded_row!(SowAndOrder);
 
 /// Reads a SoW, its customer's SoWs waiting for units and the next approval number in
 /// one statement; `None` when the SoW does not exist.
