@@ -11,10 +11,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool};
 
-use super::batch::{self, Pending, Prelude, Queue};
-use super::sql::{Arg, Sql};
+use super::sql::Sql;
 
 /// Which engine a handle talks to, for the rare statements that differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,9 +105,9 @@ macro_rules! bind_all {
         let mut q = $query;
         for arg in $args {
             q = match arg {
-                Arg::Int(v) => q.bind(v),
-                Arg::Text(v) => q.bind(v),
-                Arg::Bool(v) => q.bind(v),
+                $crate::storage::sql::Arg::Int(v) => q.bind(v),
+                $crate::storage::sql::Arg::Text(v) => q.bind(v),
+                $crate::storage::sql::Arg::Bool(v) => q.bind(v),
             };
         }
         q
@@ -117,14 +116,17 @@ macro_rules! bind_all {
 
 macro_rules! run_on {
     ($exec:expr, $db:ty, $sql:expr, execute) => {
-        bind_all!(sqlx::query::<$db>(AssertSqlSafe($sql.text)), $sql.args)
-            .execute($exec)
-            .await
-            .map(|r| r.rows_affected())
+        bind_all!(
+            sqlx::query::<$db>(sqlx::AssertSqlSafe($sql.text)),
+            $sql.args
+        )
+        .execute($exec)
+        .await
+        .map(|r| r.rows_affected())
     };
     ($exec:expr, $db:ty, $sql:expr, $method:ident, $t:ty) => {
         bind_all!(
-            sqlx::query_as::<$db, $t>(AssertSqlSafe($sql.text)),
+            sqlx::query_as::<$db, $t>(sqlx::AssertSqlSafe($sql.text)),
             $sql.args
         )
         .$method($exec)
@@ -355,181 +357,7 @@ impl Db {
     }
 }
 
-/// The driver's transaction on either backend.
-enum TxConn {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
-}
+mod tx;
 
-/// What to do once a transaction's writes are visible to everyone (tell the other
-/// replicas' in-memory copies that they are stale).
-type AfterCommit = Box<dyn FnOnce() + Send + Sync>;
-
-/// An open transaction on either backend. Dropping it without `commit` rolls back
-/// (and forgets what was to run after the commit).
-pub struct Tx {
-    conn: TxConn,
-    after_commit: Vec<AfterCommit>,
-    /// Writes held back to travel together (PostgreSQL; see [`super::batch`]).
-    queue: Queue,
-}
-
-impl Tx {
-    fn new(conn: TxConn) -> Tx {
-        Tx {
-            conn,
-            after_commit: Vec::new(),
-            queue: Queue::default(),
-        }
-    }
-
-    /// Runs a write whose outcome nobody reads (no rows returned, no count checked):
-    /// at once on SQLite; on PostgreSQL it waits and travels with the transaction's
-    /// next statement or its commit ([`super::batch`]). `key` names the row it changes
-    /// (`table:id`), none for an insert of a new row.
-    pub async fn defer(&mut self, key: Option<String>, sql: Sql) -> StoreResult<()> {
-        if self.backend() == Backend::Sqlite {
-            self.execute(sql).await?;
-            return Ok(());
-        }
-        if self.queue.holds(key.as_deref()) {
-            self.send_queue().await?;
-        }
-        self.queue.push(Pending { key, sql });
-        Ok(())
-    }
-
-    /// Adds a named `WITH` part that waiting writes refer to (PostgreSQL only: ids taken
-    /// from a sequence inside the statement that uses them, see [`super::feed::number`]).
-    /// A prelude of the same name still waiting is sent first, with the writes that
-    /// refer to it.
-    pub async fn prelude(&mut self, prelude: Prelude) -> StoreResult<()> {
-        if self.queue.has_prelude(prelude.name) {
-            self.send_queue().await?;
-        }
-        self.queue.push_prelude(prelude);
-        Ok(())
-    }
-
-    /// Sends the waiting writes as one statement.
-    async fn send_queue(&mut self) -> StoreResult<()> {
-        if self.queue.is_empty() {
-            return Ok(());
-        }
-        let (preludes, writes) = self.queue.take();
-        let sql = batch::combine(preludes, writes, None);
-        if let TxConn::Postgres(tx) = &mut self.conn {
-            run_on!(&mut **tx, Postgres, sql, execute)?;
-        }
-        Ok(())
-    }
-
-    /// Runs a query that reads only `tables`: together with the waiting writes when
-    /// none of them writes those tables (it then sees what it would have seen after
-    /// them), after them otherwise.
-    pub async fn fetch_all_reading<T: Record>(
-        &mut self,
-        tables: &[&str],
-        sql: Sql,
-    ) -> StoreResult<Vec<T>> {
-        if self.queue.touches(tables) {
-            self.send_queue().await?;
-        }
-        let (preludes, writes) = self.queue.take();
-        let sql = batch::combine(preludes, writes, Some(sql));
-        Ok(match &mut self.conn {
-            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_all, T)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_all, T)?,
-        })
-    }
-
-    /// Which engine this is.
-    pub fn backend(&self) -> Backend {
-        match self.conn {
-            TxConn::Sqlite(_) => Backend::Sqlite,
-            TxConn::Postgres(_) => Backend::Postgres,
-        }
-    }
-
-    /// Runs `f` right after this transaction commits (not at all if it rolls back),
-    /// before the request that made the change is answered.
-    pub fn after_commit(&mut self, f: impl FnOnce() + Send + Sync + 'static) {
-        self.after_commit.push(Box::new(f));
-    }
-
-    /// Runs a statement and returns the number of rows it changed.
-    pub async fn execute(&mut self, sql: Sql) -> StoreResult<u64> {
-        self.send_queue().await?;
-        Ok(match &mut self.conn {
-            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, execute)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, execute)?,
-        })
-    }
-
-    /// Runs a query and returns every row.
-    pub async fn fetch_all<T: Record>(&mut self, sql: Sql) -> StoreResult<Vec<T>> {
-        self.send_queue().await?;
-        Ok(match &mut self.conn {
-            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_all, T)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_all, T)?,
-        })
-    }
-
-    /// Runs a query that returns at most one row.
-    pub async fn fetch_optional<T: Record>(&mut self, sql: Sql) -> StoreResult<Option<T>> {
-        self.send_queue().await?;
-        Ok(match &mut self.conn {
-            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_optional, T)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_optional, T)?,
-        })
-    }
-
-    /// Runs a query that returns exactly one row.
-    pub async fn fetch_one<T: Record>(&mut self, sql: Sql) -> StoreResult<T> {
-        self.send_queue().await?;
-        Ok(match &mut self.conn {
-            TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_one, T)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_one, T)?,
-        })
-    }
-
-    /// Commits.
-    pub async fn commit(mut self) -> StoreResult<()> {
-        self.send_queue().await?;
-        match self.conn {
-            TxConn::Sqlite(tx) => tx.commit().await?,
-            TxConn::Postgres(tx) => tx.commit().await?,
-        }
-        for f in self.after_commit {
-            f();
-        }
-        Ok(())
-    }
-
-    /// Rolls back explicitly (dropping does the same, later).
-    pub async fn rollback(self) -> StoreResult<()> {
-        match self.conn {
-            TxConn::Sqlite(tx) => tx.rollback().await?,
-            TxConn::Postgres(tx) => tx.rollback().await?,
-        }
-        Ok(())
-    }
-
-    /// ` FOR UPDATE OF alias` on PostgreSQL (locks only that table's rows in a join);
-    /// nothing on SQLite, as [`Tx::for_update`].
-    pub fn for_update_of(&self, alias: &str) -> String {
-        match self.backend() {
-            Backend::Sqlite => String::new(),
-            Backend::Postgres => format!(" FOR UPDATE OF {alias}"),
-        }
-    }
-
-    /// `FOR UPDATE` on PostgreSQL (row lock until commit); nothing on SQLite, where the
-    /// transaction already holds the database write lock.
-    pub fn for_update(&self) -> &'static str {
-        match self.backend() {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE",
-        }
-    }
-}
+pub use tx::Tx;
+use tx::TxConn;
