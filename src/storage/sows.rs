@@ -134,16 +134,6 @@ pub async fn approved_in_status(
     .await
 }
 
-/// Next global approval number.
-pub async fn next_approval_order(tx: &mut Tx) -> StoreResult<i64> {
-    let (n,): (i64,) = tx
-        .fetch_one(Sql::new(
-            "SELECT CAST(COALESCE(MAX(approval_order), 0) + 1 AS BIGINT) FROM sows",
-        ))
-        .await?;
-    Ok(n)
-}
-
 /// A page of SoWs in id order, optionally for one customer.
 pub async fn list(
     tx: &mut Tx,
