@@ -54,8 +54,9 @@ def psql_rows(url, sql):
     return [line.split("\t") for line in out.splitlines() if line]
 
 
-def seed_template(api, env):
-    """One customer's history through the API; returns the customer id."""
+def seed_template(api, env, accept=True):
+    """One customer's history through the API; returns the customer id. With
+    `accept=False` its sessions stay delivered (waiting for their acceptance)."""
     am = common.mint(env, "--role", "account_manager")
     lead = common.mint(env, "--role", "soc_lead")
     admin = common.mint(env, "--role", "admin")
@@ -82,15 +83,17 @@ def seed_template(api, env):
         _, _, ses = api.call("POST", f"/v1/sows/{sow['id']}/sessions", lead,
                              {"starts_at": s, "ends_at": e})
         api.call("POST", f"/v1/sessions/{ses['id']}/deliver", lead, {"started_at": s, "ended_at": e})
-        api.call("POST", f"/v1/sessions/{ses['id']}/accept", rep, {})
+        if accept:
+            api.call("POST", f"/v1/sessions/{ses['id']}/accept", rep, {})
     # A reader stamps the feed positions the copies are shifted from.
     api.call("GET", f"/v1/events?customer_id={cid}&limit=1", admin)
     return cid
 
 
-def clone(url, copies):
+def clone(url, copies, stagger_expiry=True):
     """Copies every row of the template customer `copies` times (one statement per
-    table)."""
+    table). `stagger_expiry`: the copies' lots expire 0–359 days sooner than the
+    template's (otherwise on the same day)."""
     ledger_max = int(psql_rows(url, "SELECT COALESCE(MAX(id), 0) FROM ledger_entries")[0][0])
     ledger_seq = int(psql_rows(url, "SELECT COALESCE(MAX(seq), 0) FROM ledger_entries")[0][0])
     event_max = int(psql_rows(url, "SELECT COALESCE(MAX(id), 0) FROM events")[0][0])
@@ -116,8 +119,9 @@ def clone(url, copies):
             elif column == "seq":
                 step = ledger_seq if table == "ledger_entries" else event_seq
                 exprs.append(f"x.seq + k * {step}")
-            elif key == ("lots", "expires_at"):
-                exprs.append(f"x.expires_at - (k % 360) * {DAY_MICROS}")
+            elif key in (("lots", "expires_at"), ("lots", "warn_at")) and stagger_expiry:
+                # The next warning moves with the expiry it warns of.
+                exprs.append(f"x.{column} - (k % 360) * {DAY_MICROS}")
             elif kind == "text" and column not in SHARED_TEXT and (
                     column == "id" or column.endswith("_id") or column in ("alert_key",)):
                 exprs.append(f"CASE WHEN x.{column} IS NULL THEN NULL ELSE x.{column} || '_' || k END")

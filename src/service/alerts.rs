@@ -34,11 +34,17 @@ async fn acceptance_reminders(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
         let mut tx = db.begin_read().await?;
         let due = sessions::reminders_due_by(&mut tx, ctx.now, BATCH).await?;
         tx.commit().await?;
-        for s in &due {
-            let mut tx = db.begin_write().await?;
-            remind(&mut tx, ctx, &s.id).await?;
-            tx.commit().await?;
-        }
+        super::jobs::per_customer(
+            db,
+            &due,
+            |s| &s.customer_id,
+            |s| async move {
+                let mut tx = db.begin_write().await?;
+                remind(&mut tx, ctx, &s.id).await?;
+                Ok(tx.commit().await?)
+            },
+        )
+        .await?;
         if (due.len() as i64) < BATCH {
             return Ok(());
         }
