@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 pub mod domain;
 pub mod dto;
+pub mod fan_out;
 pub mod http;
 pub mod i18n;
 pub mod identity;

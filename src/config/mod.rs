@@ -249,8 +249,9 @@ pub struct Settings {
     )]
     pub notify_admins: Vec<String>,
 
-    /// Milliseconds between runs of the mail and webhook sender; `0` runs no sender on
-    /// this replica (mails and deliveries are still recorded, for other replicas).
+    /// Milliseconds the mail and webhook sender waits after a pass that found nothing to
+    /// send (while work is waiting, passes follow one another at once); `0` runs no
+    /// sender on this replica (mails and deliveries are still recorded, for other replicas).
     #[arg(
         long,
         env = "SECUREHANDS_NOTIFY_INTERVAL_MS",

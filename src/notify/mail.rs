@@ -4,13 +4,18 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use std::sync::Arc;
+
 use super::invite::CalendarPart;
+use super::smtp::Direct;
 use super::templates::Rendered;
 
-/// An SMTP connection pool for the configured server.
+/// Connections to the configured server: kept open between mails, `TCP_NODELAY` for
+/// `smtp://` ([`Direct`]), lettre's pool for `smtps://`.
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    direct: Option<Arc<Direct>>,
     from: Mailbox,
 }
 
@@ -31,14 +36,22 @@ pub enum MailError {
 impl Mailer {
     /// Builds the transport from `smtp://…` / `smtps://…` and the sender address.
     pub fn new(url: &str, from: &str) -> Result<Mailer, MailError> {
+        let timeout = std::time::Duration::from_secs(20);
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| MailError::Config(e.to_string()))?
-            .timeout(Some(std::time::Duration::from_secs(20)))
+            .timeout(Some(timeout))
             .build();
+        let direct = Direct::from_url(url, timeout)
+            .map_err(MailError::Config)?
+            .map(Arc::new);
         let from = from
             .parse::<Mailbox>()
             .map_err(|e| MailError::Config(format!("SECUREHANDS_MAIL_FROM: {e}")))?;
-        Ok(Mailer { transport, from })
+        Ok(Mailer {
+            transport,
+            direct,
+            from,
+        })
     }
 
     /// The sender's address, the organizer of calendar invitations.
@@ -78,10 +91,17 @@ impl Mailer {
         let message = builder
             .multipart(body)
             .map_err(|e| MailError::Message(e.to_string()))?;
-        self.transport
-            .send(message)
-            .await
-            .map_err(|e| MailError::Smtp(e.to_string()))?;
-        Ok(())
+        match &self.direct {
+            Some(direct) => direct
+                .send(message.envelope(), &message.formatted())
+                .await
+                .map_err(MailError::Smtp),
+            None => self
+                .transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Smtp(e.to_string())),
+        }
     }
 }

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod invite;
 pub mod mail;
 pub mod outbox;
+pub mod smtp;
 pub mod templates;
 pub mod webhooks;
 pub mod worker;

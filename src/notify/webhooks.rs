@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::domain::notification::{WEBHOOK_TIMEOUT_SECS, next_webhook_attempt};
 use crate::domain::webhook::{signature, subscribes};
+use crate::fan_out::in_order_per_key;
 use crate::storage::db::{Db, StoreResult};
 use crate::storage::webhooks::{self, DeliveryRow, WebhookAttemptRow};
 use crate::storage::{events, feed};
@@ -90,20 +91,22 @@ pub async fn deliver_due(
     let claimed = webhooks::claim_due(&mut tx, now, wall_now, lease, DELIVERY_BATCH).await?;
     tx.commit().await?;
     let attempts = claimed.len();
-    let mut claimed = claimed.into_iter();
-    while let Some(delivery) = claimed.next() {
-        if stopping() {
-            // The rest goes back to other replicas now, not when the claim expires.
-            let rest: Vec<String> = std::iter::once(delivery)
-                .chain(claimed)
-                .map(|d| d.id)
-                .collect();
-            let mut tx = db.begin_write().await?;
-            webhooks::release(&mut tx, &rest).await?;
-            tx.commit().await?;
-            return Ok(attempts);
-        }
-        deliver(db, clock, http, guard, delivery).await?;
+    // The claim holds the oldest pending delivery of each chain (endpoint and
+    // customer), so they may go out side by side; one chain's stay in order.
+    let rest = in_order_per_key(
+        claimed,
+        |d| (d.endpoint_id.clone(), d.customer_id.clone()),
+        super::worker::SENDS_AT_ONCE,
+        stopping,
+        |d| deliver(db, clock, http, guard, d),
+    )
+    .await?;
+    if !rest.is_empty() {
+        // The rest goes back to other replicas now, not when the claim expires.
+        let rest: Vec<String> = rest.into_iter().map(|d| d.id).collect();
+        let mut tx = db.begin_write().await?;
+        webhooks::release(&mut tx, &rest).await?;
+        tx.commit().await?;
     }
     Ok(attempts)
 }

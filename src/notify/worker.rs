@@ -15,10 +15,22 @@ use super::templates::{MailContext, render};
 use super::webhooks;
 use crate::clock::Clock;
 use crate::domain::notification::{Audience, NotificationStatus, next_mail_attempt};
+use crate::fan_out::in_order_per_key;
 use crate::storage::db::{Db, StoreResult};
 use crate::storage::notifications::{self, AttemptRow, NotificationRow};
 
 const MAIL_BATCH: i64 = 50;
+
+/// Mails (and webhook deliveries) in flight at once per sender: each waits for the
+/// remote server most of its time, so a backlog drains several at a time.
+pub(super) const SENDS_AT_ONCE: usize = 8;
+
+/// What a sender's loop sends.
+#[derive(Clone, Copy, Debug)]
+enum Channel {
+    Mail,
+    Webhooks,
+}
 
 /// The background sender of one replica.
 #[derive(Clone)]
@@ -56,14 +68,43 @@ impl Worker {
     }
 
     /// Runs until shutdown (at once returns when this replica runs no sender).
-    pub async fn run(mut self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run(mut self, shutdown: tokio::sync::watch::Receiver<bool>) {
         let Some(interval) = self.settings.interval else {
             return;
         };
         self.stop = Some(shutdown.clone());
+        // Mails and webhooks go out side by side: a slow mail server never holds the
+        // webhooks back, nor a slow receiver the mails.
+        tokio::join!(
+            self.keep_sending(Channel::Mail, interval, shutdown.clone()),
+            self.keep_sending(Channel::Webhooks, interval, shutdown),
+        );
+    }
+
+    /// One channel's loop. A pass that found work is followed at once by the next (a
+    /// backlog drains at the sender's pace, not one batch per interval); an idle pass
+    /// waits for the interval.
+    async fn keep_sending(
+        &self,
+        channel: Channel,
+        interval: std::time::Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
         loop {
-            if let Err(e) = self.run_once().await {
-                tracing::warn!(error = %e, "notification sender failed; will retry");
+            let done = match channel {
+                Channel::Mail => self.send_mails().await,
+                Channel::Webhooks => self.fan_out_and_deliver().await,
+            };
+            let busy = match done {
+                Ok(done) => done > 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, ?channel, "notification sender failed; will retry");
+                    false
+                }
+            };
+            if busy && !self.stopping() {
+                tokio::task::yield_now().await;
+                continue;
             }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
@@ -72,11 +113,9 @@ impl Worker {
         }
     }
 
-    /// One pass: fan-out, mails, webhooks; returns how much it did (deliveries created,
-    /// mails and webhooks attempted).
-    pub async fn run_once(&self) -> StoreResult<usize> {
+    /// New events fanned out to the endpoints, then the deliveries that are due.
+    async fn fan_out_and_deliver(&self) -> StoreResult<usize> {
         let fanned = webhooks::fan_out(&self.db, self.clock.now()).await?;
-        let mailed = self.send_mails().await?;
         let delivered = webhooks::deliver_due(
             &self.db,
             &self.clock,
@@ -85,7 +124,14 @@ impl Worker {
             &|| self.stopping(),
         )
         .await?;
-        Ok(fanned + mailed + delivered)
+        Ok(fanned + delivered)
+    }
+
+    /// One pass: fan-out, mails, webhooks; returns how much it did (deliveries created,
+    /// mails and webhooks attempted).
+    pub async fn run_once(&self) -> StoreResult<usize> {
+        let mailed = self.send_mails().await?;
+        Ok(mailed + self.fan_out_and_deliver().await?)
     }
 
     /// Runs passes until one finds nothing to do while no other sender (the
@@ -129,16 +175,22 @@ impl Worker {
         let claimed = notifications::claim_due(&mut tx, now, wall_now, lease, MAIL_BATCH).await?;
         tx.commit().await?;
         let sent = claimed.len();
-        let mut claimed = claimed.into_iter();
-        while let Some(n) = claimed.next() {
-            if self.stopping() {
-                let rest: Vec<String> = std::iter::once(n).chain(claimed).map(|n| n.id).collect();
-                let mut tx = self.db.begin_write().await?;
-                notifications::release(&mut tx, &rest).await?;
-                tx.commit().await?;
-                return Ok(sent);
-            }
-            self.send_one(n).await?;
+        // One customer's mails leave in the order they were written (an invitation
+        // before its update); different customers' at once.
+        let rest = in_order_per_key(
+            claimed,
+            |n| n.customer_id.clone(),
+            SENDS_AT_ONCE,
+            &|| self.stopping(),
+            |n| self.send_one(n),
+        )
+        .await?;
+        if !rest.is_empty() {
+            // The rest goes back to other replicas now, not when the claim expires.
+            let rest: Vec<String> = rest.into_iter().map(|n| n.id).collect();
+            let mut tx = self.db.begin_write().await?;
+            notifications::release(&mut tx, &rest).await?;
+            tx.commit().await?;
         }
         Ok(sent)
     }

@@ -6,11 +6,10 @@
 //! first and re-checks the item, so two replicas running at once, or a catch-up after
 //! downtime, apply every rule once.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
 
 use crate::clock::Clock;
 use crate::domain::access::{Principal, Role};
@@ -18,6 +17,7 @@ use crate::domain::identity::Actor;
 use crate::domain::ids::CustomerId;
 use crate::domain::quote::QuoteStatus;
 use crate::domain::sla::{SlaState, mark_if_overdue};
+use crate::fan_out::{in_order_per_key, never};
 use crate::service::{Ctx, ServiceError, ledger, quotes, sessions};
 use crate::storage::db::Db;
 use crate::storage::sessions as session_store;
@@ -175,12 +175,11 @@ async fn accept_sessions(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
     }
 }
 
-/// Applies `apply` to every due item: one customer's items one after another, in the
-/// order given (a customer's lots expire in order), and up to [`workers`] customers at
-/// once. Items of different customers never wait for one another's account lock, so a
-/// backlog — ten thousand sessions reaching their deadline in the same minute — drains
-/// at the pace of several connections instead of one round trip at a time. The first
-/// failure stops the run (the items not reached stay due for the next one).
+/// Applies `apply` to every due item, each customer's in order and up to a quarter of
+/// the pool's customers at once (requests keep the rest of the connections while a
+/// backlog drains; items of different customers never wait for one another's account
+/// lock). Ten thousand sessions reaching their deadline in one minute drain at the pace
+/// of several connections instead of one round trip at a time.
 pub(crate) async fn per_customer<'a, T, Fut>(
     db: &Db,
     items: &'a [T],
@@ -190,31 +189,10 @@ pub(crate) async fn per_customer<'a, T, Fut>(
 where
     Fut: Future<Output = Result<(), ServiceError>>,
 {
-    let mut groups: Vec<Vec<&'a T>> = Vec::new();
-    let mut index: HashMap<&CustomerId, usize> = HashMap::new();
-    for item in items {
-        let at = *index.entry(customer(item)).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].push(item);
-    }
-    let apply = &apply;
-    futures::stream::iter(groups.into_iter().map(Ok))
-        .try_for_each_concurrent(workers(db), |group| async move {
-            for item in group {
-                apply(item).await?;
-            }
-            Ok(())
-        })
-        .await
-}
-
-/// Customers handled at once by a rule: a quarter of the pool, so requests keep the
-/// rest of the connections while a backlog drains.
-fn workers(db: &Db) -> usize {
-    let (_, _, max) = db.pool_stats();
-    (max as usize / 4).clamp(1, 8)
+    let (_, _, pool) = db.pool_stats();
+    let width = (pool as usize / 4).clamp(1, 8);
+    in_order_per_key(items, |item| customer(*item), width, &never, apply).await?;
+    Ok(())
 }
 
 /// The time-driven rules of one replica: runs are serialized inside the replica (the
