@@ -128,22 +128,14 @@ def measure(args, tmp):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pg-admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    common.binary_args(ap)
     ap.add_argument("--sessions", type=int, default=10000, help="sessions due at once")
     ap.add_argument("--customers", type=int, default=20, help="P1: customers")
     ap.add_argument("--per-customer", type=int, default=400, help="P1: sessions each")
     ap.add_argument("--duration", type=float, default=10, help="P1: seconds")
-    ap.add_argument("--skip-build", action="store_true")
-    ap.add_argument("--bin", help="the service binary (default: the release build)")
     args = ap.parse_args()
     common.SETTINGS = "defaults"
-    if args.bin:
-        common.BIN = args.bin
-    if not args.skip_build:
-        cmd = ["cargo", "build", "--release", "--example", "deliver_load"]
-        if not args.bin:
-            cmd += ["--bin", "securehands"]
-        subprocess.run(cmd, cwd=common.ROOT, check=True)
+    common.use_binaries(args, ["deliver_load"])
     with tempfile.TemporaryDirectory() as tmp:
         r = measure(args, tmp)
     p1, p9 = r["p1"], r["p9"]

@@ -496,7 +496,7 @@ def table(r):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pg-admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    common.binary_args(ap)
     ap.add_argument("--customers", type=int, default=20)
     ap.add_argument("--per-customer", type=int, default=400, help="sessions each")
     ap.add_argument("--contacts", type=int, default=1,
@@ -504,17 +504,9 @@ def main():
     ap.add_argument("--duration", type=float, default=20, help="P1: seconds")
     ap.add_argument("--drain-timeout", type=float, default=600,
                     help="seconds to wait for the backlogs to empty")
-    ap.add_argument("--skip-build", action="store_true")
-    ap.add_argument("--bin", help="the service binary (default: the release build)")
     args = ap.parse_args()
     common.SETTINGS = "defaults"
-    if args.bin:
-        common.BIN = os.path.abspath(args.bin)
-    if not args.skip_build:
-        cmd = ["cargo", "build", "--release", "--example", "deliver_load"]
-        if not args.bin:
-            cmd += ["--bin", "securehands"]
-        subprocess.run(cmd, cwd=common.ROOT, check=True)
+    common.use_binaries(args, ["deliver_load"])
     with tempfile.TemporaryDirectory() as tmp:
         r = measure(args, tmp)
     r = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

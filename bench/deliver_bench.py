@@ -271,6 +271,28 @@ def take(work, n):
     return head
 
 
+def binary_args(ap):
+    """The flags every PostgreSQL bench shares: the admin URL, the binary, the build."""
+    ap.add_argument("--pg-admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--bin", help="the service binary (default: the release build)")
+
+
+def use_binaries(args, examples=()):
+    """Points the helpers at `--bin` and builds, unless `--skip-build`, the release
+    binary (when no `--bin` is given) and the `examples` the bench drives."""
+    global BIN
+    if args.bin:
+        BIN = os.path.abspath(args.bin)
+    if args.skip_build:
+        return
+    cmd = ["cargo", "build", "--release"] + [a for e in examples for a in ("--example", e)]
+    if not args.bin:
+        cmd += ["--bin", "securehands"]
+    if len(cmd) > 3:
+        subprocess.run(cmd, cwd=ROOT, check=True)
+
+
 def verify(env):
     r = subprocess.run([BIN, "verify"], env=env, capture_output=True, text=True)
     text = (r.stdout + r.stderr).strip()

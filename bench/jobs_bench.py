@@ -285,20 +285,14 @@ def explain(args, url, name, size):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pg-admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    common.binary_args(ap)
     ap.add_argument("--small", type=int, default=1000, help="copies of the template (small)")
     ap.add_argument("--large", type=int, default=100000, help="copies of the template (large)")
     ap.add_argument("--interval", type=int, default=2, help="job loop interval, seconds")
     ap.add_argument("--seconds", type=float, default=20, help="idle window measured")
     ap.add_argument("--log", help="PostgreSQL's log file (default: the newest in /var/log/postgresql)")
-    ap.add_argument("--skip-build", action="store_true")
-    ap.add_argument("--bin", help="the service binary (default: the release build)")
     args = ap.parse_args()
-    if args.bin:
-        common.BIN = args.bin
-    elif not args.skip_build:
-        subprocess.run(["cargo", "build", "--release", "--bin", "securehands"], cwd=common.ROOT,
-                       check=True)
+    common.use_binaries(args)
     results = [measure(args, "small", args.small), measure(args, "large", args.large)]
     small, large = results
     print("| measure | small | large | large ÷ small | target |")

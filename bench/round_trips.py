@@ -61,18 +61,12 @@ class StatementCounter:
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pg-admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    common.binary_args(ap)
     ap.add_argument("--log", help="PostgreSQL's log file (default: the newest in /var/log/postgresql)")
     ap.add_argument("--limit", type=int, default=6)
     ap.add_argument("--show", action="store_true", help="print each statement")
-    ap.add_argument("--skip-build", action="store_true")
-    ap.add_argument("--bin", help="the service binary to count (default: the release build)")
     args = ap.parse_args()
-    if args.bin:
-        common.BIN = args.bin
-    elif not args.skip_build:
-        subprocess.run(["cargo", "build", "--release", "--bin", "securehands"], cwd=common.ROOT,
-                       check=True)
+    common.use_binaries(args)
     name = f"sh_trips_{random.randrange(1 << 30)}"
     common.psql(args.pg_admin_url, f"CREATE DATABASE {name}")
     common.psql(args.pg_admin_url, f"ALTER DATABASE {name} SET log_statement = 'all'")

@@ -17,6 +17,10 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Mails (and webhook deliveries) in flight at once per sender: each waits for the
+/// remote server most of its time, so a backlog drains several at a time.
+pub const SENDS_AT_ONCE: usize = 8;
+
 /// What the sender needs from configuration.
 #[derive(Clone, Debug, Default)]
 pub struct NotifySettings {

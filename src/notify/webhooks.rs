@@ -96,7 +96,7 @@ pub async fn deliver_due(
     let rest = in_order_per_key(
         claimed,
         |d| (d.endpoint_id.clone(), d.customer_id.clone()),
-        super::worker::SENDS_AT_ONCE,
+        super::SENDS_AT_ONCE,
         stopping,
         |d| deliver(db, clock, http, guard, d),
     )

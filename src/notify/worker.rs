@@ -8,11 +8,11 @@ use std::sync::Arc;
 use chrono::DateTime;
 use chrono::Utc;
 
-use super::NotifySettings;
 use super::invite::calendar_part;
 use super::mail::Mailer;
 use super::templates::{MailContext, render};
 use super::webhooks;
+use super::{NotifySettings, SENDS_AT_ONCE};
 use crate::clock::Clock;
 use crate::domain::notification::{Audience, NotificationStatus, next_mail_attempt};
 use crate::fan_out::in_order_per_key;
@@ -20,10 +20,6 @@ use crate::storage::db::{Db, StoreResult};
 use crate::storage::notifications::{self, AttemptRow, NotificationRow};
 
 const MAIL_BATCH: i64 = 50;
-
-/// Mails (and webhook deliveries) in flight at once per sender: each waits for the
-/// remote server most of its time, so a backlog drains several at a time.
-pub(super) const SENDS_AT_ONCE: usize = 8;
 
 /// What a sender's loop sends.
 #[derive(Clone, Copy, Debug)]

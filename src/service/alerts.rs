@@ -34,7 +34,7 @@ async fn acceptance_reminders(db: &Db, ctx: &Ctx) -> Result<(), ServiceError> {
         let mut tx = db.begin_read().await?;
         let due = sessions::reminders_due_by(&mut tx, ctx.now, BATCH).await?;
         tx.commit().await?;
-        super::jobs::per_customer(
+        super::due_work::per_customer(
             db,
             &due,
             |s| &s.customer_id,

@@ -13,6 +13,7 @@ pub mod calendars;
 pub mod coverage;
 pub mod customers;
 pub mod dashboards;
+pub mod due_work;
 pub mod export;
 pub mod feed;
 pub mod finance;

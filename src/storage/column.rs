@@ -351,17 +351,7 @@ macro_rules! stored_row {
             }
         }
 
-        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $name {
-            fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> sqlx::Result<Self> {
-                Self::decode(row)
-            }
-        }
-
-        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $name {
-            fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
-                Self::decode(row)
-            }
-        }
+        $crate::decoded_row!($name);
     };
     (@columns $first:ident $(, $rest:ident)*) => {
         concat!(stringify!($first) $(, ", ", stringify!($rest))*)

@@ -34,17 +34,18 @@ stored_row! {
 
 /// Charge entries of a session, with their reversals so far.
 pub async fn session_charges(tx: &mut Tx, session_id: &SessionId) -> StoreResult<Vec<ChargePart>> {
-    tx.fetch_all(
-        Sql::new(
-            "SELECT e.id, e.kind, e.lot_id, e.units, \
-             CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_id = e.id AND r.kind = 'reversal'), 0) AS BIGINT) AS reversed \
-             FROM ledger_entries e WHERE e.session_id = $1 \
-             AND e.kind IN ('debit', 'cancellation_debit', 'deficit') ORDER BY e.id",
-        )
-        .bind(session_id),
-    )
-    .await
+    tx.fetch_all(Sql::new(format!("{SESSION_CHARGES} ORDER BY e.id")).bind(session_id))
+        .await
 }
+
+/// The charge entries of session `$1` with what reversals already gave back: read alone
+/// here, and inside the session action's one-statement read
+/// (`storage::sessions::context`).
+pub const SESSION_CHARGES: &str = "SELECT e.id, e.kind, e.lot_id, e.units, \
+     CAST(COALESCE((SELECT SUM(r.units) FROM ledger_entries r WHERE r.reverses_id = e.id \
+     AND r.kind = 'reversal'), 0) AS BIGINT) AS reversed \
+     FROM ledger_entries e WHERE e.session_id = $1 \
+     AND e.kind IN ('debit', 'cancellation_debit', 'deficit')";
 
 stored_row! {
     /// What one pack paid of a deficit, and what reversals already gave back to it.

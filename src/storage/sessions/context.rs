@@ -4,7 +4,7 @@ use super::SessionRow;
 use crate::domain::ids::{LotId, SessionId};
 use crate::storage::column::{Column, RawRow};
 use crate::storage::db::{StoreResult, Tx};
-use crate::storage::deficits::ChargePart;
+use crate::storage::deficits::{ChargePart, SESSION_CHARGES};
 use crate::storage::lots::LotRow;
 use crate::storage::sows::SowRow;
 use crate::storage::sql::Sql;
@@ -77,22 +77,18 @@ pub async fn context(
     let (charges, joins, order) = match also {
         Also::Nothing => (
             "CAST(NULL AS BIGINT) AS c_id",
-            "LEFT JOIN lots l ON FALSE",
+            "LEFT JOIN lots l ON FALSE".to_string(),
             "s.id",
         ),
         Also::LiveLots => (
             "CAST(NULL AS BIGINT) AS c_id",
-            "LEFT JOIN lots l ON l.customer_id = s.customer_id AND l.expired = FALSE",
+            "LEFT JOIN lots l ON l.customer_id = s.customer_id AND l.expired = FALSE".to_string(),
             "l.expires_at, l.received_on, l.id",
         ),
         Also::Charges => (
             "c.id AS c_id, c.kind AS c_kind, c.lot_id AS c_lot_id, c.units AS c_units, \
              c.reversed AS c_reversed",
-            "LEFT JOIN (SELECT e.id, e.kind, e.lot_id, e.units, CAST(COALESCE((SELECT SUM(r.units) \
-             FROM ledger_entries r WHERE r.reverses_id = e.id AND r.kind = 'reversal'), 0) AS BIGINT) \
-             AS reversed FROM ledger_entries e WHERE e.session_id = $1 \
-             AND e.kind IN ('debit', 'cancellation_debit', 'deficit')) c ON TRUE \
-             LEFT JOIN lots l ON l.id = c.lot_id",
+            format!("LEFT JOIN ({SESSION_CHARGES}) c ON TRUE LEFT JOIN lots l ON l.id = c.lot_id"),
             "c.id",
         ),
     };
