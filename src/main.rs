@@ -8,6 +8,12 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use securehands::config::Settings;
 use securehands::domain::access::Role;
 
+/// mimalloc instead of glibc's allocator: a request allocates and frees hundreds of
+/// small buffers (JSON, SQL text, rows), and glibc's malloc and free took a fifth of the
+/// service's CPU per delivery (`perf record` during P1, bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// SecureHands units ledger service.
 #[derive(Parser)]
 #[command(name = "securehands", version, about)]
