@@ -168,6 +168,16 @@ impl From<StoreError> for ApiError {
                 e.retry_after = Some(1);
                 e
             }
+            StoreError::ConnectionLost(msg) => {
+                tracing::warn!(error = %msg, "database connection lost");
+                let mut e = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the connection to the database was lost; retry shortly",
+                );
+                e.retry_after = Some(1);
+                e
+            }
             StoreError::UniqueViolation(msg) => {
                 tracing::warn!(error = %msg, "unique violation reached the edge");
                 ApiError::new(

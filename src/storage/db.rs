@@ -40,6 +40,11 @@ pub enum StoreError {
     /// A stored value could not be read back into a domain type.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// A connection went away under a statement: the server closed it (a restart, an
+    /// administrator) or the network dropped it. Nothing was committed by this statement;
+    /// the request may be retried.
+    #[error("database connection lost: {0}")]
+    ConnectionLost(String),
     /// The database could not be reached or opened at start: where, and the driver's
     /// reason (refused, unknown host, authentication, missing database, no answer).
     #[error("cannot open the database at {target}: {reason}")]
@@ -66,6 +71,14 @@ impl From<sqlx::Error> for StoreError {
             ) {
                 return StoreError::Busy(db.message().to_string());
             }
+            // PostgreSQL: class 08 (connection exception), 57P01–57P03 (the server is
+            // shutting down or starting).
+            if code.starts_with("08") || matches!(code.as_str(), "57P01" | "57P02" | "57P03") {
+                return StoreError::ConnectionLost(db.message().to_string());
+            }
+        }
+        if let sqlx::Error::Io(io) = &err {
+            return StoreError::ConnectionLost(io.to_string());
         }
         if let sqlx::Error::ColumnDecode { index, source } = &err {
             return StoreError::Corrupt(format!("column {index}: {source}"));
@@ -152,6 +165,12 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// How long a PostgreSQL connection may sit idle in the pool and still be handed out
+/// without a ping first. Under load a connection comes back within milliseconds, and the
+/// ping would be one round trip more per transaction; after a pause, it is what finds a
+/// connection the server or the network has closed.
+pub const PING_AFTER_IDLE: Duration = Duration::from_millis(500);
+
 /// Options that shape how the pool is opened.
 #[derive(Clone, Debug)]
 pub struct DbOptions {
@@ -199,6 +218,20 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(Duration::from_secs(30))
+                // sqlx pings every connection it hands out: one more round trip per
+                // transaction. A connection that answered less than
+                // `PING_AFTER_IDLE` ago is handed out as it is; one idle for longer
+                // (the server may have restarted, a firewall dropped it) is pinged
+                // and replaced if it does not answer.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for < PING_AFTER_IDLE {
+                            return Ok(true);
+                        }
+                        Ok(sqlx::Connection::ping(conn).await.is_ok())
+                    })
+                })
                 .connect_with(connect)
                 .await?;
             return Ok(Db::Postgres(pool));

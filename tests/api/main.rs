@@ -20,6 +20,7 @@ mod limits;
 mod notify;
 mod observability;
 mod openapi;
+mod pool;
 mod shutdown;
 mod startup;
 mod uncovered;
