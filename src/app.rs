@@ -59,6 +59,10 @@ impl App {
         let mut tasks = vec![
             tokio::spawn(self.notifier.clone().run(shutdown.clone())),
             tokio::spawn(self.state.key_cache.listen(shutdown.clone())),
+            tokio::spawn(telemetry::keep_metrics_bounded(
+                self.state.metrics.clone(),
+                shutdown.clone(),
+            )),
         ];
         if !self.state.clock.is_test() {
             tasks.push(tokio::spawn(

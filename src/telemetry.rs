@@ -182,3 +182,24 @@ pub fn set_backlog(kind: &'static str, pending: i64, oldest_age_seconds: f64) {
     metrics::gauge!("outbox_pending", "kind" => kind).set(pending as f64);
     metrics::gauge!("outbox_oldest_pending_age_seconds", "kind" => kind).set(oldest_age_seconds);
 }
+
+/// How often recorded histogram samples are folded into their buckets.
+pub const METRICS_UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the samples histograms have recorded since the last pass into their buckets,
+/// every [`METRICS_UPKEEP_EVERY`], until shutdown. The recorder keeps every sample
+/// until something drains it — a scrape does, but a replica nobody scrapes would grow
+/// by each request's samples for ever; this loop keeps its memory flat either way.
+pub async fn keep_metrics_bounded(
+    handle: PrometheusHandle,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut every = tokio::time::interval(METRICS_UPKEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => handle.run_upkeep(),
+            _ = shutdown.changed() => return,
+        }
+    }
+}
