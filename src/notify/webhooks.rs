@@ -3,6 +3,7 @@
 //! customer. Fan-out follows the feed with a cursor per endpoint, so it inherits the
 //! feed's promise: no event is skipped, none is delivered twice to one endpoint.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -91,6 +92,15 @@ pub async fn deliver_due(
     let claimed = webhooks::claim_due(&mut tx, now, wall_now, lease, DELIVERY_BATCH).await?;
     tx.commit().await?;
     let attempts = claimed.len();
+    // Events never change once they have a feed position: a claim's are read at once.
+    let mut seqs: Vec<i64> = claimed.iter().map(|d| d.event_seq).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    let events: HashMap<i64, events::EventRow> = events::at_positions(db, &seqs)
+        .await?
+        .into_iter()
+        .map(|e| (e.seq, e))
+        .collect();
     // The claim holds the oldest pending delivery of each chain (endpoint and
     // customer), so they may go out side by side; one chain's stay in order.
     let rest = in_order_per_key(
@@ -98,7 +108,10 @@ pub async fn deliver_due(
         |d| (d.endpoint_id.clone(), d.customer_id.clone()),
         super::SENDS_AT_ONCE,
         stopping,
-        |d| deliver(db, clock, http, guard, d),
+        |d| {
+            let event = events.get(&d.event_seq).cloned();
+            deliver(db, clock, http, guard, d, event)
+        },
     )
     .await?;
     if !rest.is_empty() {
@@ -117,14 +130,10 @@ async fn deliver(
     http: &reqwest::Client,
     guard: &WebhookGuard,
     mut d: DeliveryRow,
+    event: Option<events::EventRow>,
 ) -> StoreResult<()> {
-    let mut tx = db.begin_read().await?;
-    let endpoint = webhooks::endpoint(&mut tx, &d.endpoint_id).await?;
-    let event = events::list(&mut tx, d.event_seq - 1, None, 1)
-        .await?
-        .into_iter()
-        .find(|e| e.seq == d.event_seq);
-    tx.commit().await?;
+    // Read right before the POST: a removal or a new secret applies to the next delivery.
+    let endpoint = webhooks::endpoint_now(db, &d.endpoint_id).await?;
     let started = Instant::now();
     // An IP literal never reaches the resolver, which checks every name.
     let refused = endpoint

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::db::{StoreResult, Tx};
+use super::db::{Db, StoreResult, Tx};
 use super::feed::{self, NewId, Numbers};
 use super::sql::Sql;
 use crate::domain::ids::CustomerId;
@@ -102,6 +102,21 @@ pub async fn list(
         .bind(limit),
     )
     .await
+}
+
+/// The events at these feed positions, in one statement outside any transaction (events
+/// never change once they have a position): the webhook sender reads a claim's events at
+/// once instead of one read transaction per delivery.
+pub async fn at_positions(db: &Db, seqs: &[i64]) -> StoreResult<Vec<EventRow>> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(
+        "SELECT id, seq, kind, customer_id, subject_id, occurred_at, recorded_at, data FROM events \
+         WHERE seq IN ",
+    );
+    sql.push_list(seqs.iter().copied());
+    db.fetch_all(sql).await
 }
 
 /// Feed positions of the given events (those that have one), by id.

@@ -195,7 +195,8 @@ pub async fn record_attempt(
     n: &NotificationRow,
     attempt: &AttemptRow,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.defer(
+        Some(format!("notifications:{}", n.id)),
         Sql::new(
             "UPDATE notifications SET status = $2, attempts = $3, next_attempt_at = $4, \
              claimed_until = NULL, subject = $5, last_error = $6, sent_at = $7, recipients = $8 \
@@ -211,10 +212,13 @@ pub async fn record_attempt(
         .bind(&n.recipients),
     )
     .await?;
-    tx.execute(attempt.bind_all(Sql::new(insert_statement(
-        "notification_attempts",
-        AttemptRow::COLUMNS,
-    ))))
+    tx.defer(
+        None,
+        attempt.bind_all(Sql::new(insert_statement(
+            "notification_attempts",
+            AttemptRow::COLUMNS,
+        ))),
+    )
     .await?;
     Ok(())
 }

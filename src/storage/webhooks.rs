@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::db::{Backend, StoreResult, Tx};
+use super::db::{Backend, Db, StoreResult, Tx};
 use super::sql::{Backlog, Count, Sql, insert_statement};
 use crate::domain::ids::CustomerId;
 use crate::stored_row;
@@ -97,6 +97,18 @@ pub async fn insert_endpoint(tx: &mut Tx, e: &EndpointRow) -> StoreResult<()> {
 /// One endpoint (removed ones too).
 pub async fn endpoint(tx: &mut Tx, id: &str) -> StoreResult<Option<EndpointRow>> {
     tx.fetch_optional(
+        Sql::new(format!(
+            "SELECT {ENDPOINT} FROM webhook_endpoints WHERE id = $1"
+        ))
+        .bind(id),
+    )
+    .await
+}
+
+/// One endpoint, read on its own statement outside any transaction: what the sender
+/// reads right before each delivery (a removal or a new secret applies to the next one).
+pub async fn endpoint_now(db: &Db, id: &str) -> StoreResult<Option<EndpointRow>> {
+    db.fetch_optional(
         Sql::new(format!(
             "SELECT {ENDPOINT} FROM webhook_endpoints WHERE id = $1"
         ))
@@ -253,7 +265,8 @@ pub async fn record_attempt(
     d: &DeliveryRow,
     attempt: &WebhookAttemptRow,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.defer(
+        Some(format!("webhook_deliveries:{}", d.id)),
         Sql::new(
             "UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, \
              claimed_until = NULL, last_status = $5, last_error = $6, completed_at = $7 WHERE id = $1",
@@ -267,10 +280,13 @@ pub async fn record_attempt(
         .bind(d.completed_at),
     )
     .await?;
-    tx.execute(attempt.bind_all(Sql::new(insert_statement(
-        "webhook_attempts",
-        WebhookAttemptRow::COLUMNS,
-    ))))
+    tx.defer(
+        None,
+        attempt.bind_all(Sql::new(insert_statement(
+            "webhook_attempts",
+            WebhookAttemptRow::COLUMNS,
+        ))),
+    )
     .await?;
     Ok(())
 }
