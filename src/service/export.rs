@@ -66,8 +66,5 @@ async fn fetch(
     limit: i64,
 ) -> Result<Vec<ledger::EntryRow>, ServiceError> {
     crate::storage::feed::catch_up(db).await?;
-    let mut tx = db.begin_read().await?;
-    let rows = ledger::list(&mut tx, filter, limit).await?;
-    tx.commit().await?;
-    Ok(rows)
+    Ok(ledger::list(&mut { db }, filter, limit).await?)
 }

@@ -12,7 +12,7 @@ use crate::dto::ledger::{
     Balance, BalanceLot, Entry, EntryPage, Event, EventPage, EventQuery, ExpiringLot,
     ExpiringQuery, ExpiringReport, LedgerQuery,
 };
-use crate::storage::db::{Db, Tx};
+use crate::storage::db::{Db, Reader, Tx};
 use crate::storage::events::{self, EventRow};
 use crate::storage::ledger::{self, EntryFilter, EntryRow};
 use crate::storage::{accounts, lots};
@@ -164,16 +164,17 @@ pub fn ledger_filter(ctx: &Ctx, query: &LedgerQuery) -> Result<EntryFilter, Serv
     })
 }
 
-/// `GET /v1/ledger` as JSON.
+/// `GET /v1/ledger` as JSON: one statement, so it runs in the caller's transaction or
+/// on its own.
 pub async fn ledger_page(
-    tx: &mut Tx,
+    reader: &mut impl Reader,
     ctx: &Ctx,
     query: LedgerQuery,
 ) -> Result<EntryPage, ServiceError> {
     ctx.require(Action::ReadAccount)?;
     let filter = ledger_filter(ctx, &query)?;
     let limit = feed_limit(query.limit)?;
-    let rows = ledger::list(tx, &filter, i64::from(limit)).await?;
+    let rows = ledger::list(reader, &filter, i64::from(limit)).await?;
     let next = rows.last().and_then(|r| r.seq).unwrap_or(filter.after);
     let data = rows.into_iter().map(entry_view).collect();
     Ok(EntryPage {
@@ -206,9 +207,9 @@ pub fn entry_view(row: EntryRow) -> Entry {
     }
 }
 
-/// `GET /v1/events`.
+/// `GET /v1/events`: one statement, in the caller's transaction or on its own.
 pub async fn events_page(
-    tx: &mut Tx,
+    reader: &mut impl Reader,
     ctx: &Ctx,
     query: EventQuery,
 ) -> Result<EventPage, ServiceError> {
@@ -217,7 +218,7 @@ pub async fn events_page(
     let limit = feed_limit(query.limit)?;
     let asked = query.customer_id.as_deref().map(CustomerId::from);
     let customer = ctx.list_scope(asked.as_ref())?;
-    let rows = events::list(tx, after, customer.as_ref(), i64::from(limit)).await?;
+    let rows = events::list(reader, after, customer.as_ref(), i64::from(limit)).await?;
     let next = rows.last().map(|r| r.seq).unwrap_or(after);
     let data = rows.into_iter().map(event_view).collect();
     Ok(EventPage {

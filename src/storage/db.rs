@@ -390,7 +390,10 @@ impl Db {
     }
 }
 
+mod reader;
 mod tx;
+
+pub use reader::Reader;
 
 pub use tx::Tx;
 use tx::TxConn;

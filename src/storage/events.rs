@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::db::{Db, StoreResult, Tx};
+use super::db::{Db, Reader, StoreResult, Tx};
 use super::feed::{self, NewId, Numbers};
 use super::sql::Sql;
 use crate::domain::ids::CustomerId;
@@ -87,12 +87,12 @@ const CHUNK: usize = 500;
 /// A page of positioned events after `after`, in feed order, optionally for one
 /// customer.
 pub async fn list(
-    tx: &mut Tx,
+    reader: &mut impl Reader,
     after: i64,
     customer_id: Option<&CustomerId>,
     limit: i64,
 ) -> StoreResult<Vec<EventRow>> {
-    tx.fetch_all(
+    reader.fetch_all(
         Sql::new(
             "SELECT id, seq, kind, customer_id, subject_id, occurred_at, recorded_at, data FROM events \
              WHERE seq > $1 AND ($2 IS NULL OR customer_id = $2) ORDER BY seq LIMIT $3",

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::db::{StoreResult, Tx};
+use super::db::{Reader, StoreResult, Tx};
 use super::feed::{self, NewId, Numbers};
 use super::sql::Sql;
 use crate::domain::identity::Actor;
@@ -160,20 +160,25 @@ pub struct EntryFilter {
 }
 
 /// A page of positioned entries in feed order.
-pub async fn list(tx: &mut Tx, filter: &EntryFilter, limit: i64) -> StoreResult<Vec<EntryRow>> {
-    tx.fetch_all(
-        Sql::new(format!(
-            "{SELECT_ENTRIES} WHERE e.seq > $1 \
+pub async fn list(
+    reader: &mut impl Reader,
+    filter: &EntryFilter,
+    limit: i64,
+) -> StoreResult<Vec<EntryRow>> {
+    reader
+        .fetch_all(
+            Sql::new(format!(
+                "{SELECT_ENTRIES} WHERE e.seq > $1 \
              AND ($2 IS NULL OR e.customer_id = $2) AND ($3 IS NULL OR e.kind = $3) \
              AND ($4 IS NULL OR e.session_id = $4) ORDER BY e.seq LIMIT $5"
-        ))
-        .bind(filter.after)
-        .bind(&filter.customer_id)
-        .bind(filter.kind)
-        .bind(&filter.session_id)
-        .bind(limit),
-    )
-    .await
+            ))
+            .bind(filter.after)
+            .bind(&filter.customer_id)
+            .bind(filter.kind)
+            .bind(&filter.session_id)
+            .bind(limit),
+        )
+        .await
 }
 
 /// Positioned entries of one customer effective in `(from, to]`, in feed order

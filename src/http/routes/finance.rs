@@ -16,7 +16,7 @@ use crate::http::auth::Authorized;
 use crate::http::error::ApiError;
 use crate::http::extract::QueryParams;
 use crate::http::openapi::ReadErrors;
-use crate::http::routes::{read, read_feed};
+use crate::http::routes::{read, read_feed_direct};
 use crate::service::{ServiceError, export, finance};
 use futures::StreamExt;
 
@@ -74,8 +74,8 @@ pub async fn ledger(
 ) -> Response {
     let format = negotiate(&headers);
     if format == Format::Json {
-        return read_feed(&state, principal, |tx, ctx| {
-            Box::pin(async move { finance::ledger_page(tx, &ctx, query).await })
+        return read_feed_direct(&state, principal, |db, ctx| {
+            Box::pin(async move { finance::ledger_page(&mut { db }, &ctx, query).await })
         })
         .await;
     }
@@ -159,8 +159,8 @@ pub async fn events(
     Authorized(principal, _): Authorized<can::ExportFinance>,
     QueryParams(q): QueryParams<EventQuery>,
 ) -> Response {
-    read_feed(&state, principal, |tx, ctx| {
-        Box::pin(async move { finance::events_page(tx, &ctx, q).await })
+    read_feed_direct(&state, principal, |db, ctx| {
+        Box::pin(async move { finance::events_page(&mut { db }, &ctx, q).await })
     })
     .await
 }

@@ -44,6 +44,19 @@ where
     run_read(state, principal, true, f).await
 }
 
+/// [`read_direct`] for use cases that show feed positions (see [`read_feed`]): the
+/// positions are given first, then the one statement runs on its own.
+pub async fn read_feed_direct<T, F>(state: &AppState, principal: Principal, f: F) -> Response
+where
+    T: Serialize,
+    F: for<'a> FnOnce(&'a crate::storage::db::Db, Ctx) -> BoxFuture<'a, Result<T, ServiceError>>,
+{
+    if let Err(e) = crate::service::feed::catch_up(&state.db).await {
+        return ApiError::from(e).into_response();
+    }
+    read_direct(state, principal, f).await
+}
+
 /// Runs a read-only use case that one statement answers, without a transaction around
 /// it (one round trip), and renders its result as JSON.
 pub async fn read_direct<T, F>(state: &AppState, principal: Principal, f: F) -> Response
