@@ -155,28 +155,26 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+/// 503 with `Retry-After: 1`: a transient database condition, nothing committed.
+fn retry_soon(code: &'static str, detail: &'static str) -> ApiError {
+    let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, detail);
+    e.retry_after = Some(1);
+    e
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Busy(msg) => {
                 tracing::warn!(error = %msg, "database busy");
-                let mut e = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    "the database is busy; retry shortly",
-                );
-                e.retry_after = Some(1);
-                e
+                retry_soon("busy", "the database is busy; retry shortly")
             }
             StoreError::ConnectionLost(msg) => {
                 tracing::warn!(error = %msg, "database connection lost");
-                let mut e = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
+                retry_soon(
                     "database_unavailable",
                     "the connection to the database was lost; retry shortly",
-                );
-                e.retry_after = Some(1);
-                e
+                )
             }
             StoreError::UniqueViolation(msg) => {
                 tracing::warn!(error = %msg, "unique violation reached the edge");

@@ -133,7 +133,7 @@ async fn deliver(
     event: Option<events::EventRow>,
 ) -> StoreResult<()> {
     // Read right before the POST: a removal or a new secret applies to the next delivery.
-    let endpoint = webhooks::endpoint_now(db, &d.endpoint_id).await?;
+    let endpoint = webhooks::endpoint(&mut { db }, &d.endpoint_id).await?;
     let started = Instant::now();
     // An IP literal never reaches the resolver, which checks every name.
     let refused = endpoint

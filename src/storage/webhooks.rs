@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::db::{Backend, Db, StoreResult, Tx};
+use super::db::{Backend, Reader, StoreResult, Tx};
 use super::sql::{Backlog, Count, Sql, insert_statement};
 use crate::domain::ids::CustomerId;
 use crate::stored_row;
@@ -94,27 +94,17 @@ pub async fn insert_endpoint(tx: &mut Tx, e: &EndpointRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// One endpoint (removed ones too).
-pub async fn endpoint(tx: &mut Tx, id: &str) -> StoreResult<Option<EndpointRow>> {
-    tx.fetch_optional(
-        Sql::new(format!(
-            "SELECT {ENDPOINT} FROM webhook_endpoints WHERE id = $1"
-        ))
-        .bind(id),
-    )
-    .await
-}
-
-/// One endpoint, read on its own statement outside any transaction: what the sender
-/// reads right before each delivery (a removal or a new secret applies to the next one).
-pub async fn endpoint_now(db: &Db, id: &str) -> StoreResult<Option<EndpointRow>> {
-    db.fetch_optional(
-        Sql::new(format!(
-            "SELECT {ENDPOINT} FROM webhook_endpoints WHERE id = $1"
-        ))
-        .bind(id),
-    )
-    .await
+/// One endpoint (removed ones too), in a transaction or on its own: the sender reads it
+/// right before each delivery, so a removal or a new secret applies to the next one.
+pub async fn endpoint(reader: &mut impl Reader, id: &str) -> StoreResult<Option<EndpointRow>> {
+    reader
+        .fetch_optional(
+            Sql::new(format!(
+                "SELECT {ENDPOINT} FROM webhook_endpoints WHERE id = $1"
+            ))
+            .bind(id),
+        )
+        .await
 }
 
 /// A page of live endpoints in id order.

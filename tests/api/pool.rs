@@ -16,14 +16,7 @@ use crate::helpers::{Backend, TestApp, balance, sell, spawn_app_with};
     ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
 )]
 async fn connections_the_server_closed_during_a_pause_never_reach_a_request() {
-    // Nothing in the background takes connections: only the requests below do.
-    let app = spawn_app_with(Backend::Postgres, |s| {
-        s.notify_interval_ms = 3_600_000;
-        s.job_interval_secs = 3_600;
-    })
-    .await;
-    let customer = app.customer_paris().await;
-    sell(&app, &customer, "12.50", None).await;
+    let (app, customer) = quiet_app_with_units().await;
     // Several connections in the pool, all idle afterwards.
     let warm: Vec<_> = (0..4).map(|_| balance(&app, &customer)).collect();
     futures::future::join_all(warm).await;
@@ -43,13 +36,7 @@ async fn connections_the_server_closed_during_a_pause_never_reach_a_request() {
     ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
 )]
 async fn a_request_on_a_connection_closed_a_moment_ago_is_told_to_retry() {
-    let app = spawn_app_with(Backend::Postgres, |s| {
-        s.notify_interval_ms = 3_600_000;
-        s.job_interval_secs = 3_600;
-    })
-    .await;
-    let customer = app.customer_paris().await;
-    sell(&app, &customer, "12.50", None).await;
+    let (app, customer) = quiet_app_with_units().await;
     balance(&app, &customer).await;
     close_server_side(&app).await;
 
@@ -62,6 +49,19 @@ async fn a_request_on_a_connection_closed_a_moment_ago_is_told_to_retry() {
     // The closed connection was dropped: the next request gets a working one.
     tokio::time::sleep(PING_AFTER_IDLE + Duration::from_millis(300)).await;
     assert_eq!(balance(&app, &customer).await["available"], "12.50");
+}
+
+/// An app on PostgreSQL whose background loops take no connection (only the test's
+/// requests do), and a customer with 12.50 units.
+async fn quiet_app_with_units() -> (TestApp, String) {
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.notify_interval_ms = 3_600_000;
+        s.job_interval_secs = 3_600;
+    })
+    .await;
+    let customer = app.customer_paris().await;
+    sell(&app, &customer, "12.50", None).await;
+    (app, customer)
 }
 
 /// Closes every connection the app holds, from the server's side, and waits until the

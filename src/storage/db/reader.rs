@@ -8,13 +8,19 @@ use std::future::Future;
 use super::{Db, Record, StoreResult, Tx};
 use crate::storage::sql::Sql;
 
-/// Runs one read statement and returns its rows.
+/// Runs one read statement.
 pub trait Reader: Send {
     /// The rows `sql` returns (in a transaction, after the writes it holds back).
     fn fetch_all<T: Record>(
         &mut self,
         sql: Sql,
     ) -> impl Future<Output = StoreResult<Vec<T>>> + Send;
+
+    /// The first row `sql` returns, if any.
+    fn fetch_optional<T: Record>(
+        &mut self,
+        sql: Sql,
+    ) -> impl Future<Output = StoreResult<Option<T>>> + Send;
 }
 
 impl Reader for Tx {
@@ -24,6 +30,13 @@ impl Reader for Tx {
     ) -> impl Future<Output = StoreResult<Vec<T>>> + Send {
         Tx::fetch_all(self, sql)
     }
+
+    fn fetch_optional<T: Record>(
+        &mut self,
+        sql: Sql,
+    ) -> impl Future<Output = StoreResult<Option<T>>> + Send {
+        Tx::fetch_optional(self, sql)
+    }
 }
 
 impl Reader for &Db {
@@ -32,5 +45,12 @@ impl Reader for &Db {
         sql: Sql,
     ) -> impl Future<Output = StoreResult<Vec<T>>> + Send {
         Db::fetch_all(self, sql)
+    }
+
+    fn fetch_optional<T: Record>(
+        &mut self,
+        sql: Sql,
+    ) -> impl Future<Output = StoreResult<Option<T>>> + Send {
+        Db::fetch_optional(self, sql)
     }
 }
