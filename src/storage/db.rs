@@ -41,8 +41,9 @@ pub enum StoreError {
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
     /// A connection went away under a statement: the server closed it (a restart, an
-    /// administrator) or the network dropped it. Nothing was committed by this statement;
-    /// the request may be retried.
+    /// administrator) or the network dropped it. Before the `COMMIT` nothing of the unit of
+    /// work is kept; a `COMMIT` cut off may or may not have landed, which is what retrying
+    /// with the same `Idempotency-Key` settles.
     #[error("database connection lost: {0}")]
     ConnectionLost(String),
     /// The database could not be reached or opened at start: where, and the driver's
