@@ -96,7 +96,7 @@ pub async fn deliver_due(
     let mut seqs: Vec<i64> = claimed.iter().map(|d| d.event_seq).collect();
     seqs.sort_unstable();
     seqs.dedup();
-    let events: HashMap<i64, events::EventRow> = events::at_positions(db, &seqs)
+    let events: HashMap<i64, events::EventRow> = events::at_positions(&mut { db }, &seqs)
         .await?
         .into_iter()
         .map(|e| (e.seq, e))

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::db::{Db, Reader, StoreResult, Tx};
+use super::db::{Reader, StoreResult, Tx};
 use super::feed::{self, NewId, Numbers};
 use super::sql::Sql;
 use crate::domain::ids::CustomerId;
@@ -104,10 +104,10 @@ pub async fn list(
     .await
 }
 
-/// The events at these feed positions, in one statement outside any transaction (events
-/// never change once they have a position): the webhook sender reads a claim's events at
-/// once instead of one read transaction per delivery.
-pub async fn at_positions(db: &Db, seqs: &[i64]) -> StoreResult<Vec<EventRow>> {
+/// The events at these feed positions, in one statement (events never change once they
+/// have a position): the webhook sender reads a claim's events at once, outside any
+/// transaction, instead of one read transaction per delivery.
+pub async fn at_positions(reader: &mut impl Reader, seqs: &[i64]) -> StoreResult<Vec<EventRow>> {
     if seqs.is_empty() {
         return Ok(Vec::new());
     }
@@ -116,7 +116,7 @@ pub async fn at_positions(db: &Db, seqs: &[i64]) -> StoreResult<Vec<EventRow>> {
          WHERE seq IN ",
     );
     sql.push_list(seqs.iter().copied());
-    db.fetch_all(sql).await
+    reader.fetch_all(sql).await
 }
 
 /// Feed positions of the given events (those that have one), by id.

@@ -169,8 +169,8 @@ pub async fn list(
         .fetch_all(
             Sql::new(format!(
                 "{SELECT_ENTRIES} WHERE e.seq > $1 \
-             AND ($2 IS NULL OR e.customer_id = $2) AND ($3 IS NULL OR e.kind = $3) \
-             AND ($4 IS NULL OR e.session_id = $4) ORDER BY e.seq LIMIT $5"
+                 AND ($2 IS NULL OR e.customer_id = $2) AND ($3 IS NULL OR e.kind = $3) \
+                 AND ($4 IS NULL OR e.session_id = $4) ORDER BY e.seq LIMIT $5"
             ))
             .bind(filter.after)
             .bind(&filter.customer_id)
