@@ -10,6 +10,17 @@ use std::hash::Hash;
 
 use futures::{StreamExt, TryStreamExt};
 
+/// What a key's run does after one of its items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum After {
+    /// Goes on with the key's next item.
+    Next,
+    /// Starts no further item of this key in this run (they are returned with the
+    /// items not started): the item did not go through, and the ones after it must
+    /// not overtake it.
+    StopKey,
+}
+
 /// Applies `apply` to every item: the items of one key in the order given, up to
 /// `width` keys at once. Once `stop` answers true no further item is started; the items
 /// not started are returned (a sender hands their claims back). The first failure ends
@@ -26,6 +37,26 @@ where
     Fut: Future<Output = Result<(), E>>,
 {
     let apply = &apply;
+    in_order_per_key_while(items, key, width, stop, |item| async move {
+        apply(item).await.map(|()| After::Next)
+    })
+    .await
+}
+
+/// As [`in_order_per_key`], where `apply` may also end its key's run
+/// ([`After::StopKey`]): the key's later items are then returned as not started.
+pub async fn in_order_per_key_while<T, K, E, Fut>(
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> K,
+    width: usize,
+    stop: &(dyn Fn() -> bool + Sync),
+    apply: impl Fn(T) -> Fut,
+) -> Result<Vec<T>, E>
+where
+    K: Eq + Hash,
+    Fut: Future<Output = Result<After, E>>,
+{
+    let apply = &apply;
     let left: Vec<Vec<T>> = futures::stream::iter(groups(items, key))
         .map(|group| async move {
             let mut group = group.into_iter();
@@ -33,7 +64,9 @@ where
                 if stop() {
                     return Ok(std::iter::once(item).chain(group).collect());
                 }
-                apply(item).await?;
+                if apply(item).await? == After::StopKey {
+                    return Ok(group.collect());
+                }
             }
             Ok(Vec::new())
         })
@@ -167,5 +200,33 @@ mod tests {
         .await;
         assert_eq!(outcome, Err("refused"));
         assert_eq!(tried.load(Ordering::SeqCst), 2, "nothing after the failure");
+    }
+
+    #[tokio::test]
+    async fn a_stopped_key_returns_its_later_items_and_others_go_on() {
+        let seen = Mutex::new(Vec::new());
+        let left = in_order_per_key_while(
+            vec![(1, 'a'), (2, 'b'), (1, 'c'), (2, 'd'), (1, 'e')],
+            |x| x.0,
+            2,
+            &never,
+            |x| {
+                let seen = &seen;
+                async move {
+                    seen.lock().expect("not poisoned").push(x.1);
+                    Ok::<After, ()>(if x.1 == 'c' {
+                        After::StopKey
+                    } else {
+                        After::Next
+                    })
+                }
+            },
+        )
+        .await
+        .expect("no failure");
+        assert_eq!(left, vec![(1, 'e')]);
+        let mut seen = seen.into_inner().expect("not poisoned");
+        seen.sort_unstable();
+        assert_eq!(seen, vec!['a', 'b', 'c', 'd']);
     }
 }

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod invite;
 pub mod mail;
 pub mod outbox;
+pub mod outcomes;
 pub mod smtp;
 pub mod templates;
 pub mod webhooks;
@@ -17,9 +18,14 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Mails (and webhook deliveries) in flight at once per sender: each waits for the
-/// remote server most of its time, so a backlog drains several at a time.
-pub const SENDS_AT_ONCE: usize = 8;
+/// Mails in flight at once per sender (each on an SMTP connection of its own): each
+/// waits for the server most of its time, so a backlog drains several at a time.
+pub const MAILS_AT_ONCE: usize = 8;
+
+/// Webhook chains (endpoint and customer) sent at once per sender. Each waits for its
+/// receiver most of its time, and receivers are many and separate, so more go at once
+/// than mails, which all go to one relay.
+pub const CHAINS_AT_ONCE: usize = 16;
 
 /// What the sender needs from configuration.
 #[derive(Clone, Debug, Default)]

@@ -25,7 +25,7 @@ use lettre::transport::smtp::extension::ClientId;
 const IDLE_FOR_AT_MOST: Duration = Duration::from_secs(30);
 
 /// Idle connections kept per replica (as many as mails sent at once).
-const KEEP_IDLE: usize = 8;
+const KEEP_IDLE: usize = super::MAILS_AT_ONCE;
 
 /// How STARTTLS is used, from the URL's `tls` parameter.
 #[derive(Clone)]

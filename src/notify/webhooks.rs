@@ -12,15 +12,25 @@ use serde_json::json;
 use crate::clock::Clock;
 use crate::domain::notification::{WEBHOOK_TIMEOUT_SECS, next_webhook_attempt};
 use crate::domain::webhook::{signature, subscribes};
-use crate::fan_out::in_order_per_key;
+use crate::fan_out::{After, in_order_per_key_while};
 use crate::storage::db::{Db, StoreResult};
 use crate::storage::webhooks::{self, DeliveryRow, WebhookAttemptRow};
 use crate::storage::{events, feed};
 
 use super::guard::WebhookGuard;
+use super::outcomes::Outcomes;
 
 const FAN_OUT_BATCH: i64 = 500;
-const DELIVERY_BATCH: i64 = 50;
+/// Chains (endpoint and customer) a pass claims at most.
+const CHAINS_PER_PASS: i64 = 50;
+/// Deliveries of one chain a pass claims at most: a backlog drains several per chain
+/// and pass instead of one, each chain's still one after another.
+const PER_CHAIN: i64 = 20;
+/// How long a claim holds: time for a chain's run at one slow receiver, with margin.
+const LEASE_SECS: u64 = WEBHOOK_TIMEOUT_SECS * 6;
+/// A pass starts no delivery after this long (the rest goes back before the claim
+/// expires: a chain of slow receivers could otherwise outlive its lease).
+const PASS_BUDGET: std::time::Duration = std::time::Duration::from_secs(LEASE_SECS / 2);
 
 /// Turns new events of the feed into deliveries, endpoint by endpoint; each endpoint
 /// is handled by one replica at a time (its row is locked, others skip it).
@@ -33,31 +43,27 @@ pub async fn fan_out(db: &Db, now: DateTime<Utc>) -> StoreResult<usize> {
         let Some(last) = batch.last().map(|e| e.seq) else {
             continue;
         };
-        for event in batch
+        let deliveries: Vec<DeliveryRow> = batch
             .iter()
             .filter(|e| subscribes(&endpoint.events, &e.kind))
-        {
-            webhooks::insert_delivery(
-                &mut tx,
-                &DeliveryRow {
-                    id: format!("whd_{}", uuid::Uuid::now_v7().simple()),
-                    endpoint_id: endpoint.id.clone(),
-                    event_seq: event.seq,
-                    event_type: event.kind.clone(),
-                    customer_id: event.customer_id.clone(),
-                    status: "pending".into(),
-                    attempts: 0,
-                    next_attempt_at: now,
-                    claimed_until: None,
-                    last_status: None,
-                    last_error: None,
-                    created_at: now,
-                    completed_at: None,
-                },
-            )
-            .await?;
-            created += 1;
-        }
+            .map(|event| DeliveryRow {
+                id: format!("whd_{}", uuid::Uuid::now_v7().simple()),
+                endpoint_id: endpoint.id.clone(),
+                event_seq: event.seq,
+                event_type: event.kind.clone(),
+                customer_id: event.customer_id.clone(),
+                status: "pending".into(),
+                attempts: 0,
+                next_attempt_at: now,
+                claimed_until: None,
+                last_status: None,
+                last_error: None,
+                created_at: now,
+                completed_at: None,
+            })
+            .collect();
+        webhooks::insert_deliveries(&mut tx, &deliveries).await?;
+        created += deliveries.len();
         webhooks::advance_cursor(&mut tx, &endpoint.id, last).await?;
     }
     tx.commit().await?;
@@ -87,11 +93,13 @@ pub async fn deliver_due(
     let now = clock.now();
     // Claims are on the wall clock (see `claim_due`).
     let wall_now = Utc::now();
-    let lease = wall_now + chrono::Duration::seconds(WEBHOOK_TIMEOUT_SECS as i64 * 6);
+    let lease = wall_now + chrono::Duration::seconds(LEASE_SECS as i64);
+    let started = Instant::now();
     let mut tx = db.begin_write().await?;
-    let claimed = webhooks::claim_due(&mut tx, now, wall_now, lease, DELIVERY_BATCH).await?;
+    let claimed =
+        webhooks::claim_due(&mut tx, now, wall_now, lease, CHAINS_PER_PASS, PER_CHAIN).await?;
     tx.commit().await?;
-    let attempts = claimed.len();
+    let claimed_count = claimed.len();
     // Events never change once they have a feed position: a claim's are read at once.
     let mut seqs: Vec<i64> = claimed.iter().map(|d| d.event_seq).collect();
     seqs.sort_unstable();
@@ -101,19 +109,44 @@ pub async fn deliver_due(
         .into_iter()
         .map(|e| (e.seq, e))
         .collect();
-    // The claim holds the oldest pending delivery of each chain (endpoint and
-    // customer), so they may go out side by side; one chain's stay in order.
-    let rest = in_order_per_key(
+    // Endpoints change only by removal: one that is removed during a pass gets nothing
+    // from the next one.
+    let mut ids: Vec<String> = claimed.iter().map(|d| d.endpoint_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let endpoints: HashMap<String, webhooks::EndpointRow> =
+        webhooks::endpoints_with_ids(&mut { db }, &ids)
+            .await?
+            .into_iter()
+            .map(|e| (e.id.clone(), e))
+            .collect();
+    // Chains (endpoint and customer) go out side by side; one chain's deliveries one
+    // after another, and none after one that failed (it is retried first).
+    let stop = || stopping() || started.elapsed() >= PASS_BUDGET;
+    let outcomes = Outcomes::default();
+    let sent: StoreResult<Vec<DeliveryRow>> = in_order_per_key_while(
         claimed,
         |d| (d.endpoint_id.clone(), d.customer_id.clone()),
-        super::SENDS_AT_ONCE,
-        stopping,
+        super::CHAINS_AT_ONCE,
+        &stop,
         |d| {
             let event = events.get(&d.event_seq).cloned();
-            deliver(db, clock, http, guard, d, event)
+            let endpoint = endpoints.get(&d.endpoint_id).cloned();
+            let outcomes = &outcomes;
+            async move {
+                let (after, outcome) = deliver(clock, http, guard, d, event, endpoint).await?;
+                if let Some(full) = outcomes.add(outcome) {
+                    write_outcomes(db, &full).await?;
+                }
+                Ok(after)
+            }
         },
     )
-    .await?;
+    .await;
+    // What went out is written down even when the pass stopped on an error.
+    write_outcomes(db, &outcomes.take()).await?;
+    let rest = sent?;
+    let attempts = claimed_count - rest.len();
     if !rest.is_empty() {
         // The rest goes back to other replicas now, not when the claim expires.
         let rest: Vec<String> = rest.into_iter().map(|d| d.id).collect();
@@ -124,16 +157,26 @@ pub async fn deliver_due(
     Ok(attempts)
 }
 
+async fn write_outcomes(db: &Db, batch: &[(DeliveryRow, WebhookAttemptRow)]) -> StoreResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin_write().await?;
+    for (d, attempt) in batch {
+        webhooks::record_attempt(&mut tx, d, attempt).await?;
+    }
+    tx.commit().await
+}
+
+/// POSTs one delivery; returns whether its chain goes on, and the attempt to record.
 async fn deliver(
-    db: &Db,
     clock: &Clock,
     http: &reqwest::Client,
     guard: &WebhookGuard,
     mut d: DeliveryRow,
     event: Option<events::EventRow>,
-) -> StoreResult<()> {
-    // Read right before the POST: a removal or a new secret applies to the next delivery.
-    let endpoint = webhooks::endpoint(&mut { db }, &d.endpoint_id).await?;
+    endpoint: Option<webhooks::EndpointRow>,
+) -> StoreResult<(After, (DeliveryRow, WebhookAttemptRow))> {
     let started = Instant::now();
     // An IP literal never reaches the resolver, which checks every name.
     let refused = endpoint
@@ -204,9 +247,13 @@ async fn deliver(
         error,
         duration_ms: started.elapsed().as_millis() as i64,
     };
-    let mut tx = db.begin_write().await?;
-    webhooks::record_attempt(&mut tx, &d, &attempt).await?;
-    tx.commit().await
+    // Still pending: a retry is due later, and the chain's next deliveries wait for it.
+    let after = if d.status == "pending" {
+        After::StopKey
+    } else {
+        After::Next
+    };
+    Ok((after, (d, attempt)))
 }
 
 fn transport_error(e: &reqwest::Error) -> String {

@@ -10,16 +10,17 @@ use chrono::Utc;
 
 use super::invite::calendar_part;
 use super::mail::Mailer;
+use super::outcomes::Outcomes;
 use super::templates::{MailContext, render};
 use super::webhooks;
-use super::{NotifySettings, SENDS_AT_ONCE};
+use super::{MAILS_AT_ONCE, NotifySettings};
 use crate::clock::Clock;
 use crate::domain::notification::{Audience, NotificationStatus, next_mail_attempt};
 use crate::fan_out::in_order_per_key;
 use crate::storage::db::{Db, StoreResult};
 use crate::storage::notifications::{self, AttemptRow, NotificationRow};
 
-const MAIL_BATCH: i64 = 50;
+const MAIL_BATCH: i64 = 200;
 
 /// What a sender's loop sends.
 #[derive(Clone, Copy, Debug)]
@@ -170,17 +171,31 @@ impl Worker {
         let mut tx = self.db.begin_write().await?;
         let claimed = notifications::claim_due(&mut tx, now, wall_now, lease, MAIL_BATCH).await?;
         tx.commit().await?;
-        let sent = claimed.len();
+        let claimed_count = claimed.len();
         // One customer's mails leave in the order they were written (an invitation
         // before its update); different customers' at once.
-        let rest = in_order_per_key(
+        let outcomes = Outcomes::default();
+        let sent: StoreResult<Vec<NotificationRow>> = in_order_per_key(
             claimed,
             |n| n.customer_id.clone(),
-            SENDS_AT_ONCE,
+            MAILS_AT_ONCE,
             &|| self.stopping(),
-            |n| self.send_one(n),
+            |n| {
+                let outcomes = &outcomes;
+                async move {
+                    let outcome = self.send_one(n).await?;
+                    if let Some(full) = outcomes.add(outcome) {
+                        self.write_outcomes(&full).await?;
+                    }
+                    Ok(())
+                }
+            },
         )
-        .await?;
+        .await;
+        // What went out is written down even when the pass stopped on an error.
+        self.write_outcomes(&outcomes.take()).await?;
+        let rest = sent?;
+        let sent = claimed_count - rest.len();
         if !rest.is_empty() {
             // The rest goes back to other replicas now, not when the claim expires.
             let rest: Vec<String> = rest.into_iter().map(|n| n.id).collect();
@@ -191,7 +206,19 @@ impl Worker {
         Ok(sent)
     }
 
-    async fn send_one(&self, mut n: NotificationRow) -> StoreResult<()> {
+    async fn write_outcomes(&self, batch: &[(NotificationRow, AttemptRow)]) -> StoreResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin_write().await?;
+        for (n, attempt) in batch {
+            notifications::record_attempt(&mut tx, n, attempt).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Renders and sends one mail; returns it as it now stands, with the attempt.
+    async fn send_one(&self, mut n: NotificationRow) -> StoreResult<(NotificationRow, AttemptRow)> {
         if n.recipients.is_empty() {
             n.recipients = match n.audience {
                 Audience::AccountManagers => self.settings.account_managers.clone(),
@@ -280,9 +307,7 @@ impl Worker {
             },
             error,
         };
-        let mut tx = self.db.begin_write().await?;
-        notifications::record_attempt(&mut tx, &n, &attempt).await?;
-        tx.commit().await
+        Ok((n, attempt))
     }
 }
 

@@ -99,6 +99,22 @@ pub fn insert_statement(table: &str, columns: &str) -> String {
     )
 }
 
+/// `INSERT INTO table (columns) VALUES (…), (…)` with `rows` rows of placeholders, bound
+/// row after row in the order of [`insert_statement`]: many new rows in one round trip.
+pub fn insert_rows_statement(table: &str, columns: &str, rows: usize) -> String {
+    let n = columns.split(',').count();
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let placeholders: Vec<String> = (1..=n).map(|i| format!("${}", r * n + i)).collect();
+            format!("({})", placeholders.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO {table} ({columns}) VALUES {}",
+        tuples.join(", ")
+    )
+}
+
 /// `UPDATE table SET c2 = $2, … WHERE c1 = $1`: writes every column of a row keyed by
 /// its first column, binding in the same order as [`insert_statement`].
 pub fn update_statement(table: &str, columns: &str) -> String {
@@ -120,6 +136,10 @@ mod tests {
         assert_eq!(
             insert_statement("t", "id, a, b"),
             "INSERT INTO t (id, a, b) VALUES ($1, $2, $3)"
+        );
+        assert_eq!(
+            insert_rows_statement("t", "id, a", 3),
+            "INSERT INTO t (id, a) VALUES ($1, $2), ($3, $4), ($5, $6)"
         );
         assert_eq!(
             update_statement("t", "id, a, b"),

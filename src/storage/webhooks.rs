@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{Backend, Reader, StoreResult, Tx};
-use super::sql::{Backlog, Count, Sql, insert_statement};
+use super::sql::{Backlog, Count, Sql, insert_rows_statement, insert_statement};
 use crate::domain::ids::CustomerId;
 use crate::stored_row;
 
@@ -94,8 +94,7 @@ pub async fn insert_endpoint(tx: &mut Tx, e: &EndpointRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// One endpoint (removed ones too), in a transaction or on its own: the sender reads it
-/// right before each delivery, so a removal or a new secret applies to the next one.
+/// One endpoint (removed ones too), in a transaction or on its own.
 pub async fn endpoint(reader: &mut impl Reader, id: &str) -> StoreResult<Option<EndpointRow>> {
     reader
         .fetch_optional(
@@ -105,6 +104,22 @@ pub async fn endpoint(reader: &mut impl Reader, id: &str) -> StoreResult<Option<
             .bind(id),
         )
         .await
+}
+
+/// The endpoints with these ids, removed ones included (the sender reads a pass's
+/// endpoints at once; a removal applies from its next pass).
+pub async fn endpoints_with_ids(
+    reader: &mut impl Reader,
+    ids: &[String],
+) -> StoreResult<Vec<EndpointRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(format!(
+        "SELECT {ENDPOINT} FROM webhook_endpoints WHERE id IN "
+    ));
+    sql.push_list(ids);
+    reader.fetch_all(sql).await
 }
 
 /// A page of live endpoints in id order.
@@ -171,15 +186,22 @@ pub async fn last_event_seq(tx: &mut Tx) -> StoreResult<i64> {
     Ok(seq)
 }
 
-/// Creates a delivery (once per endpoint and event).
-pub async fn insert_delivery(tx: &mut Tx, d: &DeliveryRow) -> StoreResult<()> {
-    let sql = format!(
-        "{} ON CONFLICT DO NOTHING",
-        insert_statement("webhook_deliveries", DELIVERY)
-    );
-    tx.execute(d.bind_all(Sql::new(sql))).await?;
+/// Records new deliveries (one already recorded for the same endpoint and event is
+/// left as it is), [`DELIVERIES_AT_ONCE`] to a statement.
+pub async fn insert_deliveries(tx: &mut Tx, rows: &[DeliveryRow]) -> StoreResult<()> {
+    for chunk in rows.chunks(DELIVERIES_AT_ONCE) {
+        let sql = format!(
+            "{} ON CONFLICT DO NOTHING",
+            insert_rows_statement("webhook_deliveries", DELIVERY, chunk.len())
+        );
+        let sql = chunk.iter().fold(Sql::new(sql), |sql, d| d.bind_all(sql));
+        tx.execute(sql).await?;
+    }
     Ok(())
 }
+
+/// Deliveries inserted by one statement (a fan-out pass makes hundreds under load).
+pub const DELIVERIES_AT_ONCE: usize = 100;
 
 /// How many deliveries a sender holds a live claim on (being sent right now; claims are
 /// on the wall clock).
@@ -216,37 +238,57 @@ pub async fn backlog(tx: &mut Tx) -> StoreResult<Backlog> {
     .await
 }
 
-/// Claims due deliveries for `until`, one sender each, keeping the feed's order per
-/// customer and endpoint: a delivery waits while an earlier one of the same endpoint
-/// and customer is still pending.
+/// Claims, until `until`, the next deliveries of up to `chains` chains (endpoint and
+/// customer) whose oldest pending delivery is due and unclaimed: that delivery and the
+/// chain's pending ones after it, `per_chain` at most, in the feed's order. Deliveries
+/// after a chain's head are never attempted before it (a sender stops a chain at its
+/// first failure and hands the rest back), so they are due and unclaimed with it. On
+/// PostgreSQL a head another sender is claiming is skipped, and with it its chain.
 pub async fn claim_due(
     tx: &mut Tx,
     now: DateTime<Utc>,
     wall_now: DateTime<Utc>,
     until: DateTime<Utc>,
-    limit: i64,
+    chains: i64,
+    per_chain: i64,
 ) -> StoreResult<Vec<DeliveryRow>> {
     let skip = match tx.backend() {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
     let sql = format!(
-        "UPDATE webhook_deliveries SET claimed_until = $2 WHERE id IN (SELECT d.id FROM webhook_deliveries d \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-         AND (d.claimed_until IS NULL OR d.claimed_until < $4) \
-         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
-           AND COALESCE(e.customer_id, '') = COALESCE(d.customer_id, '') \
-           AND e.event_seq < d.event_seq AND e.status = 'pending') \
-         ORDER BY d.event_seq LIMIT $3{skip}) RETURNING {DELIVERY}"
+        "WITH heads AS (SELECT d.endpoint_id, COALESCE(d.customer_id, '') AS chain, d.event_seq \
+           FROM webhook_deliveries d \
+           WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+           AND (d.claimed_until IS NULL OR d.claimed_until < $4) \
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
+             AND COALESCE(e.customer_id, '') = COALESCE(d.customer_id, '') \
+             AND e.event_seq < d.event_seq AND e.status = 'pending') \
+           ORDER BY d.event_seq LIMIT $3{skip}), \
+         runs AS (SELECT h.endpoint_id, h.chain, h.event_seq AS first_seq, \
+           (SELECT y.event_seq FROM webhook_deliveries y WHERE y.endpoint_id = h.endpoint_id \
+             AND COALESCE(y.customer_id, '') = h.chain AND y.status = 'pending' \
+             AND y.event_seq >= h.event_seq ORDER BY y.event_seq LIMIT 1 OFFSET $5) AS beyond \
+           FROM heads h) \
+         UPDATE webhook_deliveries SET claimed_until = $2 WHERE id IN (SELECT x.id \
+           FROM runs r JOIN webhook_deliveries x ON x.endpoint_id = r.endpoint_id \
+           AND COALESCE(x.customer_id, '') = r.chain AND x.status = 'pending' \
+           AND x.event_seq >= r.first_seq AND (r.beyond IS NULL OR x.event_seq < r.beyond)) \
+         RETURNING {DELIVERY}"
     );
-    tx.fetch_all(
-        Sql::new(sql)
-            .bind(now)
-            .bind(until)
-            .bind(limit)
-            .bind(wall_now),
-    )
-    .await
+    let mut claimed: Vec<DeliveryRow> = tx
+        .fetch_all(
+            Sql::new(sql)
+                .bind(now)
+                .bind(until)
+                .bind(chains)
+                .bind(wall_now)
+                .bind(per_chain),
+        )
+        .await?;
+    // RETURNING follows no order; a chain's deliveries go out in the feed's.
+    claimed.sort_by_key(|d| d.event_seq);
+    Ok(claimed)
 }
 
 /// Writes the outcome of an attempt: the delivery's new state and the attempt.

@@ -5,9 +5,9 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::both_backends;
 use crate::helpers::receiver::Receiver;
 use crate::helpers::sell;
+use crate::{both_backends, on_both_backends};
 
 fn verify(secret: &str, header: &str, body: &str) -> bool {
     let mut t = "";
@@ -206,6 +206,81 @@ both_backends!(endpoints_are_validated_and_guarded, |app| {
         .await
         .expect(200);
     assert_eq!(listed.body["data"], json!([]));
+});
+
+// One pass sends several of a chain's deliveries, in the feed's order, and none after
+// one that failed: the later ones wait for its retry.
+on_both_backends!(a_pass_sends_a_chain_in_order_up_to_a_failure, |backend| {
+    let receiver = Receiver::start(&[200, 200, 500]).await;
+    let app = crate::helpers::spawn_app_with(backend, |s| s.notify_interval_ms = 0).await;
+    let c = app.customer_paris().await;
+    let endpoint = app
+        .post(
+            "/v1/webhook-endpoints",
+            &app.finance(),
+            json!({"url": receiver.url, "events": ["pack_sold"]}),
+        )
+        .await
+        .expect(201)
+        .str("id");
+    for units in ["1.00", "2.00", "3.00", "4.00", "5.00"] {
+        sell(&app, &c, units, None).await;
+    }
+    let ids = |hits: &[crate::helpers::receiver::Hit]| -> Vec<i64> {
+        hits.iter()
+            .filter_map(|h| serde_json::from_str::<Value>(&h.body).ok())
+            .filter_map(|e| e["id"].as_str()?.strip_prefix("evt_")?.parse().ok())
+            .collect()
+    };
+    app.notifier.run_once().await.expect("one pass");
+    let hits = receiver.hits();
+    assert_eq!(
+        hits.len(),
+        3,
+        "two delivered, the third failed, then nothing: {hits:#?}"
+    );
+    assert_eq!(hits[2].answered, 500);
+    let first = ids(&hits);
+    assert!(
+        first.windows(2).all(|w| w[0] < w[1]),
+        "feed order: {first:?}"
+    );
+    let log = app
+        .get(
+            &format!("/v1/webhook-endpoints/{endpoint}/deliveries"),
+            &app.finance(),
+        )
+        .await
+        .expect(200);
+    let attempts = |status: &str| -> Vec<usize> {
+        log.body["data"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .filter(|x| x["status"] == status)
+                    .map(|x| x["attempts"].as_array().map_or(0, Vec::len))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(attempts("succeeded"), vec![1, 1], "{}", log.text);
+    let mut pending = attempts("pending");
+    pending.sort_unstable();
+    assert_eq!(pending, vec![0, 0, 1], "{}", log.text);
+
+    // The failed one is not due yet: nothing leaves.
+    app.notifier.run_once().await.expect("another pass");
+    assert_eq!(receiver.hits().len(), 3);
+    // After its backoff: the retry, then the two that waited, in order.
+    app.set_clock("2026-12-01T08:05:00Z").await;
+    app.quiesce().await;
+    let all = ids(&receiver.hits());
+    assert_eq!(all.len(), 6, "{all:?}");
+    assert_eq!(all[3], all[2], "the retry resends the failed event first");
+    assert!(
+        all[3..].windows(2).all(|w| w[0] < w[1]),
+        "feed order: {all:?}"
+    );
 });
 
 /// Webhooks never reach the service's own network: internal addresses are refused at
