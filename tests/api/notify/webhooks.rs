@@ -30,6 +30,16 @@ fn verify(secret: &str, header: &str, body: &str) -> bool {
     !t.is_empty() && expected == v1
 }
 
+/// An endpoint's delivery log, as finance reads it.
+async fn delivery_log(app: &crate::helpers::TestApp, endpoint: &str) -> crate::helpers::Resp {
+    app.get(
+        &format!("/v1/webhook-endpoints/{endpoint}/deliveries"),
+        &app.finance(),
+    )
+    .await
+    .expect(200)
+}
+
 both_backends!(deliveries_are_signed_retried_and_ordered, |app| {
     let receiver = Receiver::start(&[500]).await;
     let c = app.customer_paris().await;
@@ -61,13 +71,7 @@ both_backends!(deliveries_are_signed_retried_and_ordered, |app| {
     let hits = receiver.hits();
     assert_eq!(hits.len(), 1, "the later event must wait: {hits:#?}");
     assert_eq!(hits[0].answered, 500);
-    let log = app
-        .get(
-            &format!("/v1/webhook-endpoints/{endpoint}/deliveries"),
-            &app.finance(),
-        )
-        .await
-        .expect(200);
+    let log = delivery_log(&app, &endpoint).await;
     let pending: Vec<&Value> = log.body["data"]
         .as_array()
         .map(|d| d.iter().filter(|x| x["status"] == "pending").collect())
@@ -138,13 +142,7 @@ both_backends!(deliveries_are_signed_retried_and_ordered, |app| {
     );
 
     // A manual retry sends a delivered event again.
-    let log = app
-        .get(
-            &format!("/v1/webhook-endpoints/{endpoint}/deliveries"),
-            &app.finance(),
-        )
-        .await
-        .expect(200);
+    let log = delivery_log(&app, &endpoint).await;
     let done = log.body["data"][0].clone();
     assert_eq!(done["status"], "succeeded", "{}", log.text);
     app.post(
@@ -245,13 +243,7 @@ on_both_backends!(a_pass_sends_a_chain_in_order_up_to_a_failure, |backend| {
         first.windows(2).all(|w| w[0] < w[1]),
         "feed order: {first:?}"
     );
-    let log = app
-        .get(
-            &format!("/v1/webhook-endpoints/{endpoint}/deliveries"),
-            &app.finance(),
-        )
-        .await
-        .expect(200);
+    let log = delivery_log(&app, &endpoint).await;
     let attempts = |status: &str| -> Vec<usize> {
         log.body["data"]
             .as_array()
@@ -366,13 +358,7 @@ async fn deliveries_check_the_address_they_connect_to() {
     );
     assert!(receiver.hits().is_empty(), "{:#?}", receiver.hits());
     for endpoint in &endpoints {
-        let log = app
-            .get(
-                &format!("/v1/webhook-endpoints/{endpoint}/deliveries"),
-                &app.finance(),
-            )
-            .await
-            .expect(200);
+        let log = delivery_log(&app, &endpoint).await;
         let error = log.body["data"][0]["attempts"][0]["error"]
             .as_str()
             .unwrap_or_default()
