@@ -358,7 +358,7 @@ async fn deliveries_check_the_address_they_connect_to() {
     );
     assert!(receiver.hits().is_empty(), "{:#?}", receiver.hits());
     for endpoint in &endpoints {
-        let log = delivery_log(&app, &endpoint).await;
+        let log = delivery_log(&app, endpoint).await;
         let error = log.body["data"][0]["attempts"][0]["error"]
             .as_str()
             .unwrap_or_default()
