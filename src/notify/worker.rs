@@ -20,7 +20,13 @@ use crate::fan_out::in_order_per_key;
 use crate::storage::db::{Db, StoreResult};
 use crate::storage::notifications::{self, AttemptRow, NotificationRow};
 
+/// Mails a pass claims at most: under load a pass's fixed costs (the claim, a
+/// connection) are shared by many mails.
 const MAIL_BATCH: i64 = 200;
+
+/// A pass starts no mail after this long, half a claim's lease: at a slow relay the
+/// rest goes back before the claim expires (another sender would send it again).
+const MAIL_PASS_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What a sender's loop sends.
 #[derive(Clone, Copy, Debug)]
@@ -168,6 +174,7 @@ impl Worker {
         // Claims are on the wall clock (see `claim_due`).
         let wall_now = Utc::now();
         let lease = lease_expiry(wall_now);
+        let started = std::time::Instant::now();
         let mut tx = self.db.begin_write().await?;
         let claimed = notifications::claim_due(&mut tx, now, wall_now, lease, MAIL_BATCH).await?;
         tx.commit().await?;
@@ -179,7 +186,7 @@ impl Worker {
             claimed,
             |n| n.customer_id.clone(),
             MAILS_AT_ONCE,
-            &|| self.stopping(),
+            &|| self.stopping() || started.elapsed() >= MAIL_PASS_BUDGET,
             |n| {
                 let outcomes = &outcomes;
                 async move {
