@@ -91,12 +91,7 @@ impl Sql {
 
 /// `INSERT INTO table (columns) VALUES ($1, …, $n)` for a comma-separated column list.
 pub fn insert_statement(table: &str, columns: &str) -> String {
-    let n = columns.split(',').count();
-    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
-    format!(
-        "INSERT INTO {table} ({columns}) VALUES ({})",
-        placeholders.join(", ")
-    )
+    insert_rows_statement(table, columns, 1)
 }
 
 /// `INSERT INTO table (columns) VALUES (…), (…)` with `rows` rows of placeholders, bound
