@@ -162,9 +162,29 @@ pub fn sqlite_path(url: &str) -> Option<&str> {
 pub enum Db {
     /// SQLite pool.
     Sqlite(SqlitePool),
-    /// PostgreSQL pool.
-    Postgres(PgPool),
+    /// PostgreSQL connections.
+    Postgres(PgDb),
 }
+
+/// The connections a replica keeps to PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct PgDb {
+    /// Every unit of work and single statement ([`pg_pool`]: given back without a ping).
+    conns: PgConnections,
+    /// sqlx's own pool, for what needs one rather than a single connection: migrations at
+    /// start, the change listener's long-lived connection, tools and tests running raw SQL.
+    sqlx_pool: PgPool,
+}
+
+impl PgDb {
+    /// sqlx's pool (see the field): not for units of work, which go through [`Db`].
+    pub fn sqlx_pool(&self) -> &PgPool {
+        &self.sqlx_pool
+    }
+}
+
+/// Connections sqlx's own pool may open: the change listener and a migration or a tool.
+const SQLX_POOL_CONNECTIONS: u32 = 2;
 
 /// How long a PostgreSQL connection may sit idle in the pool and still be handed out
 /// without a ping first. Under load a connection comes back within milliseconds, and the
@@ -216,26 +236,14 @@ impl Db {
                     let _ = sqlx::Connection::close(conn).await;
                 }
             }
-            let pool = PgPoolOptions::new()
-                .max_connections(options.max_connections)
+            let sqlx_pool = PgPoolOptions::new()
+                .max_connections(SQLX_POOL_CONNECTIONS)
                 .acquire_timeout(Duration::from_secs(30))
-                // sqlx pings every connection it hands out: one more round trip per
-                // transaction. A connection that answered less than
-                // `PING_AFTER_IDLE` ago is handed out as it is; one idle for longer
-                // (the server may have restarted, a firewall dropped it) is pinged
-                // and replaced if it does not answer.
-                .test_before_acquire(false)
-                .before_acquire(|conn, meta| {
-                    Box::pin(async move {
-                        if meta.idle_for < PING_AFTER_IDLE {
-                            return Ok(true);
-                        }
-                        Ok(sqlx::Connection::ping(conn).await.is_ok())
-                    })
-                })
-                .connect_with(connect)
-                .await?;
-            return Ok(Db::Postgres(pool));
+                // The migrations' connection is not kept once they are done.
+                .idle_timeout(Duration::from_secs(30))
+                .connect_lazy_with(connect.clone());
+            let conns = pg_pool::open(connect, options.max_connections)?;
+            return Ok(Db::Postgres(PgDb { conns, sqlx_pool }));
         }
         let path = sqlite_path(url).unwrap_or(url);
         if let Some(parent) = std::path::Path::new(path)
@@ -295,10 +303,10 @@ impl Db {
                 m.set_ignore_missing(true);
                 m.run(pool).await
             }
-            Db::Postgres(pool) => {
+            Db::Postgres(pg) => {
                 let mut m = sqlx::migrate!("migrations/postgres");
                 m.set_ignore_missing(true);
-                m.run(pool).await
+                m.run(&pg.sqlx_pool).await
             }
         };
         result.map_err(|e| StoreError::Database(sqlx::Error::Migrate(Box::new(e))))
@@ -311,7 +319,10 @@ impl Db {
         let start = std::time::Instant::now();
         let tx = match self {
             Db::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
-            Db::Postgres(pool) => Tx::new(TxConn::Postgres(pool.begin().await?)),
+            Db::Postgres(pg) => {
+                let conn = pg_pool::take(&pg.conns).await?;
+                Tx::new(TxConn::Postgres(PgTx::begin(conn, "BEGIN").await?))
+            }
         };
         crate::telemetry::pool_acquired(start.elapsed());
         Ok(tx)
@@ -322,10 +333,12 @@ impl Db {
         let start = std::time::Instant::now();
         let tx = match self {
             Db::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin().await?)),
-            Db::Postgres(pool) => Tx::new(TxConn::Postgres(
-                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .await?,
-            )),
+            Db::Postgres(pg) => {
+                let conn = pg_pool::take(&pg.conns).await?;
+                Tx::new(TxConn::Postgres(
+                    PgTx::begin(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+                ))
+            }
         };
         crate::telemetry::pool_acquired(start.elapsed());
         Ok(tx)
@@ -336,7 +349,12 @@ impl Db {
     pub async fn fetch_optional<T: Record>(&self, sql: Sql) -> StoreResult<Option<T>> {
         Ok(match self {
             Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, fetch_optional, T)?,
-            Db::Postgres(pool) => run_on!(pool, Postgres, sql, fetch_optional, T)?,
+            Db::Postgres(pg) => {
+                let mut conn = pg_pool::take(&pg.conns).await?;
+                let outcome = run_on!(&mut *conn, Postgres, sql, fetch_optional, T);
+                pg_pool::give_back(conn, &outcome);
+                outcome?
+            }
         })
     }
 
@@ -346,7 +364,12 @@ impl Db {
     pub async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>> {
         Ok(match self {
             Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, fetch_all, T)?,
-            Db::Postgres(pool) => run_on!(pool, Postgres, sql, fetch_all, T)?,
+            Db::Postgres(pg) => {
+                let mut conn = pg_pool::take(&pg.conns).await?;
+                let outcome = run_on!(&mut *conn, Postgres, sql, fetch_all, T);
+                pg_pool::give_back(conn, &outcome);
+                outcome?
+            }
         })
     }
 
@@ -355,7 +378,12 @@ impl Db {
     pub async fn execute(&self, sql: Sql) -> StoreResult<u64> {
         Ok(match self {
             Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, execute)?,
-            Db::Postgres(pool) => run_on!(pool, Postgres, sql, execute)?,
+            Db::Postgres(pg) => {
+                let mut conn = pg_pool::take(&pg.conns).await?;
+                let outcome = run_on!(&mut *conn, Postgres, sql, execute);
+                pg_pool::give_back(conn, &outcome);
+                outcome?
+            }
         })
     }
 
@@ -367,11 +395,14 @@ impl Db {
                 pool.num_idle(),
                 pool.options().get_max_connections(),
             ),
-            Db::Postgres(pool) => (
-                pool.size(),
-                pool.num_idle(),
-                pool.options().get_max_connections(),
-            ),
+            Db::Postgres(pg) => {
+                let status = pg.conns.status();
+                (
+                    u32::try_from(status.size).unwrap_or(u32::MAX),
+                    status.available,
+                    u32::try_from(status.max_size).unwrap_or(u32::MAX),
+                )
+            }
         }
     }
 
@@ -386,13 +417,19 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Sqlite(pool) => pool.close().await,
-            Db::Postgres(pool) => pool.close().await,
+            Db::Postgres(pg) => {
+                pg.conns.close();
+                pg.sqlx_pool.close().await;
+            }
         }
     }
 }
 
+mod pg_pool;
 mod reader;
 mod tx;
+
+use pg_pool::{PgConnections, PgTx};
 
 pub use reader::Reader;
 

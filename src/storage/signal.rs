@@ -61,7 +61,7 @@ impl ChangeSignal {
                 });
                 (file, None, true)
             }
-            Db::Postgres(pool) => (None, Some(pool.clone()), false),
+            Db::Postgres(pg) => (None, Some(pg.sqlx_pool().clone()), false),
         };
         Arc::new(ChangeSignal {
             channel,

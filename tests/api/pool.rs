@@ -3,10 +3,16 @@
 //! and replaced before a request uses it, while a connection that answered a moment ago
 //! goes straight back to work without a round trip to check it — and a request that
 //! meets a connection closed within that moment is told to retry (503), never 500.
+//! Giving a connection back costs no round trip either, and a transaction cut off half-way
+//! (a cancelled request) gives back its locks and its connection clean.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use securehands::storage::db::PING_AFTER_IDLE;
+use securehands::storage::sql::Sql;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{Backend, TestApp, balance, sell, spawn_app_with};
 
@@ -49,6 +55,219 @@ async fn a_request_on_a_connection_closed_a_moment_ago_is_told_to_retry() {
     // The closed connection was dropped: the next request gets a working one.
     tokio::time::sleep(PING_AFTER_IDLE + Duration::from_millis(300)).await;
     assert_eq!(balance(&app, &customer).await["available"], "12.50");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
+)]
+async fn a_connection_goes_back_to_the_pool_without_a_round_trip() {
+    let proxy = CountingProxy::start().await;
+    let through = proxy.addr.to_string();
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.notify_interval_ms = 3_600_000;
+        s.job_interval_secs = 3_600;
+        s.database_url = through_proxy(&s.database_url, &through);
+    })
+    .await;
+    let customer = app.customer_paris().await;
+    sell(&app, &customer, "12.50", None).await;
+    // Statements prepared on the connections the reads will use.
+    for _ in 0..3 {
+        balance(&app, &customer).await;
+    }
+
+    let before = proxy.counts();
+    for _ in 0..20 {
+        assert_eq!(balance(&app, &customer).await["available"], "12.50");
+    }
+    let after = proxy.counts();
+    let sent = |kind: u8| after.get(&kind).unwrap_or(&0) - before.get(&kind).unwrap_or(&0);
+    // Each statement is Bind, Execute and Sync; a ping is a Sync alone.
+    let (executes, syncs) = (sent(b'E'), sent(b'S'));
+    assert!(executes >= 20, "{executes} statements for 20 reads");
+    assert_eq!(
+        syncs, executes,
+        "every Sync sent should close a statement ({executes} statements, {syncs} Syncs)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
+)]
+async fn a_transaction_cut_off_half_way_gives_back_its_locks_and_a_clean_connection() {
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.notify_interval_ms = 3_600_000;
+        s.job_interval_secs = 3_600;
+        s.db_max_connections = 1;
+    })
+    .await;
+    let customer = app.customer_paris().await;
+    sell(&app, &customer, "12.50", None).await;
+    let db = &app.state.db;
+
+    // A unit of work locks the accounts, then is cancelled in the middle of a statement
+    // (as when its request goes away) and dropped without COMMIT or ROLLBACK.
+    let mut tx = db.begin_write().await.expect("begin");
+    let locked: Vec<(String,)> = tx
+        .fetch_all(Sql::new("SELECT customer_id FROM accounts FOR UPDATE"))
+        .await
+        .expect("lock");
+    assert_eq!(locked.len(), 1);
+    let cut = tokio::time::timeout(
+        Duration::from_millis(50),
+        tx.fetch_all::<(i64,)>(Sql::new("SELECT CAST(1 AS BIGINT) FROM pg_sleep(0.3)")),
+    )
+    .await;
+    assert!(cut.is_err(), "the statement should have been cut off");
+    drop(tx);
+
+    // The pool's one connection answers the next statement with its own answer, not the
+    // cut-off one's.
+    let answer: Vec<(i64,)> = db
+        .fetch_all(Sql::new("SELECT CAST(7 AS BIGINT)"))
+        .await
+        .expect("next statement");
+    assert_eq!(answer, vec![(7,)]);
+    // And the lock is gone: another session takes it without waiting.
+    let admin_url = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
+    let url = crate::helpers::replace_db_name(
+        &admin_url,
+        app.settings.database_url.rsplit('/').next().expect("name"),
+    );
+    let other = sqlx::PgPool::connect(&url).await.expect("other session");
+    let in_transaction: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+    )
+    .fetch_one(&other)
+    .await
+    .expect("sessions");
+    assert_eq!(
+        in_transaction, 0,
+        "a connection stayed inside its transaction"
+    );
+    let mut other_tx = other.begin().await.expect("begin");
+    let taken: Vec<(String,)> =
+        sqlx::query_as("SELECT customer_id FROM accounts FOR UPDATE NOWAIT")
+            .fetch_all(&mut *other_tx)
+            .await
+            .expect("the cut-off transaction still holds its lock");
+    assert_eq!(taken.len(), 1);
+    other_tx.rollback().await.expect("rollback");
+    other.close().await;
+    // The app goes on: a sale locks the same account.
+    sell(&app, &customer, "1.00", None).await;
+    assert_eq!(balance(&app, &customer).await["available"], "13.50");
+}
+
+/// `url` with its host and port replaced by `addr`, without TLS (so that a proxy can read
+/// the messages).
+fn through_proxy(url: &str, addr: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("database url");
+    let (host, port) = addr.split_once(':').expect("host:port");
+    parsed.set_host(Some(host)).expect("host");
+    parsed
+        .set_port(Some(port.parse().expect("port")))
+        .expect("port");
+    parsed.query_pairs_mut().append_pair("sslmode", "disable");
+    parsed.to_string()
+}
+
+/// A TCP proxy to the test PostgreSQL server that counts the messages clients send, by
+/// kind (`E` Execute, `S` Sync, `Q` simple query…), over all connections.
+struct CountingProxy {
+    addr: std::net::SocketAddr,
+    counts: Arc<Mutex<HashMap<u8, u64>>>,
+}
+
+impl CountingProxy {
+    async fn start() -> CountingProxy {
+        let admin_url = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
+        let server = url::Url::parse(&admin_url).expect("admin url");
+        let upstream = format!(
+            "{}:{}",
+            server.host_str().unwrap_or("127.0.0.1"),
+            server.port().unwrap_or(5432)
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let counts = Arc::new(Mutex::new(HashMap::new()));
+        let shared = counts.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    continue;
+                };
+                let (mut from_client, mut to_client) = client.into_split();
+                let (mut from_server, mut to_server) = server.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+                });
+                let counts = shared.clone();
+                tokio::spawn(async move {
+                    let mut messages = FrontendMessages::default();
+                    let mut buf = vec![0u8; 16 * 1024];
+                    while let Ok(n) = from_client.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        messages.feed(&buf[..n], &counts);
+                        if to_server.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        CountingProxy { addr, counts }
+    }
+
+    fn counts(&self) -> HashMap<u8, u64> {
+        self.counts.lock().expect("counts").clone()
+    }
+}
+
+/// Splits what a PostgreSQL client sends into messages: an untyped start-up message first
+/// (length, then body), then a kind byte, a length and a body each.
+#[derive(Default)]
+struct FrontendMessages {
+    started: bool,
+    pending: Vec<u8>,
+}
+
+impl FrontendMessages {
+    fn feed(&mut self, bytes: &[u8], counts: &Mutex<HashMap<u8, u64>>) {
+        self.pending.extend_from_slice(bytes);
+        loop {
+            let header = usize::from(self.started);
+            if self.pending.len() < header + 4 {
+                return;
+            }
+            let len_bytes: [u8; 4] = self.pending[header..header + 4]
+                .try_into()
+                .expect("four bytes");
+            let total = header + u32::from_be_bytes(len_bytes) as usize;
+            if self.pending.len() < total {
+                return;
+            }
+            if self.started {
+                *counts
+                    .lock()
+                    .expect("counts")
+                    .entry(self.pending[0])
+                    .or_default() += 1;
+            } else {
+                self.started = true;
+            }
+            self.pending.drain(..total);
+        }
+    }
 }
 
 /// An app on PostgreSQL whose background loops take no connection (only the test's

@@ -267,7 +267,8 @@ async fn apply_a_newer_release(app: &TestApp) {
                 .await
                 .expect("record");
         }
-        securehands::storage::db::Db::Postgres(pool) => {
+        securehands::storage::db::Db::Postgres(pg) => {
+            let pool = pg.sqlx_pool();
             for s in statements {
                 sqlx::raw_sql(s).execute(pool).await.expect(s);
             }

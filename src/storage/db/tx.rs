@@ -3,6 +3,7 @@
 
 use sqlx::{Postgres, Sqlite, Transaction};
 
+use super::pg_pool::PgTx;
 use super::{Backend, Record, StoreResult};
 use crate::storage::batch::{self, Pending, Prelude, Queue};
 use crate::storage::sql::Sql;
@@ -10,7 +11,7 @@ use crate::storage::sql::Sql;
 /// The driver's transaction on either backend.
 pub(super) enum TxConn {
     Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    Postgres(PgTx),
 }
 
 /// What to do once a transaction's writes are visible to everyone (tell the other
@@ -71,7 +72,7 @@ impl Tx {
         let (preludes, writes) = self.queue.take();
         let sql = batch::combine(preludes, writes, None);
         if let TxConn::Postgres(tx) = &mut self.conn {
-            run_on!(&mut **tx, Postgres, sql, execute)?;
+            run_on!(tx.conn(), Postgres, sql, execute)?;
         }
         Ok(())
     }
@@ -91,7 +92,7 @@ impl Tx {
         let sql = batch::combine(preludes, writes, Some(sql));
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_all, T)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_all, T)?,
+            TxConn::Postgres(tx) => run_on!(tx.conn(), Postgres, sql, fetch_all, T)?,
         })
     }
 
@@ -114,7 +115,7 @@ impl Tx {
         self.send_queue().await?;
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, execute)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, execute)?,
+            TxConn::Postgres(tx) => run_on!(tx.conn(), Postgres, sql, execute)?,
         })
     }
 
@@ -123,7 +124,7 @@ impl Tx {
         self.send_queue().await?;
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_all, T)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_all, T)?,
+            TxConn::Postgres(tx) => run_on!(tx.conn(), Postgres, sql, fetch_all, T)?,
         })
     }
 
@@ -132,7 +133,7 @@ impl Tx {
         self.send_queue().await?;
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_optional, T)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_optional, T)?,
+            TxConn::Postgres(tx) => run_on!(tx.conn(), Postgres, sql, fetch_optional, T)?,
         })
     }
 
@@ -141,7 +142,7 @@ impl Tx {
         self.send_queue().await?;
         Ok(match &mut self.conn {
             TxConn::Sqlite(tx) => run_on!(&mut **tx, Sqlite, sql, fetch_one, T)?,
-            TxConn::Postgres(tx) => run_on!(&mut **tx, Postgres, sql, fetch_one, T)?,
+            TxConn::Postgres(tx) => run_on!(tx.conn(), Postgres, sql, fetch_one, T)?,
         })
     }
 
@@ -150,7 +151,7 @@ impl Tx {
         self.send_queue().await?;
         match self.conn {
             TxConn::Sqlite(tx) => tx.commit().await?,
-            TxConn::Postgres(tx) => tx.commit().await?,
+            TxConn::Postgres(tx) => tx.finish("COMMIT").await?,
         }
         for f in self.after_commit {
             f();
@@ -162,7 +163,7 @@ impl Tx {
     pub async fn rollback(self) -> StoreResult<()> {
         match self.conn {
             TxConn::Sqlite(tx) => tx.rollback().await?,
-            TxConn::Postgres(tx) => tx.rollback().await?,
+            TxConn::Postgres(tx) => tx.finish("ROLLBACK").await?,
         }
         Ok(())
     }

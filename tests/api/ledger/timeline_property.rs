@@ -224,7 +224,7 @@ async fn checkpoints(app: &TestApp) -> i64 {
     let sql = "SELECT COUNT(*) FROM timeline_checkpoints";
     match &app.state.db {
         Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        Db::Postgres(pg) => sqlx::query_scalar(sql).fetch_one(pg.sqlx_pool()).await,
     }
     .expect("count checkpoints")
 }

@@ -64,8 +64,8 @@ async fn corrupt(app: &TestApp, sql: &str) {
                 .await
                 .expect("corrupt");
         }
-        Db::Postgres(pool) => {
-            let mut conn = pool.acquire().await.expect("conn");
+        Db::Postgres(pg) => {
+            let mut conn = pg.sqlx_pool().acquire().await.expect("conn");
             let script = format!(
                 "SET session_replication_role = replica; {sql}; SET session_replication_role = origin;"
             );
@@ -83,8 +83,8 @@ async fn scalar(app: &TestApp, sql: &str) -> i64 {
             .fetch_one(pool)
             .await
             .expect("scalar"),
-        Db::Postgres(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_one(pool)
+        Db::Postgres(pg) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(pg.sqlx_pool())
             .await
             .expect("scalar"),
     }
