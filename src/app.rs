@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::{JwtAlgorithm, MIN_SECRET_BYTES, Settings, generated_secret_path};
-use crate::http::AppState;
 use crate::http::auth::{Auth, AuthConfigError, KeyMaterial};
+use crate::http::{AppParts, AppState};
 use crate::storage::db::{Db, DbOptions, StoreError};
 use crate::{console, http, notify, service, telemetry};
 
@@ -88,7 +88,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
     };
     // Databases written before timeline checkpoints existed get theirs (once).
     service::timeline::backfill(&db).await?;
-    let state = AppState {
+    let state = AppState::new(AppParts {
         key_cache: Arc::new(crate::identity::key_cache::KeyCache::new(&db)),
         draining: Arc::default(),
         jobs: service::jobs::Jobs::new(db.clone(), clock.clone()),
@@ -106,7 +106,7 @@ pub async fn build(settings: &Settings) -> Result<App, StartError> {
         ),
         webhook_guard: notify::guard::WebhookGuard::new(&settings.webhook_allow_cidrs),
         sign_in: Arc::new(crate::identity::SignIn::from_settings(settings).await?),
-    };
+    });
     let notifier = notify::worker::Worker::new(
         state.db.clone(),
         state.clock.clone(),
