@@ -14,7 +14,9 @@ use securehands::storage::db::PING_AFTER_IDLE;
 use securehands::storage::sql::Sql;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{Backend, TestApp, balance, sell, spawn_app_with};
+use crate::helpers::{
+    Backend, TestApp, active_sow, balance, deliver, schedule, sell, spawn_app_with,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
@@ -90,6 +92,62 @@ async fn a_connection_goes_back_to_the_pool_without_a_round_trip() {
     assert_eq!(
         syncs, executes,
         "every Sync sent should close a statement ({executes} statements, {syncs} Syncs)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
+)]
+async fn a_delivery_is_five_round_trips_to_the_database() {
+    let proxy = CountingProxy::start().await;
+    let through = proxy.addr.to_string();
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.notify_interval_ms = 3_600_000;
+        s.job_interval_secs = 3_600;
+        s.database_url = through_proxy(&s.database_url, &through);
+    })
+    .await;
+    let customer = app.customer_paris().await;
+    sell(&app, &customer, "10.00", None).await;
+    let sow = active_sow(&app, &customer, "8.00", 3, serde_json::json!({})).await;
+    let mut sessions = Vec::new();
+    for (starts, ends) in [
+        ("2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z"),
+        ("2026-12-01T11:00:00Z", "2026-12-01T12:00:00Z"),
+    ] {
+        sessions.push((
+            schedule(&app, &sow, starts, ends)
+                .await
+                .expect(201)
+                .str("id"),
+            starts,
+            ends,
+        ));
+    }
+    app.set_clock("2026-12-01T13:00:00Z").await;
+    // The first delivery prepares the statements on the connection.
+    let (first, starts, ends) = &sessions[0];
+    deliver(&app, first, starts, ends).await.expect(200);
+
+    let before = proxy.counts();
+    let (second, starts, ends) = &sessions[1];
+    deliver(&app, second, starts, ends).await.expect(200);
+    let after = proxy.counts();
+    let sent = |kind: u8| after.get(&kind).unwrap_or(&0) - before.get(&kind).unwrap_or(&0);
+    // A round trip ends with a Sync (a prepared statement) or is a simple query (BEGIN,
+    // COMMIT). The bound is six; five is the plan: BEGIN, the account lock, one
+    // read of the session, its SoW and the lots, one statement for every write, COMMIT.
+    let (queries, executes, syncs) = (sent(b'Q'), sent(b'E'), sent(b'S'));
+    assert_eq!(
+        syncs, executes,
+        "a Sync without a statement: a ping ({executes} statements)"
+    );
+    assert_eq!(
+        queries + syncs,
+        5,
+        "round trips for one delivery: {queries} simple queries, {syncs} statements"
     );
 }
 
