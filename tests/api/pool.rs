@@ -67,12 +67,7 @@ async fn a_request_on_a_connection_closed_a_moment_ago_is_told_to_retry() {
 async fn a_connection_goes_back_to_the_pool_without_a_round_trip() {
     let proxy = CountingProxy::start().await;
     let through = proxy.addr.to_string();
-    let app = spawn_app_with(Backend::Postgres, |s| {
-        s.notify_interval_ms = 3_600_000;
-        s.job_interval_secs = 3_600;
-        s.database_url = through_proxy(&s.database_url, &through);
-    })
-    .await;
+    let app = quiet_app(|s| s.database_url = through_proxy(&s.database_url, &through)).await;
     let customer = app.customer_paris().await;
     sell(&app, &customer, "12.50", None).await;
     // Statements prepared on the connections the reads will use.
@@ -103,12 +98,7 @@ async fn a_connection_goes_back_to_the_pool_without_a_round_trip() {
 async fn a_delivery_is_five_round_trips_to_the_database() {
     let proxy = CountingProxy::start().await;
     let through = proxy.addr.to_string();
-    let app = spawn_app_with(Backend::Postgres, |s| {
-        s.notify_interval_ms = 3_600_000;
-        s.job_interval_secs = 3_600;
-        s.database_url = through_proxy(&s.database_url, &through);
-    })
-    .await;
+    let app = quiet_app(|s| s.database_url = through_proxy(&s.database_url, &through)).await;
     let customer = app.customer_paris().await;
     sell(&app, &customer, "10.00", None).await;
     let sow = active_sow(&app, &customer, "8.00", 3, serde_json::json!({})).await;
@@ -157,12 +147,7 @@ async fn a_delivery_is_five_round_trips_to_the_database() {
     ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
 )]
 async fn a_transaction_cut_off_half_way_gives_back_its_locks_and_a_clean_connection() {
-    let app = spawn_app_with(Backend::Postgres, |s| {
-        s.notify_interval_ms = 3_600_000;
-        s.job_interval_secs = 3_600;
-        s.db_max_connections = 1;
-    })
-    .await;
+    let app = quiet_app(|s| s.db_max_connections = 1).await;
     let customer = app.customer_paris().await;
     sell(&app, &customer, "12.50", None).await;
     let db = &app.state.db;
@@ -329,13 +314,19 @@ impl FrontendMessages {
 }
 
 /// An app on PostgreSQL whose background loops take no connection (only the test's
-/// requests do), and a customer with 12.50 units.
-async fn quiet_app_with_units() -> (TestApp, String) {
-    let app = spawn_app_with(Backend::Postgres, |s| {
+/// requests do), with `tweak` applied to its settings.
+async fn quiet_app(tweak: impl FnOnce(&mut securehands::config::Settings)) -> TestApp {
+    spawn_app_with(Backend::Postgres, |s| {
         s.notify_interval_ms = 3_600_000;
         s.job_interval_secs = 3_600;
+        tweak(s);
     })
-    .await;
+    .await
+}
+
+/// [`quiet_app`] with its settings as they are, and a customer with 12.50 units.
+async fn quiet_app_with_units() -> (TestApp, String) {
+    let app = quiet_app(|_| {}).await;
     let customer = app.customer_paris().await;
     sell(&app, &customer, "12.50", None).await;
     (app, customer)
