@@ -78,6 +78,17 @@ pub fn sqlite_path(url: &str) -> Option<&str> {
     path.split('?').next()
 }
 
+/// Runs one statement on a connection of a [`PgDb`]'s pool and gives the connection back
+/// (or drops it, when the connection itself failed).
+macro_rules! on_pooled {
+    ($pg:expr, $sql:expr, $($method:tt)+) => {{
+        let mut conn = pg_pool::take(&$pg.conns).await?;
+        let outcome = run_on!(&mut *conn, Postgres, $sql, $($method)+);
+        pg_pool::give_back(conn, &outcome);
+        outcome?
+    }};
+}
+
 /// A pool of connections to one of the two backends.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -240,10 +251,7 @@ impl Db {
         let start = std::time::Instant::now();
         let tx = match self {
             Db::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?)),
-            Db::Postgres(pg) => {
-                let conn = pg_pool::take(&pg.conns).await?;
-                Tx::new(TxConn::Postgres(PgTx::begin(conn, "BEGIN").await?))
-            }
+            Db::Postgres(pg) => Tx::new(TxConn::Postgres(PgTx::start(&pg.conns, "BEGIN").await?)),
         };
         crate::telemetry::pool_acquired(start.elapsed());
         Ok(tx)
@@ -254,12 +262,9 @@ impl Db {
         let start = std::time::Instant::now();
         let tx = match self {
             Db::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin().await?)),
-            Db::Postgres(pg) => {
-                let conn = pg_pool::take(&pg.conns).await?;
-                Tx::new(TxConn::Postgres(
-                    PgTx::begin(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
-                ))
-            }
+            Db::Postgres(pg) => Tx::new(TxConn::Postgres(
+                PgTx::start(&pg.conns, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+            )),
         };
         crate::telemetry::pool_acquired(start.elapsed());
         Ok(tx)
@@ -270,12 +275,7 @@ impl Db {
     pub async fn fetch_optional<T: Record>(&self, sql: Sql) -> StoreResult<Option<T>> {
         Ok(match self {
             Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, fetch_optional, T)?,
-            Db::Postgres(pg) => {
-                let mut conn = pg_pool::take(&pg.conns).await?;
-                let outcome = run_on!(&mut *conn, Postgres, sql, fetch_optional, T);
-                pg_pool::give_back(conn, &outcome);
-                outcome?
-            }
+            Db::Postgres(pg) => on_pooled!(pg, sql, fetch_optional, T),
         })
     }
 
@@ -285,12 +285,7 @@ impl Db {
     pub async fn fetch_all<T: Record>(&self, sql: Sql) -> StoreResult<Vec<T>> {
         Ok(match self {
             Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, fetch_all, T)?,
-            Db::Postgres(pg) => {
-                let mut conn = pg_pool::take(&pg.conns).await?;
-                let outcome = run_on!(&mut *conn, Postgres, sql, fetch_all, T);
-                pg_pool::give_back(conn, &outcome);
-                outcome?
-            }
+            Db::Postgres(pg) => on_pooled!(pg, sql, fetch_all, T),
         })
     }
 
@@ -299,12 +294,7 @@ impl Db {
     pub async fn execute(&self, sql: Sql) -> StoreResult<u64> {
         Ok(match self {
             Db::Sqlite(pool) => run_on!(pool, Sqlite, sql, execute)?,
-            Db::Postgres(pg) => {
-                let mut conn = pg_pool::take(&pg.conns).await?;
-                let outcome = run_on!(&mut *conn, Postgres, sql, execute);
-                pg_pool::give_back(conn, &outcome);
-                outcome?
-            }
+            Db::Postgres(pg) => on_pooled!(pg, sql, execute),
         })
     }
 

@@ -86,7 +86,7 @@ pub fn open(options: PgConnectOptions, max: u32) -> Result<PgConnections, StoreE
 /// A connection from the pool, waiting for one if all are in use.
 pub async fn take(pool: &PgConnections) -> Result<PgPooled, StoreError> {
     pool.get().await.map_err(|e| match e {
-        managed::PoolError::Timeout(_) => StoreError::Busy("connection pool timed out".into()),
+        managed::PoolError::Timeout(_) => StoreError::from(sqlx::Error::PoolTimedOut),
         managed::PoolError::Backend(e) => StoreError::from(e),
         managed::PoolError::Closed => StoreError::ConnectionLost("the pool is closed".into()),
         other => StoreError::ConnectionLost(other.to_string()),
@@ -126,8 +126,14 @@ pub struct PgTx {
 }
 
 impl PgTx {
+    /// Takes a connection from `pool` and begins a transaction on it with `begin`.
+    pub async fn start(pool: &PgConnections, begin: &'static str) -> Result<PgTx, StoreError> {
+        let conn = take(pool).await?;
+        Ok(PgTx::begin(conn, begin).await?)
+    }
+
     /// Sends `begin` (`BEGIN` or `BEGIN ISOLATION LEVEL …`) on `conn`.
-    pub async fn begin(mut conn: PgPooled, begin: &'static str) -> Result<PgTx, sqlx::Error> {
+    async fn begin(mut conn: PgPooled, begin: &'static str) -> Result<PgTx, sqlx::Error> {
         let outcome = sqlx::raw_sql(begin).execute(&mut *conn).await;
         match outcome {
             Ok(_) => Ok(PgTx { conn: Some(conn) }),
