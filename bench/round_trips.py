@@ -7,7 +7,8 @@ Starts the release `serve` on a fresh database whose sessions log every statemen
 (`ALTER DATABASE … SET log_statement = 'all'`), seeds a customer with a pack, an
 approved SoW and sessions, then runs each use case that moves units once, alone, and
 counts the statements the database logged for it (BEGIN and COMMIT included: each is
-one round trip, as every statement is with sqlx). Background loops are parked so
+one round trip, as every statement is with sqlx), and a delivery recorded after a
+timeline checkpoint it falls before. Background loops are parked so
 nothing else talks to the database meanwhile. Prints a table; exits 1 when a use case
 needs more than `--limit` round trips.
 """
@@ -129,6 +130,15 @@ def main():
                 {"reverse_units": "1.00", "reason": "partly right"})
         measure("pack sale", "POST", f"/v1/customers/{cid}/packs", am,
                 {"units": "10.00", "order_reference": "PO2"})
+        # Enough movements for a timeline checkpoint at "now": the last session, which
+        # ended days ago (before its SoW was provisioned), is then recorded late and
+        # corrects the checkpoint with its debit and with the reservation it consumed.
+        for _ in range(256):
+            api.call("POST", f"/v1/customers/{cid}/packs", am,
+                     {"units": "0.01", "order_reference": "PO3"})
+        late, s, e = sessions[3]
+        measure("delivery recorded after a checkpoint", "POST", f"/v1/sessions/{late}/deliver",
+                lead, {"started_at": s, "ended_at": e})
     finally:
         common.stop_server(server)
         common.psql(args.pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -49,6 +49,54 @@ impl Figures {
     pub fn apply_reservation(&mut self, delta: Units) {
         self.reserved += delta;
     }
+
+    /// Adds another set of figures (movements over a longer stretch).
+    pub fn add(&mut self, other: &Figures) {
+        self.total += other.total;
+        self.deficit += other.deficit;
+        self.reserved += other.reserved;
+        for (lot, units) in &other.lots {
+            *self.lots.entry(lot.clone()).or_default() += *units;
+        }
+    }
+
+    /// True when adding these figures changes nothing but lots.
+    pub fn moves_no_totals(&self) -> bool {
+        self.total.is_zero() && self.deficit.is_zero() && self.reserved.is_zero()
+    }
+}
+
+/// A correction of the checkpoints dated from `from` up to, not including, `until`
+/// (no end when `None`): what movements recorded late add to each of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shift {
+    /// First instant of the stretch.
+    pub from: DateTime<Utc>,
+    /// End of the stretch, excluded; `None` for every later checkpoint.
+    pub until: Option<DateTime<Utc>>,
+    /// What every checkpoint in the stretch gains: the late movements effective by
+    /// `from`.
+    pub figures: Figures,
+}
+
+/// Turns movements recorded late, grouped by effective instant, into corrections of
+/// disjoint stretches of checkpoints: a checkpoint at `t` gains every late movement
+/// effective by `t`, and each checkpoint lies in exactly one stretch, so one write can
+/// correct them all without touching a row twice.
+pub fn shifts(late: &BTreeMap<DateTime<Utc>, Figures>) -> Vec<Shift> {
+    let mut running = Figures::default();
+    let instants: Vec<DateTime<Utc>> = late.keys().copied().collect();
+    late.iter()
+        .enumerate()
+        .map(|(i, (from, figures))| {
+            running.add(figures);
+            Shift {
+                from: *from,
+                until: instants.get(i + 1).copied(),
+                figures: running.clone(),
+            }
+        })
+        .collect()
 }
 
 /// How an entry changes the outstanding deficit: a deficit entry adds what it could not

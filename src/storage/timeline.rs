@@ -9,6 +9,7 @@ use super::ledger::LotUnits;
 use super::sql::Sql;
 use crate::domain::ids::{CustomerId, LotId, SowId};
 use crate::domain::ledger::EntryKind;
+use crate::domain::timeline::{Figures, Shift};
 use crate::domain::units::Units;
 use crate::stored_row;
 
@@ -302,61 +303,72 @@ pub async fn write_checkpoint(
     Ok(())
 }
 
-/// Adds movements effective at `from` to every checkpoint at or after it.
-pub async fn shift(
-    tx: &mut Tx,
-    customer_id: &CustomerId,
-    from: DateTime<Utc>,
-    total: Units,
-    deficit: Units,
-    reserved: Units,
-) -> StoreResult<()> {
-    tx.execute(
-        Sql::new(
-            "UPDATE timeline_checkpoints SET total = total + $3, deficit = deficit + $4, \
-             reserved = reserved + $5 WHERE customer_id = $1 AND at >= $2",
-        )
-        .bind(customer_id)
-        .bind(from)
-        .bind(total)
-        .bind(deficit)
-        .bind(reserved),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Adds `units` of one lot, effective at `from`, to every checkpoint at or after it.
-pub async fn shift_lot(
-    tx: &mut Tx,
-    customer_id: &CustomerId,
-    lot_id: &LotId,
-    from: DateTime<Utc>,
-    units: Units,
-) -> StoreResult<()> {
-    tx.execute(
-        Sql::new(
-            "INSERT INTO timeline_checkpoint_lots (customer_id, at, lot_id, units) \
-             SELECT customer_id, at, $3, 0 FROM timeline_checkpoints \
-             WHERE customer_id = $1 AND at >= $2 ON CONFLICT DO NOTHING",
-        )
-        .bind(customer_id)
-        .bind(from)
-        .bind(lot_id),
-    )
-    .await?;
-    tx.execute(
-        Sql::new(
-            "UPDATE timeline_checkpoint_lots SET units = units + $4 \
-             WHERE customer_id = $1 AND lot_id = $3 AND at >= $2",
-        )
-        .bind(customer_id)
-        .bind(from)
-        .bind(lot_id)
-        .bind(units),
-    )
-    .await?;
-    Ok(())
+/// Adds movements recorded late to the checkpoints they fall before: each stretch of
+/// `shifts` to the checkpoints dated in it. One write for the figures and one for the
+/// lots, whatever the number of stretches (each checkpoint row is changed once, so the
+/// two may wait and travel with the transaction's next statement).
+pub async fn shift(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> StoreResult<()> {
+    let Some(first) = shifts.first() else {
+        return Ok(());
+    };
+    if shifts.iter().any(|s| !s.figures.moves_no_totals()) {
+        let mut sql = Sql::new("");
+        let customer = sql.push_bind(customer_id);
+        let from = sql.push_bind(first.from);
+        let mut set = Vec::new();
+        for (column, figure) in [
+            ("total", (|f: &Figures| f.total) as fn(&Figures) -> Units),
+            ("deficit", |f| f.deficit),
+            ("reserved", |f| f.reserved),
+        ] {
+            // The latest stretch first: a checkpoint takes the first stretch it is in.
+            let mut case = String::from("CASE");
+            for s in shifts.iter().rev() {
+                let at = sql.push_bind(s.from);
+                let units = sql.push_bind(figure(&s.figures));
+                case.push_str(&format!(" WHEN at >= ${at} THEN ${units}"));
+            }
+            set.push(format!("{column} = {column} + {case} ELSE 0 END"));
+        }
+        sql.push_sql(&format!(
+            "UPDATE timeline_checkpoints SET {} WHERE customer_id = ${customer} AND at >= ${from}",
+            set.join(", ")
+        ));
+        tx.defer(Some(format!("timeline_checkpoints:{customer_id}")), sql)
+            .await?;
+    }
+    let mut sql = Sql::new("");
+    let customer = sql.push_bind(customer_id);
+    let mut parts = Vec::new();
+    for s in shifts {
+        for (lot, units) in s.figures.lots.iter().filter(|(_, u)| !u.is_zero()) {
+            let (lot, units, from) = (
+                sql.push_bind(lot),
+                sql.push_bind(*units),
+                sql.push_bind(s.from),
+            );
+            let until = s
+                .until
+                .map(|until| format!(" AND at < ${}", sql.push_bind(until)))
+                .unwrap_or_default();
+            parts.push(format!(
+                "SELECT customer_id, at, ${lot}, ${units} FROM timeline_checkpoints \
+                 WHERE customer_id = ${customer} AND at >= ${from}{until}"
+            ));
+        }
+    }
+    if parts.is_empty() {
+        return Ok(());
+    }
+    // A lot the checkpoint did not list yet gets its row with the units moved.
+    sql.push_sql(&format!(
+        "INSERT INTO timeline_checkpoint_lots (customer_id, at, lot_id, units) {} \
+         ON CONFLICT (customer_id, at, lot_id) \
+         DO UPDATE SET units = timeline_checkpoint_lots.units + excluded.units",
+        parts.join(" UNION ALL ")
+    ));
+    tx.defer(Some(format!("timeline_checkpoint_lots:{customer_id}")), sql)
+        .await
 }
 
 /// Every checkpoint of a customer, oldest first (for `verify`).

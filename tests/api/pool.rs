@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use securehands::service::timeline::CHECKPOINT_EVERY;
 use securehands::storage::db::PING_AFTER_IDLE;
 use securehands::storage::sql::Sql;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -96,9 +97,52 @@ async fn a_connection_goes_back_to_the_pool_without_a_round_trip() {
     ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
 )]
 async fn a_delivery_is_five_round_trips_to_the_database() {
+    let (queries, executes, syncs) = second_delivery_round_trips(0).await;
+    // A round trip ends with a Sync (a prepared statement) or is a simple query (BEGIN,
+    // COMMIT). The bound is six; five is the plan: BEGIN, the account lock, one
+    // read of the session, its SoW and the lots, one statement for every write, COMMIT.
+    assert_eq!(
+        syncs, executes,
+        "a Sync without a statement: a ping ({executes} statements)"
+    );
+    assert_eq!(
+        queries + syncs,
+        5,
+        "round trips for one delivery: {queries} simple queries, {syncs} statements"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
+)]
+async fn a_delivery_recorded_after_a_checkpoint_is_five_round_trips_too() {
+    // Enough pack sales for a timeline checkpoint dated after the sessions ended: their
+    // deliveries are recorded late and correct it, with the other writes.
+    let (queries, executes, syncs) = second_delivery_round_trips(CHECKPOINT_EVERY).await;
+    assert_eq!(
+        syncs, executes,
+        "a Sync without a statement: a ping ({executes} statements)"
+    );
+    assert_eq!(
+        queries + syncs,
+        5,
+        "round trips for one late delivery: {queries} simple queries, {syncs} statements"
+    );
+}
+
+/// Delivers two sessions, after `sales` pack sales recorded once they had ended, and
+/// counts what the app sent the database for the second delivery (the first prepared
+/// the statements on the connection): simple queries, `Execute`s and `Sync`s.
+async fn second_delivery_round_trips(sales: i64) -> (u64, u64, u64) {
     let proxy = CountingProxy::start().await;
     let through = proxy.addr.to_string();
-    let app = quiet_app(|s| s.database_url = through_proxy(&s.database_url, &through)).await;
+    let app = quiet_app(|s| {
+        s.database_url = through_proxy(&s.database_url, &through);
+        s.rate_limit_per_second = 0;
+    })
+    .await;
     let customer = app.customer_paris().await;
     sell(&app, &customer, "10.00", None).await;
     let sow = active_sow(&app, &customer, "8.00", 3, serde_json::json!({})).await;
@@ -117,7 +161,9 @@ async fn a_delivery_is_five_round_trips_to_the_database() {
         ));
     }
     app.set_clock("2026-12-01T13:00:00Z").await;
-    // The first delivery prepares the statements on the connection.
+    for _ in 0..sales {
+        sell(&app, &customer, "0.01", None).await;
+    }
     let (first, starts, ends) = &sessions[0];
     deliver(&app, first, starts, ends).await.expect(200);
 
@@ -126,19 +172,7 @@ async fn a_delivery_is_five_round_trips_to_the_database() {
     deliver(&app, second, starts, ends).await.expect(200);
     let after = proxy.counts();
     let sent = |kind: u8| after.get(&kind).unwrap_or(&0) - before.get(&kind).unwrap_or(&0);
-    // A round trip ends with a Sync (a prepared statement) or is a simple query (BEGIN,
-    // COMMIT). The bound is six; five is the plan: BEGIN, the account lock, one
-    // read of the session, its SoW and the lots, one statement for every write, COMMIT.
-    let (queries, executes, syncs) = (sent(b'Q'), sent(b'E'), sent(b'S'));
-    assert_eq!(
-        syncs, executes,
-        "a Sync without a statement: a ping ({executes} statements)"
-    );
-    assert_eq!(
-        queries + syncs,
-        5,
-        "round trips for one delivery: {queries} simple queries, {syncs} statements"
-    );
+    (sent(b'Q'), sent(b'E'), sent(b'S'))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -201,3 +201,80 @@ proptest! {
         }
     }
 }
+
+/// The late movements of `moves` grouped by effective instant, as the service groups
+/// them.
+fn late(moves: &[(i64, EntryKind, Units, Option<LotId>)]) -> BTreeMap<DateTime<Utc>, Figures> {
+    let mut late: BTreeMap<DateTime<Utc>, Figures> = BTreeMap::new();
+    for (at, kind, units, lot) in moves {
+        late.entry(t(*at))
+            .or_default()
+            .apply_entry(*kind, *units, lot.as_ref());
+    }
+    late
+}
+
+/// What the shift whose stretch holds `at` adds to a checkpoint there, if any does.
+fn shifted(shifts: &[Shift], at: DateTime<Utc>) -> Option<Figures> {
+    let mut holding = shifts
+        .iter()
+        .filter(|s| s.from <= at && s.until.is_none_or(|u| at < u));
+    let found = holding.next().map(|s| s.figures.clone());
+    assert!(holding.next().is_none(), "two stretches hold {at}");
+    found
+}
+
+#[test]
+fn a_late_delivery_shifts_the_checkpoints_after_its_debit_and_after_its_release() {
+    // A debit effective at 10:00 and the reservation it consumed released at 11:00:
+    // checkpoints from 10:00 gain the debit, those from 11:00 the release as well.
+    let mut grouped = late(&[(10, EntryKind::Debit, u("-2.00"), Some(LotId::from("lot_a")))]);
+    grouped
+        .entry(t(11))
+        .or_default()
+        .apply_reservation(u("-2.00"));
+    let shifts = shifts(&grouped);
+    assert_eq!(shifts.len(), 2);
+    assert_eq!((shifts[0].from, shifts[0].until), (t(10), Some(t(11))));
+    assert_eq!(shifts[0].figures.total, u("-2.00"));
+    assert_eq!(shifts[0].figures.reserved, Units::ZERO);
+    assert_eq!((shifts[1].from, shifts[1].until), (t(11), None));
+    assert_eq!(shifts[1].figures.total, u("-2.00"));
+    assert_eq!(shifts[1].figures.reserved, u("-2.00"));
+    assert_eq!(
+        shifts[1].figures.lots.get(&LotId::from("lot_a")),
+        Some(&u("-2.00"))
+    );
+    assert_eq!(shifted(&shifts, t(9)), None);
+}
+
+proptest! {
+    /// Whatever the late movements, a checkpoint at any instant gains exactly the late
+    /// movements effective by it, from exactly one stretch (or none before the first).
+    #[test]
+    fn stretches_add_exactly_the_late_movements_effective_by_each_checkpoint(
+        moves in proptest::collection::vec((0i64..40, 0usize..4, -500i64..500, 0usize..3), 0..12),
+    ) {
+        let kinds = [EntryKind::Grant, EntryKind::Debit, EntryKind::Deficit, EntryKind::Reversal];
+        let lots = ["lot_a", "lot_b"];
+        let moves: Vec<(i64, EntryKind, Units, Option<LotId>)> = moves
+            .iter()
+            .map(|(at, k, units, l)| (*at, kinds[*k], Units::from_hundredths(*units), lots.get(*l).map(|n| LotId::from(*n))))
+            .collect();
+        let shifts = shifts(&late(&moves));
+        for instant in -1..42 {
+            let mut expected = Figures::default();
+            for (at, kind, units, lot) in &moves {
+                if *at <= instant {
+                    expected.apply_entry(*kind, *units, lot.as_ref());
+                }
+            }
+            let got = shifted(&shifts, t(instant)).unwrap_or_default();
+            prop_assert_eq!(got.total, expected.total, "at {}", instant);
+            prop_assert_eq!(got.deficit, expected.deficit, "at {}", instant);
+            prop_assert_eq!(got.reserved, expected.reserved, "at {}", instant);
+            let nonzero = |f: &Figures| f.lots.iter().filter(|(_, u)| !u.is_zero()).map(|(l, u)| (l.clone(), *u)).collect::<Vec<_>>();
+            prop_assert_eq!(nonzero(&got), nonzero(&expected), "at {}", instant);
+        }
+    }
+}

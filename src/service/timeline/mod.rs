@@ -14,7 +14,7 @@ pub use replay::{Move, Replay, backfill};
 use super::ServiceError;
 use crate::domain::ids::{CustomerId, LotId};
 use crate::domain::ledger::EntryKind;
-use crate::domain::timeline::{BalanceAt, Figures, LotInfo, balance_at};
+use crate::domain::timeline::{BalanceAt, Figures, LotInfo, balance_at, shifts};
 use crate::domain::units::Units;
 use crate::storage::accounts::AccountRow;
 use crate::storage::db::{StoreError, Tx};
@@ -139,20 +139,7 @@ pub async fn keep(
                 _ => {}
             }
         }
-        for (from, f) in late {
-            store::shift(
-                tx,
-                &account.customer_id,
-                from,
-                f.total,
-                f.deficit,
-                f.reserved,
-            )
-            .await?;
-            for (lot, units) in f.lots.iter().filter(|(_, u)| !u.is_zero()) {
-                store::shift_lot(tx, &account.customer_id, lot, from, *units).await?;
-            }
-        }
+        store::shift(tx, &account.customer_id, &shifts(&late)).await?;
     }
     account.since_checkpoint += moves.len() as i64;
     let latest = moves.iter().map(Recorded::at).max();

@@ -1,12 +1,18 @@
 //! One timeline for point-in-time balances (SPEC §4): the three histories where the
 //! past used to be inconsistent — a late delivery, an expiry applied after downtime, a
 //! debit drawn on a pack sold after it was effective — read `as_of` between the
-//! movements' effective and recorded instants.
+//! movements' effective and recorded instants; and a late delivery whose movements
+//! have two effective instants corrects each checkpoint after them with what was
+//! effective by it.
 
 use serde_json::{Value, json};
 
-use crate::both_backends;
-use crate::helpers::{TestApp, active_sow, assert_verified, deliver, schedule, sell};
+use securehands::service::timeline::CHECKPOINT_EVERY;
+
+use crate::helpers::{
+    TestApp, active_sow, assert_verified, deliver, schedule, sell, spawn_app_with,
+};
+use crate::{both_backends, on_both_backends};
 
 async fn as_of(app: &TestApp, customer: &str, at: &str) -> Value {
     app.get(
@@ -141,3 +147,47 @@ both_backends!(
         assert_verified(&app).await;
     }
 );
+
+on_both_backends!(
+    a_late_delivery_corrects_each_checkpoint_with_what_was_effective_by_it,
+    |backend| {
+        let app = spawn_app_with(backend, |s| s.rate_limit_per_second = 0).await;
+        let c = app.customer_paris().await;
+        app.set_clock("2028-03-07T08:00:00Z").await;
+        sell(&app, &c, "10.00", None).await;
+        // Enough movements for a checkpoint at 12:00…
+        app.set_clock("2028-03-07T12:00:00Z").await;
+        sell_tiny_packs(&app, &c, CHECKPOINT_EVERY - 1).await;
+        // …a SoW provisioned at 20:00, with a session that ran 09:00–10:00…
+        app.set_clock("2028-03-07T20:00:00Z").await;
+        let sow = active_sow(&app, &c, "5.00", 2, json!({})).await;
+        let sid = schedule(&app, &sow, "2028-03-07T09:00:00Z", "2028-03-07T10:00:00Z")
+            .await
+            .expect(201)
+            .str("id");
+        // …and another checkpoint at 21:00.
+        app.set_clock("2028-03-07T21:00:00Z").await;
+        sell_tiny_packs(&app, &c, CHECKPOINT_EVERY - 1).await;
+        // Recorded the next morning: the debit is effective at 10:00, the reservation
+        // it consumed is given back when it was made, at 20:00. The checkpoint at 12:00
+        // takes the debit only, the one at 21:00 both.
+        app.set_clock("2028-03-08T08:00:00Z").await;
+        deliver(&app, &sid, "2028-03-07T09:00:00Z", "2028-03-07T10:00:00Z")
+            .await
+            .expect(200);
+        let noon = as_of(&app, &c, "2028-03-07T12:00:00Z").await;
+        assert_eq!(figures(&noon), ("11.55", "0.00", "11.55", "0.00"));
+        let evening = as_of(&app, &c, "2028-03-07T21:00:00Z").await;
+        assert_eq!(figures(&evening), ("14.10", "4.00", "10.10", "0.00"));
+        let now = as_of(&app, &c, "2028-03-08T08:00:00Z").await;
+        assert_eq!(figures(&now), figures(&evening));
+        assert_verified(&app).await;
+    }
+);
+
+/// Sells `count` packs of 0.01 units, one movement each.
+async fn sell_tiny_packs(app: &TestApp, customer: &str, count: i64) {
+    for _ in 0..count {
+        sell(app, customer, "0.01", None).await;
+    }
+}
