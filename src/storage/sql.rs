@@ -5,6 +5,8 @@
 //! Domain values reach an `Arg` through their column encoding (`storage::column`).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
 
 /// A bound query argument. Only the three types both engines store identically.
 #[derive(Clone, Debug)]
@@ -90,36 +92,79 @@ impl Sql {
 }
 
 /// `INSERT INTO table (columns) VALUES ($1, …, $n)` for a comma-separated column list.
-pub fn insert_statement(table: &str, columns: &str) -> String {
+pub fn insert_statement(table: &'static str, columns: &'static str) -> &'static str {
     insert_rows_statement(table, columns, 1)
 }
 
 /// `INSERT INTO table (columns) VALUES (…), (…)` with `rows` rows of placeholders, bound
 /// row after row in the order of [`insert_statement`]: many new rows in one round trip.
-pub fn insert_rows_statement(table: &str, columns: &str, rows: usize) -> String {
-    let n = columns.split(',').count();
-    let tuples: Vec<String> = (0..rows)
-        .map(|r| {
-            let placeholders: Vec<String> = (1..=n).map(|i| format!("${}", r * n + i)).collect();
-            format!("({})", placeholders.join(", "))
-        })
-        .collect();
-    format!(
-        "INSERT INTO {table} ({columns}) VALUES {}",
-        tuples.join(", ")
-    )
+pub fn insert_rows_statement(
+    table: &'static str,
+    columns: &'static str,
+    rows: usize,
+) -> &'static str {
+    built(Shape::Insert(rows), table, columns, || {
+        let n = columns.split(',').count();
+        let tuples: Vec<String> = (0..rows)
+            .map(|r| {
+                let placeholders: Vec<String> =
+                    (1..=n).map(|i| format!("${}", r * n + i)).collect();
+                format!("({})", placeholders.join(", "))
+            })
+            .collect();
+        format!(
+            "INSERT INTO {table} ({columns}) VALUES {}",
+            tuples.join(", ")
+        )
+    })
 }
 
 /// `UPDATE table SET c2 = $2, … WHERE c1 = $1`: writes every column of a row keyed by
 /// its first column, binding in the same order as [`insert_statement`].
-pub fn update_statement(table: &str, columns: &str) -> String {
-    let mut names = columns.split(',').map(str::trim);
-    let key = names.next().unwrap_or("id");
-    let sets: Vec<String> = names
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ${}", i + 2))
-        .collect();
-    format!("UPDATE {table} SET {} WHERE {key} = $1", sets.join(", "))
+pub fn update_statement(table: &'static str, columns: &'static str) -> &'static str {
+    built(Shape::Update, table, columns, || {
+        let mut names = columns.split(',').map(str::trim);
+        let key = names.next().unwrap_or("id");
+        let sets: Vec<String> = names
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 2))
+            .collect();
+        format!("UPDATE {table} SET {} WHERE {key} = $1", sets.join(", "))
+    })
+}
+
+/// Which statement [`built`] keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Shape {
+    /// An insert of this many rows.
+    Insert(usize),
+    /// An update of every column.
+    Update,
+}
+
+/// Statements already built, by shape, table and columns.
+type Built = HashMap<(Shape, &'static str, &'static str), &'static str>;
+
+/// The statement of this shape for `table` and `columns`, built once per process and
+/// kept: every use case writes the same few dozen, and building one costs a format per
+/// column (hundreds per delivery). The set is bounded by the code's tables and the row
+/// counts it batches, so the kept text is never freed.
+fn built(
+    shape: Shape,
+    table: &'static str,
+    columns: &'static str,
+    build: impl FnOnce() -> String,
+) -> &'static str {
+    static BUILT: LazyLock<RwLock<Built>> = LazyLock::new(RwLock::default);
+    let key = (shape, table, columns);
+    if let Some(text) = BUILT.read().ok().and_then(|b| b.get(&key).copied()) {
+        return text;
+    }
+    let text: &'static str = Box::leak(build().into_boxed_str());
+    if let Ok(mut b) = BUILT.write() {
+        return b.entry(key).or_insert(text);
+    }
+    text
 }
 
 #[cfg(test)]
