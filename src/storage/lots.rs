@@ -179,11 +179,13 @@ pub async fn all(tx: &mut Tx) -> StoreResult<Vec<LotRow>> {
 }
 
 /// Live lots with units left whose next expiry warning is due at `now`, soonest first
-/// (through the partial index on `warn_at`: only due lots are read).
+/// (through the partial index on `warn_at`: only due lots are read). `has_units` is
+/// `remaining > 0`, kept in a column of its own so that a debit, which changes
+/// `remaining`, leaves every index of the lot untouched (migration 0012).
 pub async fn warnings_due(tx: &mut Tx, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<LotRow>> {
     tx.fetch_all(
         Sql::new(format!(
-            "SELECT {COLUMNS} FROM lots WHERE expired = FALSE AND remaining > 0 \
+            "SELECT {COLUMNS} FROM lots WHERE expired = FALSE AND has_units \
              AND warn_at IS NOT NULL AND warn_at <= $1 ORDER BY warn_at, id LIMIT $2"
         ))
         .bind(now)
