@@ -85,14 +85,14 @@ pub struct Shift {
 /// correct them all without touching a row twice.
 pub fn shifts(late: &BTreeMap<DateTime<Utc>, Figures>) -> Vec<Shift> {
     let mut running = Figures::default();
-    let instants: Vec<DateTime<Utc>> = late.keys().copied().collect();
+    let untils = late.keys().skip(1).copied().map(Some).chain([None]);
     late.iter()
-        .enumerate()
-        .map(|(i, (from, figures))| {
+        .zip(untils)
+        .map(|((from, figures), until)| {
             running.add(figures);
             Shift {
                 from: *from,
-                until: instants.get(i + 1).copied(),
+                until,
                 figures: running.clone(),
             }
         })

@@ -64,35 +64,47 @@ pub async fn write_checkpoint(
 /// lots, whatever the number of stretches (each checkpoint row is changed once, so the
 /// two may wait and travel with the transaction's next statement).
 pub async fn shift(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> StoreResult<()> {
+    if shifts.iter().any(|s| !s.figures.moves_no_totals()) {
+        shift_figures(tx, customer_id, shifts).await?;
+    }
+    shift_lots(tx, customer_id, shifts).await
+}
+
+/// The checkpoints' total, deficit and reserved: one `CASE` per column over the
+/// stretches, the latest first (a checkpoint takes the first stretch it is in).
+async fn shift_figures(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> StoreResult<()> {
     let Some(first) = shifts.first() else {
         return Ok(());
     };
-    if shifts.iter().any(|s| !s.figures.moves_no_totals()) {
-        let mut sql = Sql::new("");
-        let customer = sql.push_bind(customer_id);
-        let from = sql.push_bind(first.from);
-        let mut set = Vec::new();
-        for (column, figure) in [
-            ("total", (|f: &Figures| f.total) as fn(&Figures) -> Units),
-            ("deficit", |f| f.deficit),
-            ("reserved", |f| f.reserved),
-        ] {
-            // The latest stretch first: a checkpoint takes the first stretch it is in.
-            let mut case = String::from("CASE");
-            for s in shifts.iter().rev() {
-                let at = sql.push_bind(s.from);
-                let units = sql.push_bind(figure(&s.figures));
-                case.push_str(&format!(" WHEN at >= ${at} THEN ${units}"));
-            }
-            set.push(format!("{column} = {column} + {case} ELSE 0 END"));
+    let figure = |column: &str, f: &Figures| match column {
+        "total" => f.total,
+        "deficit" => f.deficit,
+        _ => f.reserved,
+    };
+    let mut sql = Sql::new("");
+    let customer = sql.push_bind(customer_id);
+    let from = sql.push_bind(first.from);
+    let mut set = Vec::new();
+    for column in ["total", "deficit", "reserved"] {
+        let mut case = String::from("CASE");
+        for s in shifts.iter().rev() {
+            let at = sql.push_bind(s.from);
+            let units = sql.push_bind(figure(column, &s.figures));
+            case.push_str(&format!(" WHEN at >= ${at} THEN ${units}"));
         }
-        sql.push_sql(&format!(
-            "UPDATE timeline_checkpoints SET {} WHERE customer_id = ${customer} AND at >= ${from}",
-            set.join(", ")
-        ));
-        tx.defer(Some(format!("timeline_checkpoints:{customer_id}")), sql)
-            .await?;
+        set.push(format!("{column} = {column} + {case} ELSE 0 END"));
     }
+    sql.push_sql(&format!(
+        "UPDATE timeline_checkpoints SET {} WHERE customer_id = ${customer} AND at >= ${from}",
+        set.join(", ")
+    ));
+    tx.defer(Some(format!("timeline_checkpoints:{customer_id}")), sql)
+        .await
+}
+
+/// The checkpoints' lots: one row per lot and stretch, added to the checkpoint's row for
+/// the lot, or inserted when the checkpoint did not list the lot yet.
+async fn shift_lots(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> StoreResult<()> {
     let mut sql = Sql::new("");
     let customer = sql.push_bind(customer_id);
     let mut parts = Vec::new();
@@ -116,7 +128,6 @@ pub async fn shift(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> S
     if parts.is_empty() {
         return Ok(());
     }
-    // A lot the checkpoint did not list yet gets its row with the units moved.
     sql.push_sql(&format!(
         "INSERT INTO timeline_checkpoint_lots (customer_id, at, lot_id, units) {} \
          ON CONFLICT (customer_id, at, lot_id) \
