@@ -195,6 +195,17 @@ impl CustomerDeficitRow {
 
 crate::decoded_row!(CustomerDeficitRow);
 
+/// The statement of [`customer_with_open_deficits`], built once (its column lists are
+/// a format per column).
+static CUSTOMER_WITH_OPEN_DEFICITS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {}, {} FROM customers cu LEFT JOIN deficits d \
+         ON d.customer_id = cu.id AND d.outstanding > 0 WHERE cu.id = $1 ORDER BY d.entry_id",
+        CustomerRow::columns_as("cu", ""),
+        OpenDeficit::columns_as("d", "d_"),
+    )
+});
+
 /// A customer with its open deficits, oldest first, in one statement (what a pack sale
 /// reads after the account lock); `None` when the customer does not exist.
 pub async fn customer_with_open_deficits(
@@ -202,15 +213,7 @@ pub async fn customer_with_open_deficits(
     customer_id: &CustomerId,
 ) -> StoreResult<Option<(CustomerRow, Vec<OpenDeficit>)>> {
     let rows: Vec<CustomerDeficitRow> = tx
-        .fetch_all(
-            Sql::new(format!(
-                "SELECT {}, {} FROM customers cu LEFT JOIN deficits d \
-                 ON d.customer_id = cu.id AND d.outstanding > 0 WHERE cu.id = $1 ORDER BY d.entry_id",
-                CustomerRow::columns_as("cu", ""),
-                OpenDeficit::columns_as("d", "d_"),
-            ))
-            .bind(customer_id),
-        )
+        .fetch_all(Sql::new(CUSTOMER_WITH_OPEN_DEFICITS.as_str()).bind(customer_id))
         .await?;
     let mut rows = rows.into_iter();
     let Some(first) = rows.next() else {

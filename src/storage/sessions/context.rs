@@ -1,5 +1,7 @@
 //! What a session action reads right after the account lock, in one statement.
 
+use std::sync::LazyLock;
+
 use super::SessionRow;
 use crate::domain::ids::{LotId, SessionId};
 use crate::storage::column::{Column, RawRow};
@@ -66,14 +68,14 @@ impl ContextRow {
 
 crate::decoded_row!(ContextRow);
 
-/// Reads a session, its SoW and what `also` names in one statement; `None` when the
-/// session does not exist. Run after the account lock, so what it reads is what the
-/// previous holder of the lock committed.
-pub async fn context(
-    tx: &mut Tx,
-    id: &SessionId,
-    also: Also,
-) -> StoreResult<Option<SessionContext>> {
+/// The statement of [`context`] for each [`Also`], built once: its column lists are
+/// some ninety formats, which every session action used to repeat.
+static CONTEXT_ONLY: LazyLock<String> = LazyLock::new(|| context_statement(Also::Nothing));
+static CONTEXT_WITH_LIVE_LOTS: LazyLock<String> =
+    LazyLock::new(|| context_statement(Also::LiveLots));
+static CONTEXT_WITH_CHARGES: LazyLock<String> = LazyLock::new(|| context_statement(Also::Charges));
+
+fn context_statement(also: Also) -> String {
     let (charges, joins, order) = match also {
         Also::Nothing => (
             "CAST(NULL AS BIGINT) AS c_id",
@@ -92,13 +94,28 @@ pub async fn context(
             "c.id",
         ),
     };
-    let sql = format!(
+    format!(
         "SELECT {}, {}, {charges}, {} FROM sessions s JOIN sows w ON w.id = s.sow_id {joins} \
          WHERE s.id = $1 ORDER BY {order}",
         SessionRow::columns_as("s", "s_"),
         SowRow::columns_as("w", "w_"),
         LotRow::columns_as("l", "l_"),
-    );
+    )
+}
+
+/// Reads a session, its SoW and what `also` names in one statement; `None` when the
+/// session does not exist. Run after the account lock, so what it reads is what the
+/// previous holder of the lock committed.
+pub async fn context(
+    tx: &mut Tx,
+    id: &SessionId,
+    also: Also,
+) -> StoreResult<Option<SessionContext>> {
+    let sql: &'static str = match also {
+        Also::Nothing => CONTEXT_ONLY.as_str(),
+        Also::LiveLots => CONTEXT_WITH_LIVE_LOTS.as_str(),
+        Also::Charges => CONTEXT_WITH_CHARGES.as_str(),
+    };
     let rows: Vec<ContextRow> = tx.fetch_all(Sql::new(sql).bind(id)).await?;
     let mut rows = rows.into_iter();
     let Some(first) = rows.next() else {
