@@ -1,5 +1,6 @@
 //! Packs, balances, quotes, statements and finance reads over HTTP.
 
+mod feed_stamps;
 mod lot_updates;
 mod packs;
 mod quotes;

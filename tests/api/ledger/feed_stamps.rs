@@ -1,0 +1,101 @@
+//! Entries and events still waiting for their feed position are found through the
+//! unique indexes on `seq` (a B-tree keeps the nulls together), so no index exists for
+//! them alone: every delivery used to write one entry into each of two such indexes
+//! and leave it dead once the row had its position.
+
+use securehands::storage::sql::Sql;
+
+use crate::helpers::{Backend, balance, entries, sell, spawn_app};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
+)]
+async fn rows_waiting_for_a_position_are_found_through_the_seq_index() {
+    let app = spawn_app(Backend::Postgres).await;
+    let mut tx = app.state.db.begin_read().await.expect("begin");
+    // The tables of a fresh database are tiny; without this the planner reads them
+    // whole, whatever indexes exist.
+    tx.execute(Sql::new("SET LOCAL enable_seqscan = off"))
+        .await
+        .expect("planner setting");
+    for (table, index) in [
+        ("ledger_entries", "ledger_by_seq"),
+        ("events", "events_by_seq"),
+    ] {
+        let lines: Vec<(String,)> = tx
+            .fetch_all(Sql::new(format!(
+                "EXPLAIN (COSTS OFF) SELECT id FROM {table} WHERE seq IS NULL ORDER BY id"
+            )))
+            .await
+            .expect("plan");
+        let plan: Vec<String> = lines.into_iter().map(|(line,)| line).collect();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains(index),
+            "the waiting {table} rows should be read through {index}, not: {plan}"
+        );
+    }
+    tx.rollback().await.expect("rollback");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
+)]
+async fn the_ledger_stays_append_only_once_its_entries_have_positions() {
+    let app = spawn_app(Backend::Postgres).await;
+    let customer = app.customer_paris().await;
+    sell(&app, &customer, "10.00", None).await;
+    // Reading the ledger gives the sale's entry its position.
+    let before = entries(&app, &format!("customer_id={customer}")).await;
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert!(before[0]["seq"].is_u64(), "{before:?}");
+
+    for change in [
+        "UPDATE ledger_entries SET units = units + 100",
+        "UPDATE ledger_entries SET note = 'edited'",
+        "UPDATE ledger_entries SET seq = seq + 1000",
+        "DELETE FROM ledger_entries",
+    ] {
+        let mut tx = app.state.db.begin_write().await.expect("begin");
+        let refused = tx.execute(Sql::new(change)).await;
+        assert!(refused.is_err(), "`{change}` should be refused");
+        tx.rollback().await.expect("rollback");
+    }
+    let after = balance(&app, &customer).await;
+    assert_eq!(after["total"], "10.00", "{after}");
+    assert_eq!(
+        entries(&app, &format!("customer_id={customer}")).await,
+        before,
+        "no entry changed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
+)]
+async fn giving_entries_their_positions_locks_no_row_first() {
+    let app = spawn_app(Backend::Postgres).await;
+    let mut tx = app.state.db.begin_read().await.expect("begin");
+    // A BEFORE UPDATE row trigger makes PostgreSQL lock every row the sequencer updates
+    // (a WAL record each) before the update itself; tgtype bits: 1 row, 2 before,
+    // 16 update.
+    let (before_update,): (i64,) = tx
+        .fetch_one(Sql::new(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_trigger \
+             WHERE tgrelid = CAST('ledger_entries' AS regclass) AND NOT tgisinternal \
+             AND (tgtype & 19) = 19",
+        ))
+        .await
+        .expect("triggers");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(
+        before_update, 0,
+        "no BEFORE UPDATE row trigger should sit on the ledger"
+    );
+}
