@@ -4,62 +4,22 @@
 //! including `alg: none`, is refused. `exp` is required; `iss` and `aud` are checked
 //! when configured. The extractor turns a valid token into a [`Principal`].
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 
 use crate::config::{JwtAlgorithm, MIN_SECRET_BYTES};
 use crate::domain::access::{ActionMarker, Principal, Role};
-use crate::domain::ids::CustomerId;
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::http::verified_tokens::VerifiedTokens;
 
-/// The claims the service reads and mints.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Claims {
-    /// Subject: who the caller is (recorded as the actor; keys idempotency records).
-    #[serde(default)]
-    pub sub: String,
-    /// Role names; unknown ones are ignored. A single string is read as one role.
-    #[serde(default, deserialize_with = "one_or_many")]
-    pub roles: Vec<String>,
-    /// The customer a `customer` token speaks for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    /// The person's name (OpenID's `name` claim): what the console's header and the
-    /// audit log show instead of the subject.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Expiry (seconds since the epoch); required.
-    pub exp: u64,
-    /// Issued at.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iat: Option<u64>,
-    /// Issuer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    /// Audience.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
-}
-
-fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match OneOrMany::deserialize(deserializer)? {
-        OneOrMany::One(r) => vec![r],
-        OneOrMany::Many(rs) => rs,
-    })
-}
+mod claims;
+pub use claims::Claims;
+use claims::principal_of;
 
 /// Why the token configuration could not be built (reported at start, before serving).
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +51,7 @@ pub struct Auth {
     validation: Validation,
     issuer: Option<String>,
     audience: Option<String>,
+    verified: VerifiedTokens,
 }
 
 /// The key material an [`Auth`] is built from.
@@ -173,50 +134,25 @@ impl Auth {
             validation,
             issuer,
             audience,
+            verified: VerifiedTokens::default(),
         })
     }
 
     /// Verifies a compact JWT and returns the caller it names.
     pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        if let Some(principal) = self.verified.get(token, self.validation.leeway) {
+            return Ok(principal);
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| ApiError::unauthorized(token_refusal(&e)))?;
-        let claims = data.claims;
-        let roles: BTreeSet<Role> = claims.roles.iter().filter_map(|r| Role::parse(r)).collect();
-        if roles.is_empty() {
-            return Err(ApiError::unauthorized("the token carries no known role"));
-        }
-        let customer_id = claims.customer_id.filter(|c| !c.is_empty());
-        if roles.contains(&Role::Customer) && roles.iter().any(|r| r.is_staff()) {
-            return Err(ApiError::unauthorized(
-                "a customer token cannot also carry staff roles",
-            ));
-        }
-        if roles.contains(&Role::Customer) && customer_id.is_none() {
-            return Err(ApiError::unauthorized(
-                "a customer token must carry customer_id",
-            ));
-        }
-        // A token without `sub` still needs a stable actor and idempotency scope.
-        let subject = if claims.sub.is_empty() {
-            match &customer_id {
-                Some(c) => format!("customer:{c}"),
-                None => format!("roles:{}", claims.roles.join("+")),
-            }
-        } else {
-            claims.sub
-        };
-        let mut principal =
-            Principal::from_token(subject, roles, customer_id.map(CustomerId::from_raw));
-        if let Some(name) = claims
-            .name
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-        {
-            principal.actor.name = name.chars().take(200).collect();
-        }
+        let expires = data.claims.exp;
+        let principal = principal_of(data.claims)?;
+        self.verified.keep(token, &principal, expires);
         Ok(principal)
     }
+}
 
+impl Auth {
     /// Mints a token (the `token` command and tests). Fails when only a public key is
     /// configured.
     pub fn mint(

@@ -10,6 +10,7 @@ pub mod links;
 pub mod openapi;
 pub mod routes;
 pub mod uow;
+pub mod verified_tokens;
 
 use std::sync::Arc;
 use std::time::Instant;
