@@ -54,6 +54,15 @@ def psql(admin, sql):
 SSLMODE = "prefer"
 
 
+def wal_position(admin):
+    """Bytes of WAL the cluster has written so far (the cluster's other databases are
+    idle during a bench, so the difference is the load's)."""
+    out = subprocess.run(["psql", admin, "-qAtc",
+                          "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"],
+                         check=True, capture_output=True, text=True).stdout
+    return int(out.strip())
+
+
 def db_url(admin, name):
     """`admin` pointed at database `name`, with the run's `sslmode` (the same for the
     service and for pgbench)."""
@@ -353,13 +362,16 @@ def run_postgres(args, tmp):
         url = f"http://127.0.0.1:{port}"
         meter = CpuMeter(server.pid)
         log("postgres: P1 closed loop, 16 connections, spread over customers")
+        wal_before = wal_position(args.pg_admin_url)
         meter.start()
         p1 = load(spread, tmp, args.duration, args.connections, url=url, token=lead)
         svc_cpu, pg_cpu = meter.stop()
+        wal_after = wal_position(args.pg_admin_url)
         take(spread, p1["ok"] + sum(failures(p1).values()))
         result["p1"] = p1
         result["cpu_ms_per_delivery"] = {"service": 1000 * svc_cpu / max(1, p1["ok"]),
                                          "postgres": 1000 * pg_cpu / max(1, p1["ok"])}
+        result["wal_bytes_per_delivery"] = (wal_after - wal_before) / max(1, p1["ok"])
         # Work the deliveries left for later: feed positions (stamped by the first
         # reader or the job loop), mails and webhook deliveries. A finance system polls
         # the events feed; the meter runs until nothing is left.
@@ -440,6 +452,7 @@ def table(r, args):
             ("service CPU per delivery, deferred work included", f"{pg['cpu_ms_per_delivery']['service'] + pg['deferred']['service_ms_per_delivery']:.2f} ms", "", "≤ 0.35 ms"),
             ("PostgreSQL CPU per delivery, deferred work included", f"{pg['cpu_ms_per_delivery']['postgres'] + pg['deferred']['postgres_ms_per_delivery']:.2f} ms", "", "≤ 0.9 ms"),
             ("PostgreSQL p99 at full load (P1)", f"{pg['p1']['p99_ms']:.1f} ms", "", ""),
+            ("WAL per delivery (P1)", f"{pg['wal_bytes_per_delivery']:,.0f} bytes", "", ""),
         ]
     sq = r.get("sqlite")
     if sq:
