@@ -150,9 +150,7 @@ impl Auth {
         self.verified.keep(token, &principal, expires);
         Ok(principal)
     }
-}
 
-impl Auth {
     /// Mints a token (the `token` command and tests). Fails when only a public key is
     /// configured.
     pub fn mint(

@@ -1,6 +1,8 @@
 //! SQL for what charges left behind: each session's charge entries and their
 //! reversals, deficits and their settlements, and the reservation log.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 
 use super::column::{Column, RawRow};
@@ -197,7 +199,7 @@ crate::decoded_row!(CustomerDeficitRow);
 
 /// The statement of [`customer_with_open_deficits`], built once (its column lists are
 /// a format per column).
-static CUSTOMER_WITH_OPEN_DEFICITS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+static CUSTOMER_WITH_OPEN_DEFICITS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {}, {} FROM customers cu LEFT JOIN deficits d \
          ON d.customer_id = cu.id AND d.outstanding > 0 WHERE cu.id = $1 ORDER BY d.entry_id",

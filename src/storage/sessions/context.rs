@@ -71,8 +71,10 @@ crate::decoded_row!(ContextRow);
 /// The statement of [`context`] for each [`Also`], built once: its column lists are
 /// some ninety formats, which every session action used to repeat.
 static CONTEXT_ONLY: LazyLock<String> = LazyLock::new(|| context_statement(Also::Nothing));
+/// [`context`] with the customer's live lots.
 static CONTEXT_WITH_LIVE_LOTS: LazyLock<String> =
     LazyLock::new(|| context_statement(Also::LiveLots));
+/// [`context`] with the session's charges and their lots.
 static CONTEXT_WITH_CHARGES: LazyLock<String> = LazyLock::new(|| context_statement(Also::Charges));
 
 fn context_statement(also: Also) -> String {
