@@ -20,9 +20,19 @@ use crate::domain::access::Principal;
 const CAPACITY: usize = 4096;
 
 /// Verified tokens with the caller each names and its expiry.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct VerifiedTokens {
     kept: Mutex<HashMap<Box<str>, Kept>>,
+}
+
+/// Says how many tokens are kept, never which: the keys are bearer tokens.
+impl std::fmt::Debug for VerifiedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = self.kept.lock().map(|k| k.len()).unwrap_or(0);
+        f.debug_struct("VerifiedTokens")
+            .field("kept", &kept)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -112,5 +122,14 @@ mod tests {
         assert_eq!(tokens.get("t0", 30), None, "dropped when the map filled");
         assert_eq!(tokens.get(&format!("t{CAPACITY}"), 30), Some(principal()));
         assert!(tokens.kept.lock().map(|k| k.len()).unwrap_or(0) <= CAPACITY);
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_token() {
+        let tokens = VerifiedTokens::default();
+        tokens.keep("eyJ.secret.token", &principal(), now_secs() + 60);
+        let shown = format!("{tokens:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("kept: 1"), "{shown}");
     }
 }
