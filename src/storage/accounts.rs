@@ -79,7 +79,8 @@ impl LockedRow {
             .split(',')
             .filter(|d| !d.is_empty())
             .map(|d| {
-                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                // ISO 8601 with fixed parse items (no format string read per day).
+                d.parse::<NaiveDate>()
                     .map_err(|e| StoreError::Corrupt(format!("holiday {d:?}: {e}")))
             })
             .collect()

@@ -203,7 +203,9 @@ impl Stored for NaiveDate {
     fn read<R: RawRow>(row: &R, name: &str) -> sqlx::Result<Option<Self>> {
         row.text(name)?
             .map(|text| {
-                NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                // `FromStr` reads ISO 8601 (`%Y-%m-%d`, what `encode` writes) with fixed
+                // parse items; `parse_from_str` would read the format string on every row.
+                text.parse::<NaiveDate>()
                     .map_err(|_| corrupt(name, format!("date {text:?}")))
             })
             .transpose()

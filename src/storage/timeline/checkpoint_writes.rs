@@ -103,37 +103,77 @@ async fn shift_figures(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) 
 }
 
 /// The checkpoints' lots: one row per lot and stretch, added to the checkpoint's row for
-/// the lot, or inserted when the checkpoint did not list the lot yet.
+/// the lot, or inserted when the checkpoint did not list the lot yet. Two writes, one
+/// for the rows that exist and one for those that do not: an `INSERT … ON CONFLICT DO
+/// UPDATE` would lock each existing row before updating it (one more WAL record per
+/// row on PostgreSQL). They change disjoint rows, so they may travel in one statement;
+/// each existing row is read as the statement's snapshot has it, so the insert never
+/// meets a row the update made.
 async fn shift_lots(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> StoreResult<()> {
-    let mut sql = Sql::new("");
-    let customer = sql.push_bind(customer_id);
-    let mut parts = Vec::new();
-    for s in shifts {
-        for (lot, units) in s.figures.lots.iter().filter(|(_, u)| !u.is_zero()) {
-            let (lot, units, from) = (
-                sql.push_bind(lot),
-                sql.push_bind(*units),
-                sql.push_bind(s.from),
-            );
-            let until = s
-                .until
-                .map(|until| format!(" AND at < ${}", sql.push_bind(until)))
-                .unwrap_or_default();
-            parts.push(format!(
-                "SELECT customer_id, at, ${lot}, ${units} FROM timeline_checkpoints \
-                 WHERE customer_id = ${customer} AND at >= ${from}{until}"
-            ));
-        }
-    }
-    if parts.is_empty() {
+    let moved: Vec<(&Shift, &LotId, Units)> = shifts
+        .iter()
+        .flat_map(|s| {
+            s.figures
+                .lots
+                .iter()
+                .filter(|(_, u)| !u.is_zero())
+                .map(move |(lot, units)| (s, lot, *units))
+        })
+        .collect();
+    if moved.is_empty() {
         return Ok(());
     }
-    sql.push_sql(&format!(
-        "INSERT INTO timeline_checkpoint_lots (customer_id, at, lot_id, units) {} \
-         ON CONFLICT (customer_id, at, lot_id) \
-         DO UPDATE SET units = timeline_checkpoint_lots.units + excluded.units",
+    // The checkpoints of a stretch: dated from its start, before the next one's.
+    let dated_in = |sql: &mut Sql, s: &Shift| {
+        let from = sql.push_bind(s.from);
+        let until = s
+            .until
+            .map(|until| format!(" AND at < ${}", sql.push_bind(until)))
+            .unwrap_or_default();
+        format!("at >= ${from}{until}")
+    };
+
+    let mut update = Sql::new("");
+    let customer = update.push_bind(customer_id);
+    let (mut cases, mut matches) = (Vec::new(), Vec::new());
+    for (s, lot, units) in &moved {
+        let lot = update.push_bind(*lot);
+        let dated = dated_in(&mut update, s);
+        let units = update.push_bind(*units);
+        cases.push(format!(" WHEN lot_id = ${lot} AND {dated} THEN ${units}"));
+        matches.push(format!("(lot_id = ${lot} AND {dated})"));
+    }
+    update.push_sql(&format!(
+        "UPDATE timeline_checkpoint_lots SET units = units + CASE{} ELSE 0 END \
+         WHERE customer_id = ${customer} AND ({})",
+        cases.concat(),
+        matches.join(" OR ")
+    ));
+    tx.defer(Some(format!("timeline_checkpoint_lots:{customer_id}")), update)
+        .await?;
+
+    let mut insert = Sql::new("");
+    let customer = insert.push_bind(customer_id);
+    let mut parts = Vec::new();
+    for (s, lot, units) in &moved {
+        let (lot, units) = (insert.push_bind(*lot), insert.push_bind(*units));
+        let dated = dated_in(&mut insert, s);
+        parts.push(format!(
+            "SELECT c.customer_id, c.at, ${lot}, ${units} FROM timeline_checkpoints c \
+             WHERE c.customer_id = ${customer} AND {dated} AND NOT EXISTS (SELECT 1 \
+             FROM timeline_checkpoint_lots t WHERE t.customer_id = c.customer_id \
+             AND t.at = c.at AND t.lot_id = ${lot})"
+        ));
+    }
+    insert.push_sql(&format!(
+        "INSERT INTO timeline_checkpoint_lots (customer_id, at, lot_id, units) {}",
         parts.join(" UNION ALL ")
     ));
-    tx.defer(Some(format!("timeline_checkpoint_lots:{customer_id}")), sql)
-        .await
+    // Its own key: a later shift of the same customer sends both first (the update's
+    // key), and nothing else writes these rows before the commit.
+    tx.defer(
+        Some(format!("timeline_checkpoint_lots_added:{customer_id}")),
+        insert,
+    )
+    .await
 }

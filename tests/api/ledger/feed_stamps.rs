@@ -1,7 +1,8 @@
 //! Entries and events still waiting for their feed position are found through the
 //! unique indexes on `seq` (a B-tree keeps the nulls together), so no index exists for
 //! them alone: every delivery used to write one entry into each of two such indexes
-//! and leave it dead once the row had its position.
+//! and leave it dead once the row had its position. For the same reason the
+//! per-customer indexes the feed pages use hold positioned rows only.
 
 use securehands::storage::sql::Sql;
 
@@ -98,4 +99,56 @@ async fn giving_entries_their_positions_locks_no_row_first() {
         before_update, 0,
         "no BEFORE UPDATE row trigger should sit on the ledger"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "set SECUREHANDS_TEST_POSTGRES_URL to run on PostgreSQL"
+)]
+async fn a_customers_pages_are_read_through_indexes_of_positioned_rows_only() {
+    let app = spawn_app(Backend::Postgres).await;
+    let customer = app.customer_paris().await;
+    sell(&app, &customer, "10.00", None).await;
+    let mut tx = app.state.db.begin_read().await.expect("begin");
+    tx.execute(Sql::new("SET LOCAL enable_seqscan = off"))
+        .await
+        .expect("planner setting");
+    for (table, index) in [
+        ("ledger_entries", "ledger_by_customer_positioned"),
+        ("events", "events_by_customer_positioned"),
+    ] {
+        // A row waiting for its position has no entry in the index: written once, at
+        // the stamp, instead of also when the row is.
+        let (predicate,): (Option<String>,) = tx
+            .fetch_one(
+                Sql::new(
+                    "SELECT CAST(pg_get_expr(i.indpred, i.indrelid) AS TEXT) FROM pg_index i \
+                     WHERE i.indexrelid = CAST(CAST($1 AS TEXT) AS regclass)",
+                )
+                .bind(index),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{index} should exist: {e}"));
+        assert_eq!(predicate.as_deref(), Some("(seq IS NOT NULL)"), "{index}");
+        // The page a finance system polls, as the storage layer words it.
+        let lines: Vec<(String,)> = tx
+            .fetch_all(Sql::new(format!(
+                "EXPLAIN (COSTS OFF) SELECT id FROM {table} WHERE seq > 0 \
+                 AND ('{customer}' IS NULL OR customer_id = '{customer}') ORDER BY seq LIMIT 50"
+            )))
+            .await
+            .expect("plan");
+        let plan: Vec<String> = lines.into_iter().map(|(line,)| line).collect();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains(index),
+            "a customer's {table} page should be read through {index}, not: {plan}"
+        );
+    }
+    tx.rollback().await.expect("rollback");
+    // And the page itself still holds the sale, positioned by the read.
+    let page = entries(&app, &format!("customer_id={customer}")).await;
+    assert_eq!(page.len(), 1, "{page:?}");
+    assert!(page[0]["seq"].is_u64(), "{page:?}");
 }
