@@ -149,8 +149,11 @@ async fn shift_lots(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> 
         cases.concat(),
         matches.join(" OR ")
     ));
-    tx.defer(Some(format!("timeline_checkpoint_lots:{customer_id}")), update)
-        .await?;
+    tx.defer(
+        Some(format!("timeline_checkpoint_lots:{customer_id}")),
+        update,
+    )
+    .await?;
 
     let mut insert = Sql::new("");
     let customer = insert.push_bind(customer_id);
