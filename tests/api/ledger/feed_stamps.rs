@@ -4,6 +4,7 @@
 //! and leave it dead once the row had its position. For the same reason the
 //! per-customer indexes the feed pages use hold positioned rows only.
 
+use securehands::storage::db::Tx;
 use securehands::storage::sql::Sql;
 
 use crate::helpers::{Backend, balance, entries, sell, spawn_app};
@@ -16,23 +17,15 @@ use crate::helpers::{Backend, balance, entries, sell, spawn_app};
 async fn rows_waiting_for_a_position_are_found_through_the_seq_index() {
     let app = spawn_app(Backend::Postgres).await;
     let mut tx = app.state.db.begin_read().await.expect("begin");
-    // The tables of a fresh database are tiny; without this the planner reads them
-    // whole, whatever indexes exist.
-    tx.execute(Sql::new("SET LOCAL enable_seqscan = off"))
-        .await
-        .expect("planner setting");
     for (table, index) in [
         ("ledger_entries", "ledger_by_seq"),
         ("events", "events_by_seq"),
     ] {
-        let lines: Vec<(String,)> = tx
-            .fetch_all(Sql::new(format!(
-                "EXPLAIN (COSTS OFF) SELECT id FROM {table} WHERE seq IS NULL ORDER BY id"
-            )))
-            .await
-            .expect("plan");
-        let plan: Vec<String> = lines.into_iter().map(|(line,)| line).collect();
-        let plan = plan.join("\n");
+        let plan = plan_of(
+            &mut tx,
+            &format!("SELECT id FROM {table} WHERE seq IS NULL ORDER BY id"),
+        )
+        .await;
         assert!(
             plan.contains(index),
             "the waiting {table} rows should be read through {index}, not: {plan}"
@@ -111,9 +104,6 @@ async fn a_customers_pages_are_read_through_indexes_of_positioned_rows_only() {
     let customer = app.customer_paris().await;
     sell(&app, &customer, "10.00", None).await;
     let mut tx = app.state.db.begin_read().await.expect("begin");
-    tx.execute(Sql::new("SET LOCAL enable_seqscan = off"))
-        .await
-        .expect("planner setting");
     for (table, index) in [
         ("ledger_entries", "ledger_by_customer_positioned"),
         ("events", "events_by_customer_positioned"),
@@ -132,15 +122,14 @@ async fn a_customers_pages_are_read_through_indexes_of_positioned_rows_only() {
             .unwrap_or_else(|e| panic!("{index} should exist: {e}"));
         assert_eq!(predicate.as_deref(), Some("(seq IS NOT NULL)"), "{index}");
         // The page a finance system polls, as the storage layer words it.
-        let lines: Vec<(String,)> = tx
-            .fetch_all(Sql::new(format!(
-                "EXPLAIN (COSTS OFF) SELECT id FROM {table} WHERE seq > 0 \
+        let plan = plan_of(
+            &mut tx,
+            &format!(
+                "SELECT id FROM {table} WHERE seq > 0 \
                  AND ('{customer}' IS NULL OR customer_id = '{customer}') ORDER BY seq LIMIT 50"
-            )))
-            .await
-            .expect("plan");
-        let plan: Vec<String> = lines.into_iter().map(|(line,)| line).collect();
-        let plan = plan.join("\n");
+            ),
+        )
+        .await;
         assert!(
             plan.contains(index),
             "a customer's {table} page should be read through {index}, not: {plan}"
@@ -151,4 +140,22 @@ async fn a_customers_pages_are_read_through_indexes_of_positioned_rows_only() {
     let page = entries(&app, &format!("customer_id={customer}")).await;
     assert_eq!(page.len(), 1, "{page:?}");
     assert!(page[0]["seq"].is_u64(), "{page:?}");
+}
+
+/// The plan PostgreSQL chooses for `query`, one line per node. The tables of a fresh
+/// database are tiny; with sequential scans allowed the planner would read them whole,
+/// whatever indexes exist.
+async fn plan_of(tx: &mut Tx, query: &str) -> String {
+    tx.execute(Sql::new("SET LOCAL enable_seqscan = off"))
+        .await
+        .expect("planner setting");
+    let lines: Vec<(String,)> = tx
+        .fetch_all(Sql::new(format!("EXPLAIN (COSTS OFF) {query}")))
+        .await
+        .expect("plan");
+    lines
+        .into_iter()
+        .map(|(line,)| line)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
