@@ -120,9 +120,6 @@ async fn shift_lots(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> 
                 .map(move |(lot, units)| (s, lot, *units))
         })
         .collect();
-    if moved.is_empty() {
-        return Ok(());
-    }
     // The checkpoints of a stretch: dated from its start, before the next one's.
     let dated_in = |sql: &mut Sql, s: &Shift| {
         let from = sql.push_bind(s.from);
@@ -135,6 +132,12 @@ async fn shift_lots(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> 
 
     let mut update = Sql::new("");
     let customer = update.push_bind(customer_id);
+    // The earliest stretch's start bounds the index range: only the checkpoints from
+    // there on are read, however long the customer's history.
+    let Some(earliest) = moved.iter().map(|(s, _, _)| s.from).min() else {
+        return Ok(());
+    };
+    let earliest = update.push_bind(earliest);
     let (mut cases, mut matches) = (Vec::new(), Vec::new());
     for (s, lot, units) in &moved {
         let lot = update.push_bind(*lot);
@@ -145,7 +148,7 @@ async fn shift_lots(tx: &mut Tx, customer_id: &CustomerId, shifts: &[Shift]) -> 
     }
     update.push_sql(&format!(
         "UPDATE timeline_checkpoint_lots SET units = units + CASE{} ELSE 0 END \
-         WHERE customer_id = ${customer} AND ({})",
+         WHERE customer_id = ${customer} AND at >= ${earliest} AND ({})",
         cases.concat(),
         matches.join(" OR ")
     ));
