@@ -70,6 +70,13 @@ CLOCK_STEP = dt.timedelta(hours=6)  # largest single test-clock move…
 CLOCK_STEP_BEHIND = dt.timedelta(hours=18)  # …unless the clock is CLOCK_BEHIND behind schedule
 CLOCK_BEHIND = dt.timedelta(days=2)
 CLOCK_LAG = 2 * CLOCK_STEP_BEHIND  # no target further past the slowest replica (< retention)
+# How far the test clock must have travelled before the workload may stop: past the
+# longest rule the run must see applied (a quote lapses 30 days after it is issued, and
+# quotes are issued from the run's first minutes on). On a slow machine --duration
+# alone may not get there; the workload then goes on, in EXTEND_STEP seconds at a time,
+# up to --max-duration.
+RULE_HORIZON = dt.timedelta(days=32)
+EXTEND_STEP = 15.0
 SESSION_ONE_SHOT_EVENTS = ("session_scheduled", "session_delivered", "session_no_show",
                            "complaint_received", "complaint_decided", "session_accepted")
 
@@ -1369,6 +1376,9 @@ def parse_args():
     ap.add_argument("--backend", choices=["postgres", "sqlite"], required=True)
     ap.add_argument("--binary", help="default target/release/securehands, else target/debug/securehands")
     ap.add_argument("--duration", type=float, default=60, help="seconds of workload (long form: 600)")
+    ap.add_argument("--max-duration", type=float, default=None,
+                    help="test clock: seconds the workload may go on past --duration until the "
+                         "clock has travelled RULE_HORIZON (default: twice --duration)")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--kill-every", type=float, default=4, help="seconds between SIGKILLs (0: never)")
     ap.add_argument("--seed", type=int, default=None)
@@ -1386,6 +1396,8 @@ def parse_args():
     if args.real_time and args.backend != "postgres":
         ap.error("--real-time is for --backend postgres only (SQLite always runs on the test clock)")
     args.binary = resolve_binary(args.binary)
+    if args.max_duration is None:
+        args.max_duration = 2 * args.duration
     if args.seed is None:
         args.seed = random.randrange(1 << 30)
     return args
@@ -1450,7 +1462,17 @@ def main() -> int:
             t.start()
         krng = random.Random(args.seed + 1)
         next_kill = t_start + args.kill_every * krng.uniform(0.75, 1.25) if args.kill_every > 0 else float("inf")
+        extended = 0.0
         while time.monotonic() < work.deadline:
+            # A clock short of the rules' horizon moves the end before the clients see it.
+            if (test_clock and work.deadline - time.monotonic() < EXTEND_STEP
+                    and clock.now() < clock_start + RULE_HORIZON
+                    and work.deadline + EXTEND_STEP <= t_start + args.max_duration):
+                work.deadline += EXTEND_STEP
+                extended += EXTEND_STEP
+                hard_deadline[0] = work.deadline + args.grace
+                log(f"test clock at {(clock.now() - clock_start).total_seconds() / 86400:.1f} days, "
+                    f"short of {RULE_HORIZON.days}: workload extended by {EXTEND_STEP:g} s")
             time.sleep(max(0.0, min(next_kill, work.deadline) - time.monotonic()))
             if time.monotonic() >= work.deadline:
                 break
@@ -1549,7 +1571,7 @@ def main() -> int:
             print(f"violation: {v}")
         extra = f" clock_days={(clock.now() - clock_start).total_seconds() / 86400:.1f}" if test_clock else ""
         print(f"crash-run backend={args.backend} replicas={len(replicas)} clients={args.clients} "
-              f"duration={args.duration:g}s kills={kills} requests={c['requests']} writes={c['writes']} "
+              f"duration={args.duration + extended:g}s kills={kills} requests={c['requests']} writes={c['writes']} "
               f"acknowledged={c['acknowledged']} replayed={c['replayed']} retries={c['retries']} "
               f"conn_errors={c['conn_errors']} timeouts={c['timeouts']} http503={c['http503']} "
               f"conflicts={c['conflicts']} unresolved={c['unresolved']} "
