@@ -10,7 +10,10 @@ seeds one customer with packs, a SoW and delivered sessions (so the ledger and t
 events have pages), then alternates, round by round, a closed loop of N connections on
 each read (target/release/examples/read_load) and `pgbench -S -M prepared` with the same
 N clients on a scale-8 pgbench database. Prints the median requests/s of each read, the
-median pgbench tps, and their ratios (P7 is the balance's).
+median pgbench tps, and their ratios (P7 is the balance's), and where the CPU went: the
+median CPU microseconds per request of the service, of PostgreSQL (every process of
+the cluster, backends that ended included) and of the load client, beside PostgreSQL's
+and pgbench's per pgbench transaction. `--reads balance` runs only the named reads.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,6 +36,15 @@ REPO = Path(__file__).resolve().parent.parent
 
 # The helpers of the API-key bench (same directory): one copy of each.
 from auth_bench import call, free_port  # noqa: E402
+from deliver_bench import CpuMeter  # noqa: E402
+
+READS = ("balance", "ledger_page", "events_page")
+
+
+def children_cpu() -> float:
+    """CPU seconds of the reaped children (the load client, pgbench) so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def pgbench_tps(pg_url: str, db: str, clients: int, seconds: float) -> float:
@@ -52,7 +65,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--reads", default=",".join(READS), help="comma-separated subset of " + ", ".join(READS))
     args = ap.parse_args()
+    chosen = [r.strip() for r in args.reads.split(",") if r.strip()]
+    if not chosen or any(r not in READS for r in chosen):
+        ap.error(f"--reads: choose among {', '.join(READS)}")
 
     work = tempfile.mkdtemp(prefix="sh_read_bench_")
     port = free_port()
@@ -114,29 +131,57 @@ def main() -> int:
             "ledger_page": f"{api}/v1/ledger?customer_id={customer}&limit=50",
             "events_page": f"{api}/v1/events?customer_id={customer}&limit=50",
         }
+        reads = {name: reads[name] for name in chosen}
+        meter = CpuMeter(server.pid)
 
-        def round_of(url: str) -> float:
-            out = subprocess.run([args.load, "--url", url, "--token", finance, "--connections",
-                                  str(args.connections), "--duration", str(args.seconds)],
-                                 check=True, capture_output=True, text=True).stdout
-            r = json.loads(out.strip().splitlines()[-1])
-            if r["errors"]:
-                raise SystemExit(f"{r['errors']} errors during a round on {url}")
-            return r["requests_per_second"]
+        def measured(run):
+            """Runs one round; returns (its rate as the client reports it, CPU µs per
+            request or transaction of the service, of PostgreSQL and of the client)."""
+            client0 = children_cpu()
+            meter.start()
+            rate, count = run()
+            service, postgres = meter.stop()
+            client = children_cpu() - client0
+            per = 1e6 / max(count, 1)
+            return rate, (service * per, postgres * per, client * per)
 
-        round_of(reads["balance"])  # warm-up
-        results: dict[str, list[float]] = {name: [] for name in reads}
-        pg: list[float] = []
+        def round_of(url: str):
+            def run() -> tuple[float, int]:
+                out = subprocess.run([args.load, "--url", url, "--token", finance, "--connections",
+                                      str(args.connections), "--duration", str(args.seconds)],
+                                     check=True, capture_output=True, text=True).stdout
+                r = json.loads(out.strip().splitlines()[-1])
+                if r["errors"]:
+                    raise SystemExit(f"{r['errors']} errors during a round on {url}")
+                return r["requests_per_second"], r["requests"]
+            return measured(run)
+
+        def pgbench_round():
+            def run() -> tuple[float, int]:
+                tps = pgbench_tps(args.pg_url, pgb, args.connections, args.seconds)
+                return tps, round(tps * int(args.seconds))
+            return measured(run)
+
+        round_of(next(iter(reads.values())))  # warm-up
+        results: dict[str, list] = {name: [] for name in reads}
+        pg: list = []
         for _ in range(args.rounds):
-            pg.append(pgbench_tps(args.pg_url, pgb, args.connections, args.seconds))
+            pg.append(pgbench_round())
             for name, url in reads.items():
                 results[name].append(round_of(url))
-        pg_median = statistics.median(pg)
-        report = {"connections": args.connections, "pgbench_select_tps": [round(x) for x in pg],
-                  "median_pgbench_tps": round(pg_median)}
+        pg_median = statistics.median(rate for rate, _ in pg)
+
+        def cpu(rounds, names):
+            return {name: round(statistics.median(c[i] for _, c in rounds), 1)
+                    for i, name in enumerate(names) if name}
+
+        report = {"connections": args.connections, "pgbench_select_tps": [round(x) for x, _ in pg],
+                  "median_pgbench_tps": round(pg_median),
+                  "pgbench_cpu_us": cpu(pg, (None, "postgres", "pgbench"))}
         for name, values in results.items():
-            report[f"{name}_rps"] = [round(x) for x in values]
-            report[f"{name}_ratio"] = round(statistics.median(values) / pg_median, 3)
+            report[f"{name}_rps"] = [round(x) for x, _ in values]
+            report[f"{name}_ratio"] = round(statistics.median(x for x, _ in values) / pg_median, 3)
+            report[f"{name}_cpu_us"] = cpu(values, ("service", "postgres", "client"))
         print(json.dumps(report))
         return 0
     finally:

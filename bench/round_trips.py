@@ -5,8 +5,8 @@
 
 Starts the release `serve` on a fresh database whose sessions log every statement
 (`ALTER DATABASE … SET log_statement = 'all'`), seeds a customer with a pack, an
-approved SoW and sessions, then runs each use case that moves units once, alone, and
-counts the statements the database logged for it (BEGIN and COMMIT included: each is
+approved SoW and sessions, then runs each use case that moves units once, alone, and each read finance systems
+poll, and counts the statements the database logged for it (BEGIN and COMMIT included: each is
 one round trip, as every statement is with sqlx), and a delivery recorded after a
 timeline checkpoint it falls before. Background loops are parked so
 nothing else talks to the database meanwhile. Prints a table; exits 1 when a use case
@@ -139,6 +139,16 @@ def main():
         late, s, e = sessions[3]
         measure("delivery recorded after a checkpoint", "POST", f"/v1/sessions/{late}/deliver",
                 lead, {"started_at": s, "ended_at": e})
+        # What finance systems poll (each read once before, so a first reader's catch-up
+        # of the feed positions is not counted).
+        finance = common.mint(env, "--role", "finance")
+        reads = (("read: balance", f"/v1/customers/{cid}/balance"),
+                 ("read: ledger page", f"/v1/ledger?customer_id={cid}&limit=50"),
+                 ("read: events page", f"/v1/events?customer_id={cid}&limit=50"))
+        for _, path in reads:
+            api.call("GET", path, finance)
+        for label, path in reads:
+            measure(label, "GET", path, finance)
     finally:
         common.stop_server(server)
         common.psql(args.pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
