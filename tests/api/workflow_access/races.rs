@@ -1,5 +1,6 @@
 //! Races where exactly one request may win: two approvals, deliver against cancel, two
-//! complaint decisions, and approvals competing for the same units.
+//! complaint decisions, and approvals competing for the same units; and deliveries of one
+//! customer's sessions, which must each see what the one before them drew.
 
 use std::sync::Arc;
 
@@ -174,6 +175,57 @@ both_backends!(
             (b["reserved"].as_str(), b["available"].as_str()),
             (Some("9.00"), Some("1.00"))
         );
+        assert_verified(&app).await;
+    }
+);
+
+both_backends!(
+    deliveries_racing_on_one_customer_each_see_the_last_draw,
+    |app| {
+        // Two packs, so the debits cross from one lot to the next; each delivery reads the
+        // lots, the SoW and its session after the account lock, and must find them as the
+        // delivery before it left them.
+        let c = app.customer_paris().await;
+        sell(&app, &c, "2.00", None).await;
+        sell(&app, &c, "5.00", None).await;
+        let sow = active_sow(&app, &c, "6.00", 6, json!({})).await;
+        let mut sessions = Vec::new();
+        for hour in 8..14 {
+            let (start, end) = (
+                format!("2026-12-01T{hour:02}:00:00Z"),
+                format!("2026-12-01T{:02}:00:00Z", hour + 1),
+            );
+            let id = schedule(&app, &sow, &start, &end)
+                .await
+                .expect(201)
+                .str("id");
+            sessions.push((id, start, end));
+        }
+        app.set_clock("2026-12-01T15:30:00Z").await;
+        let app = Arc::new(app);
+        let handles: Vec<_> = sessions
+            .into_iter()
+            .map(|(id, start, end)| {
+                let app = app.clone();
+                tokio::spawn(async move { deliver(&app, &id, &start, &end).await })
+            })
+            .collect();
+        for h in handles {
+            h.await.expect("join").expect(200);
+        }
+        let debits: Vec<Value> = entries(&app, "kind=debit").await;
+        assert!(debits.len() >= 6, "{debits:?}");
+        // Units in hundredths, so the sum is exact.
+        let hundredths = |v: &Value| {
+            v.as_str()
+                .and_then(|t| t.replace('.', "").parse::<i64>().ok())
+                .unwrap_or(i64::MIN)
+        };
+        let all: Vec<Value> = entries(&app, &format!("customer_id={c}")).await;
+        let posted: i64 = all.iter().map(|e| hundredths(&e["units"])).sum();
+        let b = balance(&app, &c).await;
+        assert_eq!(hundredths(&b["total"]), posted, "{b} after {all:?}");
+        assert!(posted < 700, "nothing was drawn: {all:?}");
         assert_verified(&app).await;
     }
 );
