@@ -104,12 +104,6 @@ impl Book {
         let row = accounts::lock_owner(tx, owner, id)
             .await?
             .ok_or(ServiceError::NotFound(what))?;
-        Book::of_locked(row, ctx, what)
-    }
-
-    /// The book of an account a storage statement has just locked along with what the
-    /// use case reads (404 `what` when the caller may not see its customer).
-    pub fn of_locked(row: LockedRow, ctx: &Ctx, what: &'static str) -> Result<Book, ServiceError> {
         ctx.require_customer(&row.customer_id, what)?;
         Book::from_locked(row, ctx)
     }

@@ -25,6 +25,7 @@ use crate::domain::units::Units;
 use crate::dto::work::{
     CancelInput, Complaint, Evaluation, RescheduleInput, ScheduleInput, Session,
 };
+use crate::storage::accounts::Owner;
 use crate::storage::db::Tx;
 use crate::storage::deficits::ChargePart;
 use crate::storage::lots::LotRow;
@@ -225,18 +226,18 @@ async fn lock_for_decision(tx: &mut Tx, ctx: &Ctx, id: &SessionId) -> Result<Loc
     lock_with(tx, ctx, id, Also::Charges).await
 }
 
-/// The account lock (with the calendar) and everything the action reads, as the
-/// previous holder of the lock left it (one statement where the engine allows).
+/// Two statements: the account lock (with the calendar), then everything the action
+/// reads, as the previous holder of the lock left it.
 async fn lock_with(
     tx: &mut Tx,
     ctx: &Ctx,
     id: &SessionId,
     also: Also,
 ) -> Result<Locked, ServiceError> {
-    let (row, found) = store::lock_with_context(tx, id, also)
+    let mut book = Book::open_for(tx, ctx, Owner::Session, id.as_str(), "session").await?;
+    let found = store::context(tx, id, also)
         .await?
         .ok_or(ServiceError::NotFound("session"))?;
-    let mut book = Book::of_locked(row, ctx, "session")?;
     let (session, sow) = (found.session, found.sow);
     let mut charges = None;
     match also {

@@ -111,8 +111,8 @@ impl LockedRow {
 /// The lock's `SELECT`, before its `WHERE`. On PostgreSQL only the account row is
 /// locked (`FOR UPDATE OF a`); the customer and calendar rows (and the holidays) are
 /// read as they are: a holiday change does not take the account lock either.
-pub(crate) fn locked_select(backend: Backend) -> String {
-    let holidays = match backend {
+fn locked_select(tx: &Tx) -> String {
+    let holidays = match tx.backend() {
         Backend::Sqlite => "group_concat(h.day, ',')",
         Backend::Postgres => "string_agg(h.day, ',' ORDER BY h.day)",
     };
@@ -131,7 +131,7 @@ pub(crate) fn locked_select(backend: Backend) -> String {
 pub async fn lock(tx: &mut Tx, customer_id: &CustomerId) -> StoreResult<Option<LockedRow>> {
     let sql = format!(
         "{} WHERE a.customer_id = $1{}",
-        locked_select(tx.backend()),
+        locked_select(tx),
         tx.for_update_of("a")
     );
     tx.fetch_optional(Sql::new(sql).bind(customer_id)).await
@@ -220,7 +220,7 @@ pub async fn lock_owner(tx: &mut Tx, owner: Owner, id: &str) -> StoreResult<Opti
     };
     let sql = format!(
         "{} WHERE a.customer_id = (SELECT customer_id FROM {table} WHERE id = $1){}",
-        locked_select(tx.backend()),
+        locked_select(tx),
         tx.for_update_of("a")
     );
     tx.fetch_optional(Sql::new(sql).bind(id)).await

@@ -12,7 +12,7 @@ use crate::stored_row;
 
 mod context;
 
-pub use context::{Also, SessionContext, context, lock_with_context};
+pub use context::{Also, SessionContext, context};
 
 stored_row! {
     /// A session row.

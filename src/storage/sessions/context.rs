@@ -1,13 +1,11 @@
-//! What a session action reads right after the account lock, in one statement, or
-//! with the lock in the lock's own statement.
+//! What a session action reads right after the account lock, in one statement.
 
 use std::sync::LazyLock;
 
 use super::SessionRow;
 use crate::domain::ids::{LotId, SessionId};
-use crate::storage::accounts::{self, LockedRow, Owner};
 use crate::storage::column::{Column, RawRow};
-use crate::storage::db::{Backend, StoreResult, Tx};
+use crate::storage::db::{StoreResult, Tx};
 use crate::storage::deficits::{ChargePart, SESSION_CHARGES};
 use crate::storage::lots::LotRow;
 use crate::storage::sows::SowRow;
@@ -121,14 +119,10 @@ pub async fn context(
         Also::Charges => CONTEXT_WITH_CHARGES.as_str(),
     };
     let rows: Vec<ContextRow> = tx.fetch_all(Sql::new(sql).bind(id)).await?;
-    Ok(assemble(rows))
-}
-
-/// The context spread over `rows` (the session and SoW repeated beside each lot or
-/// charge); `None` when there are none.
-fn assemble(rows: impl IntoIterator<Item = ContextRow>) -> Option<SessionContext> {
     let mut rows = rows.into_iter();
-    let first = rows.next()?;
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
     let mut found = SessionContext {
         session: first.session,
         sow: first.sow,
@@ -143,85 +137,5 @@ fn assemble(rows: impl IntoIterator<Item = ContextRow>) -> Option<SessionContext
             found.lots.push(lot);
         }
     }
-    Some(found)
-}
-
-/// One row of [`lock_with_context`]'s statement: the locked account beside a row of the
-/// context.
-struct LockedContextRow {
-    locked: LockedRow,
-    context: ContextRow,
-}
-
-impl LockedContextRow {
-    fn decode<R: RawRow>(row: &R) -> sqlx::Result<Self> {
-        Ok(LockedContextRow {
-            locked: LockedRow::decode_prefixed(row, "")?,
-            context: ContextRow::decode(row)?,
-        })
-    }
-}
-
-crate::decoded_row!(LockedContextRow);
-
-/// [`lock_with_context`]'s statement on PostgreSQL without more than the session.
-static LOCKED_CONTEXT_ONLY: LazyLock<String> =
-    LazyLock::new(|| locked_context_statement(Also::Nothing));
-/// [`lock_with_context`]'s statement on PostgreSQL with the customer's live lots.
-static LOCKED_CONTEXT_WITH_LIVE_LOTS: LazyLock<String> =
-    LazyLock::new(|| locked_context_statement(Also::LiveLots));
-
-/// The account lock in a materialized CTE, then the context through the functions of
-/// migration 0016: each call depends on the locked row, so it runs once the lock is
-/// held, and each takes its own snapshot, so it reads what the previous holder
-/// committed — as the separate statement of [`context`] does.
-fn locked_context_statement(also: Also) -> String {
-    let (lots, order) = match also {
-        Also::LiveLots => (
-            "LEFT JOIN LATERAL live_lots_after_lock(k.customer_id) l ON TRUE",
-            "l.expires_at, l.received_on, l.id",
-        ),
-        Also::Nothing | Also::Charges => ("LEFT JOIN lots l ON FALSE", "s.id"),
-    };
-    format!(
-        "WITH k AS MATERIALIZED ({} WHERE a.customer_id = \
-         (SELECT customer_id FROM sessions WHERE id = $1) FOR UPDATE OF a) \
-         SELECT k.*, {}, {}, CAST(NULL AS BIGINT) AS c_id, {} FROM k \
-         CROSS JOIN LATERAL session_after_lock($1, k.customer_id) s \
-         CROSS JOIN LATERAL sow_after_lock(s.sow_id) w {lots} ORDER BY {order}",
-        accounts::locked_select(Backend::Postgres),
-        SessionRow::columns_as("s", "s_"),
-        SowRow::columns_as("w", "w_"),
-        LotRow::columns_as("l", "l_"),
-    )
-}
-
-/// Takes the lock on the account of the session's customer and reads what `also`
-/// names with the session, as the previous holder of the lock left them; `None` when
-/// the session does not exist. On PostgreSQL one statement for [`Also::Nothing`] and
-/// [`Also::LiveLots`] (a delivery, a cancellation, a no-show: one round trip fewer,
-/// made under the lock); otherwise the lock, then [`context`]. On SQLite the write
-/// transaction already holds the database's lock, so two statements cost no waiting.
-pub async fn lock_with_context(
-    tx: &mut Tx,
-    id: &SessionId,
-    also: Also,
-) -> StoreResult<Option<(LockedRow, SessionContext)>> {
-    let sql: &'static str = match (tx.backend(), also) {
-        (Backend::Postgres, Also::Nothing) => LOCKED_CONTEXT_ONLY.as_str(),
-        (Backend::Postgres, Also::LiveLots) => LOCKED_CONTEXT_WITH_LIVE_LOTS.as_str(),
-        (Backend::Postgres, Also::Charges) | (Backend::Sqlite, _) => {
-            let Some(locked) = accounts::lock_owner(tx, Owner::Session, id.as_str()).await? else {
-                return Ok(None);
-            };
-            return Ok(context(tx, id, also).await?.map(|found| (locked, found)));
-        }
-    };
-    let rows: Vec<LockedContextRow> = tx.fetch_all(Sql::new(sql).bind(id)).await?;
-    let mut locked = None;
-    let found = assemble(rows.into_iter().map(|r| {
-        locked.get_or_insert(r.locked);
-        r.context
-    }));
-    Ok(locked.zip(found))
+    Ok(Some(found))
 }
