@@ -52,6 +52,17 @@ def call(api: str, method: str, path: str, token: str, body: dict | None = None)
         return json.loads(r.read() or b"{}")
 
 
+def load_round(load: str, url: str, token: str, connections: int, seconds: float) -> dict:
+    """One closed-loop round of the load generator on `url`: its JSON line (requests,
+    errors, requests_per_second, median_us); exits when any request failed."""
+    out = subprocess.run([load, "--url", url, "--token", token, "--connections", str(connections),
+                          "--duration", str(seconds)], check=True, capture_output=True, text=True).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    if r["errors"]:
+        raise SystemExit(f"{r['errors']} errors during a round on {url}")
+    return r
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
@@ -102,13 +113,7 @@ def main() -> int:
         url = f"{api}/v1/customers/{customer}/balance"
 
         def round_of(credential: str) -> float:
-            out = subprocess.run([args.load, "--url", url, "--token", credential, "--connections",
-                                  str(args.connections), "--duration", str(args.seconds)],
-                                 check=True, capture_output=True, text=True).stdout
-            r = json.loads(out.strip().splitlines()[-1])
-            if r["errors"]:
-                raise SystemExit(f"{r['errors']} errors during a round")
-            return r["requests_per_second"]
+            return load_round(args.load, url, credential, args.connections, args.seconds)["requests_per_second"]
 
         round_of(finance)  # warm-up
         jwt, keyed = [], []

@@ -35,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 # The helpers of the API-key bench (same directory): one copy of each.
-from auth_bench import call, free_port  # noqa: E402
+from auth_bench import call, free_port, load_round  # noqa: E402
 from deliver_bench import CpuMeter  # noqa: E402
 
 READS = ("balance", "ledger_page", "events_page")
@@ -147,12 +147,7 @@ def main() -> int:
 
         def round_of(url: str):
             def run() -> tuple[float, int]:
-                out = subprocess.run([args.load, "--url", url, "--token", finance, "--connections",
-                                      str(args.connections), "--duration", str(args.seconds)],
-                                     check=True, capture_output=True, text=True).stdout
-                r = json.loads(out.strip().splitlines()[-1])
-                if r["errors"]:
-                    raise SystemExit(f"{r['errors']} errors during a round on {url}")
+                r = load_round(args.load, url, finance, args.connections, args.seconds)
                 return r["requests_per_second"], r["requests"]
             return measured(run)
 
