@@ -109,23 +109,12 @@ async fn a_customers_pages_are_read_through_indexes_of_positioned_rows_only() {
         ("ledger_entries", "ledger_by_customer_positioned"),
         ("events", "events_by_customer_positioned"),
     ] {
-        // A row waiting for its position has no entry in the index: written once, at
-        // the stamp, instead of also when the row is.
-        let predicate = predicate_of(&mut tx, index).await;
-        assert_eq!(predicate.as_deref(), Some("(seq IS NOT NULL)"), "{index}");
         // The page a finance system polls, as the storage layer words it.
-        let plan = plan_of(
-            &mut tx,
-            &format!(
-                "SELECT id FROM {table} WHERE seq > 0 \
-                 AND ('{customer}' IS NULL OR customer_id = '{customer}') ORDER BY seq LIMIT 50"
-            ),
-        )
-        .await;
-        assert!(
-            plan.contains(index),
-            "a customer's {table} page should be read through {index}, not: {plan}"
+        let page = format!(
+            "SELECT id FROM {table} WHERE seq > 0 \
+             AND ('{customer}' IS NULL OR customer_id = '{customer}') ORDER BY seq LIMIT 50"
         );
+        assert_positioned_only_and_read_by(&mut tx, index, &page).await;
     }
     tx.rollback().await.expect("rollback");
     // And the page itself still holds the sale, positioned by the read.
@@ -144,20 +133,14 @@ async fn a_kinds_pages_are_read_through_an_index_of_positioned_rows_only() {
     let customer = app.customer_paris().await;
     sell(&app, &customer, "10.00", None).await;
     let mut tx = app.state.db.begin_read().await.expect("begin");
-    let index = "ledger_by_kind_positioned";
-    let predicate = predicate_of(&mut tx, index).await;
-    assert_eq!(predicate.as_deref(), Some("(seq IS NOT NULL)"), "{index}");
     // The ledger feed filtered by kind, as the storage layer words it.
-    let plan = plan_of(
+    assert_positioned_only_and_read_by(
         &mut tx,
+        "ledger_by_kind_positioned",
         "SELECT id FROM ledger_entries WHERE seq > 0 AND ('reversal' IS NULL OR kind = 'reversal') \
          ORDER BY seq LIMIT 50",
     )
     .await;
-    assert!(
-        plan.contains(index),
-        "a kind's page should be read through {index}, not: {plan}"
-    );
     tx.rollback().await.expect("rollback");
     let page = entries(&app, "kind=grant").await;
     assert_eq!(page.len(), 1, "{page:?}");
@@ -194,6 +177,19 @@ async fn packs_read_their_settlements_through_their_index(backend: Backend) {
         plan.contains("ledger_settlements_by_lot"),
         "settlements of a page of packs should be read through ledger_settlements_by_lot, \
          not: {plan}"
+    );
+}
+
+/// Asserts that `index` holds positioned rows only — a row waiting for its position has
+/// no entry in it: written once, at the stamp, instead of also when the row is — and
+/// that `page` is planned through it.
+async fn assert_positioned_only_and_read_by(tx: &mut Tx, index: &str, page: &str) {
+    let predicate = predicate_of(tx, index).await;
+    assert_eq!(predicate.as_deref(), Some("(seq IS NOT NULL)"), "{index}");
+    let plan = plan_of(tx, page).await;
+    assert!(
+        plan.contains(index),
+        "{page} should be read through {index}, not: {plan}"
     );
 }
 
