@@ -64,10 +64,9 @@ async fn check_capacity(
     estimate: Units,
     except: Option<&SessionId>,
 ) -> Result<(), ServiceError> {
-    let others: Vec<(SessionStatus, Units)> = store::of_sow(tx, &sow.id)
+    let others: Vec<(SessionStatus, Units)> = store::loads_of_sow(tx, &sow.id, except)
         .await?
-        .iter()
-        .filter(|s| Some(&s.id) != except)
+        .into_iter()
         .map(|s| (s.status, s.estimated_units))
         .collect();
     domain_capacity(

@@ -10,8 +10,10 @@ use crate::domain::sla::SlaState;
 use crate::domain::units::Units;
 use crate::stored_row;
 
+mod by_sow;
 mod context;
 
+pub use by_sow::{SessionLoad, loads_of_sow, of_sow};
 pub use context::{Also, SessionContext, context};
 
 stored_row! {
@@ -151,17 +153,6 @@ pub async fn update(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
 pub async fn get(tx: &mut Tx, id: &SessionId) -> StoreResult<Option<SessionRow>> {
     tx.fetch_optional(Sql::new(format!("SELECT {COLUMNS} FROM sessions WHERE id = $1")).bind(id))
         .await
-}
-
-/// Every session of a SoW, in id order.
-pub async fn of_sow(tx: &mut Tx, sow_id: &SowId) -> StoreResult<Vec<SessionRow>> {
-    tx.fetch_all(
-        Sql::new(format!(
-            "SELECT {COLUMNS} FROM sessions WHERE sow_id = $1 ORDER BY id"
-        ))
-        .bind(sow_id),
-    )
-    .await
 }
 
 /// Delivered sessions whose acceptance deadline is at or before `at`.

@@ -170,7 +170,7 @@ pub async fn reject(
 }
 
 async fn refuse_open_sessions(tx: &mut Tx, id: &SowId) -> Result<(), ServiceError> {
-    let open = sessions::of_sow(tx, id)
+    let open = sessions::loads_of_sow(tx, id, None)
         .await?
         .into_iter()
         .filter(|s| s.status.is_pending())

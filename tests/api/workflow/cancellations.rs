@@ -186,3 +186,32 @@ both_backends!(no_show_force_majeure_and_reschedule, |app| {
         .expect_problem(409, "sessions_pending");
     assert_verified(&app).await;
 });
+
+both_backends!(
+    a_booked_session_moved_does_not_count_against_itself,
+    |app| {
+        let c = app.customer_paris().await;
+        sell(&app, &c, "20.00", None).await;
+        let sow = active_sow(&app, &c, "10.00", 2, json!({})).await;
+        let a = schedule(&app, &sow, "2026-12-02T09:00:00Z", "2026-12-02T15:00:00Z")
+            .await
+            .expect(201)
+            .str("id");
+        // Six of the ten reserved units are held by the booking itself: moving it needs
+        // only its own six, not six more.
+        let r = app
+            .post(
+                &format!("/v1/sessions/{a}/reschedule"),
+                &app.lead(),
+                json!({"starts_at": "2026-12-03T09:00:00Z", "ends_at": "2026-12-03T15:00:00Z"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(r.body["estimated_units"], "6.00");
+        // A second booking sees what the moved one holds.
+        schedule(&app, &sow, "2026-12-04T09:00:00Z", "2026-12-04T14:00:00Z")
+            .await
+            .expect_problem(409, "insufficient_cover");
+        assert_verified(&app).await;
+    }
+);
