@@ -7,7 +7,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -144,30 +144,7 @@ impl Db {
     pub async fn connect(options: &DbOptions) -> StoreResult<Db> {
         let url = options.url.as_str();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(url)?;
-            // One connection first, bounded: its error is the driver's real reason
-            // (the pool would retry until its acquire timeout and only say "timed out").
-            let unreachable = |reason: String| StoreError::Unreachable {
-                target: options.display_url.clone(),
-                reason,
-            };
-            match tokio::time::timeout(
-                options.connect_timeout,
-                <sqlx::PgConnection as sqlx::Connection>::connect_with(&connect),
-            )
-            .await
-            {
-                Err(_) => {
-                    return Err(unreachable(format!(
-                        "no answer within {} s",
-                        options.connect_timeout.as_secs()
-                    )));
-                }
-                Ok(Err(e)) => return Err(unreachable(driver_reason(&e))),
-                Ok(Ok(conn)) => {
-                    let _ = sqlx::Connection::close(conn).await;
-                }
-            }
+            let connect = pg_connect::options(options).await?;
             let sqlx_pool = PgPoolOptions::new()
                 .max_connections(SQLX_POOL_CONNECTIONS)
                 .acquire_timeout(Duration::from_secs(30))
@@ -337,6 +314,7 @@ impl Db {
 }
 
 mod error;
+mod pg_connect;
 mod pg_pool;
 mod reader;
 mod tx;

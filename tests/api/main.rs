@@ -20,6 +20,7 @@ mod limits;
 mod notify;
 mod observability;
 mod openapi;
+mod pg_transport;
 mod pool;
 mod shutdown;
 mod startup;
