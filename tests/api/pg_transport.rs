@@ -4,6 +4,7 @@
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::helpers::postgres_server::{test_server_address, with_address};
 use crate::helpers::{Backend, TestApp, balance, sell, spawn_app_with};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,7 +48,7 @@ async fn a_server_that_refuses_plain_text_is_reached_with_tls() {
     assert_server_offers_tls().await;
     let proxy = TlsOnlyDoor::start().await;
     let app = spawn_app_with(Backend::Postgres, |s| {
-        s.database_url = through(&s.database_url, &proxy.to_string());
+        s.database_url = with_address(&s.database_url, &proxy.to_string());
     })
     .await;
     used(&app).await;
@@ -104,17 +105,6 @@ fn with_query(url: &str, key: &str, value: &str) -> String {
     parsed.to_string()
 }
 
-/// `url` with its host and port replaced by `addr`.
-fn through(url: &str, addr: &str) -> String {
-    let mut parsed = url::Url::parse(url).expect("database url");
-    let (host, port) = addr.split_once(':').expect("host:port");
-    parsed.set_host(Some(host)).expect("host");
-    parsed
-        .set_port(Some(port.parse().expect("port")))
-        .expect("port");
-    parsed.to_string()
-}
-
 /// A door to the test server that, like a `pg_hba.conf` with `hostssl` lines only,
 /// refuses a client that starts in plain text (PostgreSQL's own error, `28000`) and
 /// passes through one that asks for TLS first.
@@ -122,13 +112,7 @@ struct TlsOnlyDoor;
 
 impl TlsOnlyDoor {
     async fn start() -> std::net::SocketAddr {
-        let admin_url = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
-        let server = url::Url::parse(&admin_url).expect("admin url");
-        let upstream = format!(
-            "{}:{}",
-            server.host_str().unwrap_or("127.0.0.1"),
-            server.port().unwrap_or(5432)
-        );
+        let upstream = test_server_address();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

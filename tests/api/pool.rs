@@ -15,6 +15,7 @@ use securehands::storage::db::PING_AFTER_IDLE;
 use securehands::storage::sql::Sql;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::helpers::postgres_server::{test_server_address, with_address};
 use crate::helpers::{
     Backend, TestApp, active_sow, balance, deliver, schedule, sell, spawn_app_with,
 };
@@ -244,12 +245,7 @@ async fn a_transaction_cut_off_half_way_gives_back_its_locks_and_a_clean_connect
 /// `url` with its host and port replaced by `addr`, without TLS (so that a proxy can read
 /// the messages).
 fn through_proxy(url: &str, addr: &str) -> String {
-    let mut parsed = url::Url::parse(url).expect("database url");
-    let (host, port) = addr.split_once(':').expect("host:port");
-    parsed.set_host(Some(host)).expect("host");
-    parsed
-        .set_port(Some(port.parse().expect("port")))
-        .expect("port");
+    let mut parsed = url::Url::parse(&with_address(url, addr)).expect("database url");
     parsed.query_pairs_mut().append_pair("sslmode", "disable");
     parsed.to_string()
 }
@@ -263,13 +259,7 @@ struct CountingProxy {
 
 impl CountingProxy {
     async fn start() -> CountingProxy {
-        let admin_url = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
-        let server = url::Url::parse(&admin_url).expect("admin url");
-        let upstream = format!(
-            "{}:{}",
-            server.host_str().unwrap_or("127.0.0.1"),
-            server.port().unwrap_or(5432)
-        );
+        let upstream = test_server_address();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

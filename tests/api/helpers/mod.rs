@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 pub mod binary;
 mod fixtures;
 pub mod oidc;
+pub mod postgres_server;
 pub mod receiver;
 pub mod smtp;
 
