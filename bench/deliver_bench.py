@@ -525,11 +525,15 @@ def main():
     ap.add_argument("--skip-build", action="store_true")
     ap.add_argument("--bin", help="the service binary (default: the release build; implies "
                                   "--skip-build), to compare two builds on the same day")
+    ap.add_argument("--load", help="the load generator (default: the release build of "
+                                   "examples/deliver_load.rs), to compare two clients")
     args = ap.parse_args()
-    global SSLMODE, SETTINGS, BIN
+    global SSLMODE, SETTINGS, BIN, LOAD
     if args.bin:
         BIN = args.bin
         args.skip_build = True
+    if args.load:
+        LOAD = args.load
     SSLMODE = args.sslmode
     SETTINGS = args.settings
     if not args.skip_build:

@@ -5,7 +5,8 @@
     python3 bench/read_bench.py [--rounds 3] [--seconds 8] [--connections 8]
 
 Starts the release binary on a fresh PostgreSQL database with its default settings
-(only the per-token rate limit turned off, as a finance system's own limit would be),
+(only the per-token rate limit turned off, as a finance system's own limit would be; its
+log, `info` with an access line per request, goes to a file; `--log warn` quiets it),
 seeds one customer with packs, a SoW and delivered sessions (so the ledger and the
 events have pages), then alternates, round by round, a closed loop of N connections on
 each read (target/release/examples/read_load) and `pgbench -S -M prepared` with the same
@@ -66,6 +67,9 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--reads", default=",".join(READS), help="comma-separated subset of " + ", ".join(READS))
+    ap.add_argument("--log", default="default",
+                    help="the service's RUST_LOG; `default` leaves it unset (the service's own `info`, "
+                         "an access line per request), written to a file as an operator's journal would")
     args = ap.parse_args()
     chosen = [r.strip() for r in args.reads.split(",") if r.strip()]
     if not chosen or any(r not in READS for r in chosen):
@@ -87,8 +91,10 @@ def main() -> int:
         "SECUREHANDS_PUBLIC_URL": api,
         "SECUREHANDS_JWT_SECRET": "read-bench-secret-" + "x" * 32,
         "SECUREHANDS_RATE_LIMIT_PER_SECOND": "0",
-        "RUST_LOG": "warn",
     })
+    env.pop("RUST_LOG", None)
+    if args.log != "default":
+        env["RUST_LOG"] = args.log
     server = subprocess.Popen([args.binary, "serve"], env=env, stdout=subprocess.DEVNULL,
                               stderr=open(os.path.join(work, "server.log"), "w"))
     try:

@@ -3,8 +3,12 @@
 //! kept-alive connections, or open loop at a fixed rate) or in-process through the
 //! same service call without HTTP (`--database-url`), and prints one JSON line.
 //!
-//! Written in Rust so the client's own CPU stays small next to the service's on a
-//! 2-core machine. Work file: one `session_id started_at ended_at` per line.
+//! Written in Rust, over HTTP with the lean client of `common/lean_http.rs` on one
+//! thread, so the client's own CPU stays small next to the service's on a 2-core
+//! machine. Work file: one `session_id started_at ended_at` per line.
+
+#[path = "common/lean_http.rs"]
+mod lean_http;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
+use lean_http::{Connection, Endpoint};
 use securehands::domain::access::{Principal, Role};
 use securehands::domain::ids::SessionId;
 use securehands::dto::work::DeliverInput;
@@ -94,21 +99,35 @@ fn read_work(path: &std::path::Path) -> Result<Vec<Item>, String> {
 /// Delivers one item; returns "ok" or what went wrong.
 async fn deliver(target: &Target, item: &Item) -> String {
     match target {
-        Target::Http { client, url, token } => {
+        Target::Http {
+            target,
+            token,
+            idle,
+        } => {
             let body =
-                serde_json::json!({"started_at": item.started_at, "ended_at": item.ended_at});
-            let sent = client
-                .post(format!("{url}/v1/sessions/{}/deliver", item.id))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status().is_success() => match r.bytes().await {
-                    Ok(_) => "ok".into(),
-                    Err(e) => format!("body: {e}"),
+                serde_json::json!({"started_at": item.started_at, "ended_at": item.ended_at})
+                    .to_string();
+            let path = format!("/v1/sessions/{}/deliver", item.id);
+            let request = target.request("POST", &path, token, Some(&body));
+            let taken = idle.lock().ok().and_then(|mut idle| idle.pop());
+            let mut connection = match taken {
+                Some(c) => c,
+                None => match Connection::open(&target.address).await {
+                    Ok(c) => c,
+                    Err(e) => return format!("connection: {e}"),
                 },
-                Ok(r) => format!("http {}", r.status().as_u16()),
+            };
+            match connection.exchange(&request).await {
+                Ok(status) => {
+                    if let Ok(mut idle) = idle.lock() {
+                        idle.push(connection);
+                    }
+                    if (200..300).contains(&status) {
+                        "ok".into()
+                    } else {
+                        format!("http {status}")
+                    }
+                }
                 Err(e) => format!("connection: {e}"),
             }
         }
@@ -145,28 +164,39 @@ async fn deliver(target: &Target, item: &Item) -> String {
 /// Where deliveries go.
 enum Target {
     Http {
-        client: reqwest::Client,
-        url: String,
+        target: Endpoint,
         token: String,
+        /// Kept-alive connections not in use (the open loop may need more than N).
+        idle: std::sync::Mutex<Vec<Connection>>,
     },
     Direct {
         db: Db,
     },
 }
 
-#[tokio::main]
-async fn main() -> Result<(), String> {
+fn main() -> Result<(), String> {
     let args = Args::parse();
+    // Over HTTP one thread is plenty and costs least; in-process the service call runs
+    // on as many threads as it would in the service.
+    let runtime = if args.url.is_some() {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    };
+    runtime.map_err(|e| e.to_string())?.block_on(run(args))
+}
+
+async fn run(args: Args) -> Result<(), String> {
     let work = Arc::new(read_work(&args.work)?);
     let target = Arc::new(match (&args.url, &args.database_url) {
         (Some(url), None) => Target::Http {
-            client: reqwest::Client::builder()
-                .pool_max_idle_per_host(args.connections)
-                .timeout(Duration::from_secs(60))
-                .build()
-                .map_err(|e| e.to_string())?,
-            url: url.clone(),
+            target: Endpoint::parse(url)?.0,
             token: args.token.clone(),
+            idle: std::sync::Mutex::new(Vec::with_capacity(args.connections)),
         },
         (None, Some(db)) => Target::Direct {
             db: Db::connect(&DbOptions {
