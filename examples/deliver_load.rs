@@ -119,7 +119,9 @@ async fn deliver(target: &Target, item: &Item) -> String {
             };
             match connection.exchange(&request).await {
                 Ok(status) => {
-                    if let Ok(mut idle) = idle.lock() {
+                    if connection.reusable()
+                        && let Ok(mut idle) = idle.lock()
+                    {
                         idle.push(connection);
                     }
                     if (200..300).contains(&status) {

@@ -58,7 +58,12 @@ fn main() -> Result<(), String> {
                     }
                     let ok = match connection.as_mut() {
                         Some(c) => match c.exchange(&request).await {
-                            Ok(status) => (200..300).contains(&status),
+                            Ok(status) => {
+                                if !c.reusable() {
+                                    connection = None;
+                                }
+                                (200..300).contains(&status)
+                            }
                             Err(_) => {
                                 connection = None;
                                 false

@@ -54,6 +54,8 @@ impl Endpoint {
 pub struct Connection {
     stream: TcpStream,
     buf: Vec<u8>,
+    /// The last answer said `Connection: close`: the service will not read another.
+    closing: bool,
 }
 
 impl Connection {
@@ -66,6 +68,7 @@ impl Connection {
         Ok(Self {
             stream,
             buf: Vec::with_capacity(16 * 1024),
+            closing: false,
         })
     }
 
@@ -80,23 +83,28 @@ impl Connection {
         .map_err(|_| "no answer within a minute".to_string())?
     }
 
+    /// Whether another request may follow on this connection.
+    pub fn reusable(&self) -> bool {
+        !self.closing
+    }
+
     async fn send_and_read(&mut self, request: &[u8]) -> Result<u16, String> {
         self.stream
             .write_all(request)
             .await
             .map_err(|e| format!("send: {e}"))?;
         self.buf.clear();
-        let (end, status, length) = loop {
+        let (end, head) = loop {
             self.read_more().await?;
             if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let (status, length) = head(&self.buf[..end])?;
-                break (end, status, length);
+                break (end, Head::parse(&self.buf[..end])?);
             }
         };
-        while self.buf.len() < end + 4 + length {
+        self.closing = head.closing;
+        while self.buf.len() < end + 4 + head.length {
             self.read_more().await?;
         }
-        Ok(status)
+        Ok(head.status)
     }
 
     /// Appends what the socket has to the buffer; the service closing is an error here.
@@ -115,21 +123,37 @@ impl Connection {
     }
 }
 
-/// The status and `Content-Length` of an answer's head.
-fn head(bytes: &[u8]) -> Result<(u16, usize), String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or("no status line")?;
-    let length = text
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().ok())?
+/// What the client needs of an answer's head.
+struct Head {
+    status: u16,
+    length: usize,
+    closing: bool,
+}
+
+impl Head {
+    fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse::<u16>().ok())
+            .ok_or("no status line")?;
+        let header = |wanted: &str| {
+            text.lines().skip(1).find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case(wanted)
+                    .then(|| value.trim().to_string())
+            })
+        };
+        let length = header("content-length")
+            .and_then(|v| v.parse::<usize>().ok())
+            .ok_or("an answer without Content-Length")?;
+        let closing = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        Ok(Self {
+            status,
+            length,
+            closing,
         })
-        .ok_or("an answer without Content-Length")?;
-    Ok((status, length))
+    }
 }
