@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use clap::Parser;
-use lean_http::{Connection, Endpoint};
+use lean_http::{Endpoint, Pool};
 use securehands::domain::access::{Principal, Role};
 use securehands::domain::ids::SessionId;
 use securehands::dto::work::DeliverInput;
@@ -102,34 +102,16 @@ async fn deliver(target: &Target, item: &Item) -> String {
         Target::Http {
             target,
             token,
-            idle,
+            pool,
         } => {
             let body =
                 serde_json::json!({"started_at": item.started_at, "ended_at": item.ended_at})
                     .to_string();
             let path = format!("/v1/sessions/{}/deliver", item.id);
             let request = target.request("POST", &path, token, Some(&body));
-            let taken = idle.lock().ok().and_then(|mut idle| idle.pop());
-            let mut connection = match taken {
-                Some(c) => c,
-                None => match Connection::open(&target.address).await {
-                    Ok(c) => c,
-                    Err(e) => return format!("connection: {e}"),
-                },
-            };
-            match connection.exchange(&request).await {
-                Ok(status) => {
-                    if connection.reusable()
-                        && let Ok(mut idle) = idle.lock()
-                    {
-                        idle.push(connection);
-                    }
-                    if (200..300).contains(&status) {
-                        "ok".into()
-                    } else {
-                        format!("http {status}")
-                    }
-                }
+            match pool.exchange(&request).await {
+                Ok(status) if (200..300).contains(&status) => "ok".into(),
+                Ok(status) => format!("http {status}"),
                 Err(e) => format!("connection: {e}"),
             }
         }
@@ -168,8 +150,8 @@ enum Target {
     Http {
         target: Endpoint,
         token: String,
-        /// Kept-alive connections not in use (the open loop may need more than N).
-        idle: std::sync::Mutex<Vec<Connection>>,
+        /// Kept-alive connections (the open loop may need more than N).
+        pool: Pool,
     },
     Direct {
         db: Db,
@@ -195,11 +177,14 @@ fn main() -> Result<(), String> {
 async fn run(args: Args) -> Result<(), String> {
     let work = Arc::new(read_work(&args.work)?);
     let target = Arc::new(match (&args.url, &args.database_url) {
-        (Some(url), None) => Target::Http {
-            target: Endpoint::parse(url)?.0,
-            token: args.token.clone(),
-            idle: std::sync::Mutex::new(Vec::with_capacity(args.connections)),
-        },
+        (Some(url), None) => {
+            let (target, _) = Endpoint::parse(url)?;
+            Target::Http {
+                pool: Pool::new(&target),
+                target,
+                token: args.token.clone(),
+            }
+        }
         (None, Some(db)) => Target::Direct {
             db: Db::connect(&DbOptions {
                 url: db.clone(),

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use lean_http::{Connection, Endpoint};
+use lean_http::{Endpoint, Pool};
 
 #[derive(Parser)]
 struct Args {
@@ -34,7 +34,7 @@ fn main() -> Result<(), String> {
     let args = Args::parse();
     let (target, path) = Endpoint::parse(&args.url)?;
     let request = Arc::new(target.request("GET", &path, &args.token, None));
-    let address = Arc::new(target.address);
+    let pool = Arc::new(Pool::new(&target));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -46,31 +46,14 @@ fn main() -> Result<(), String> {
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..args.connections {
-            let (request, address) = (request.clone(), address.clone());
+            let (request, pool) = (request.clone(), pool.clone());
             let (done, errors) = (done.clone(), errors.clone());
             tasks.push(tokio::spawn(async move {
                 let mut mine = Vec::new();
-                let mut connection: Option<Connection> = None;
                 while Instant::now() < end {
                     let t = Instant::now();
-                    if connection.is_none() {
-                        connection = Connection::open(&address).await.ok();
-                    }
-                    let ok = match connection.as_mut() {
-                        Some(c) => match c.exchange(&request).await {
-                            Ok(status) => {
-                                if !c.reusable() {
-                                    connection = None;
-                                }
-                                (200..300).contains(&status)
-                            }
-                            Err(_) => {
-                                connection = None;
-                                false
-                            }
-                        },
-                        None => false,
-                    };
+                    let ok =
+                        matches!(pool.exchange(&request).await, Ok(s) if (200..300).contains(&s));
                     mine.push(t.elapsed().as_micros() as u64);
                     if ok {
                         done.fetch_add(1, Ordering::Relaxed);

@@ -50,8 +50,43 @@ impl Endpoint {
     }
 }
 
+/// Kept-alive connections to one address, opened as callers need them: a caller takes
+/// an idle one (or opens one), and gives it back once its answer is read in full.
+pub struct Pool {
+    address: String,
+    idle: std::sync::Mutex<Vec<Connection>>,
+}
+
+impl Pool {
+    /// No connection yet: the first callers open them.
+    pub fn new(endpoint: &Endpoint) -> Self {
+        Self {
+            address: endpoint.address.clone(),
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Sends one request on a kept-alive connection and reads its whole answer; returns
+    /// the status. A connection that failed, or whose answer said `Connection: close`,
+    /// is not given back.
+    pub async fn exchange(&self, request: &[u8]) -> Result<u16, String> {
+        let taken = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let mut connection = match taken {
+            Some(c) => c,
+            None => Connection::open(&self.address).await?,
+        };
+        let status = connection.exchange(request).await?;
+        if !connection.closing
+            && let Ok(mut idle) = self.idle.lock()
+        {
+            idle.push(connection);
+        }
+        Ok(status)
+    }
+}
+
 /// One kept-alive connection and the buffer its answers are read into.
-pub struct Connection {
+struct Connection {
     stream: TcpStream,
     buf: Vec<u8>,
     /// The last answer said `Connection: close`: the service will not read another.
@@ -60,7 +95,7 @@ pub struct Connection {
 
 impl Connection {
     /// Connects, with Nagle's delay off as the service's own sockets have it.
-    pub async fn open(address: &str) -> Result<Self, String> {
+    async fn open(address: &str) -> Result<Self, String> {
         let stream = TcpStream::connect(address)
             .await
             .map_err(|e| format!("connect: {e}"))?;
@@ -74,18 +109,13 @@ impl Connection {
 
     /// Sends one request and reads its whole answer; returns the status. An error (or no
     /// answer within a minute) leaves the connection unusable: drop it.
-    pub async fn exchange(&mut self, request: &[u8]) -> Result<u16, String> {
+    async fn exchange(&mut self, request: &[u8]) -> Result<u16, String> {
         tokio::time::timeout(
             std::time::Duration::from_secs(60),
             self.send_and_read(request),
         )
         .await
         .map_err(|_| "no answer within a minute".to_string())?
-    }
-
-    /// Whether another request may follow on this connection.
-    pub fn reusable(&self) -> bool {
-        !self.closing
     }
 
     async fn send_and_read(&mut self, request: &[u8]) -> Result<u16, String> {
@@ -143,7 +173,7 @@ impl Head {
                 let (name, value) = l.split_once(':')?;
                 name.trim()
                     .eq_ignore_ascii_case(wanted)
-                    .then(|| value.trim().to_string())
+                    .then_some(value.trim())
             })
         };
         let length = header("content-length")
