@@ -176,6 +176,13 @@ impl From<StoreError> for ApiError {
                     "the connection to the database was lost; retry shortly",
                 )
             }
+            StoreError::CannotConnect(msg) => {
+                tracing::error!(error = %msg, "cannot open a connection to the database");
+                retry_soon(
+                    "database_unavailable",
+                    "the database cannot be reached; retry shortly",
+                )
+            }
             StoreError::UniqueViolation(msg) => {
                 tracing::warn!(error = %msg, "unique violation reached the edge");
                 ApiError::new(

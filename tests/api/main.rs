@@ -22,6 +22,7 @@ mod observability;
 mod openapi;
 mod pg_transport;
 mod pool;
+mod pool_refused;
 mod shutdown;
 mod startup;
 mod uncovered;

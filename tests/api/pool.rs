@@ -349,7 +349,7 @@ async fn quiet_app(tweak: impl FnOnce(&mut securehands::config::Settings)) -> Te
 }
 
 /// [`quiet_app`] with its settings as they are, and a customer with 12.50 units.
-async fn quiet_app_with_units() -> (TestApp, String) {
+pub(crate) async fn quiet_app_with_units() -> (TestApp, String) {
     let app = quiet_app(|_| {}).await;
     let customer = app.customer_paris().await;
     sell(&app, &customer, "12.50", None).await;
@@ -358,7 +358,7 @@ async fn quiet_app_with_units() -> (TestApp, String) {
 
 /// Closes every connection the app holds, from the server's side, and waits until the
 /// server processes have gone (their sockets are closed).
-async fn close_server_side(app: &TestApp) {
+pub(crate) async fn close_server_side(app: &TestApp) {
     let admin_url = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
     let admin = sqlx::PgPool::connect(&admin_url).await.expect("admin");
     let database = app

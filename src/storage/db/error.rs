@@ -23,6 +23,12 @@ pub enum StoreError {
     /// with the same `Idempotency-Key` settles.
     #[error("database connection lost: {0}")]
     ConnectionLost(String),
+    /// No connection could be opened while the service runs: the server refused it
+    /// (credentials changed, the database closed to connections, too many clients) or did
+    /// not answer. Nothing was done, so the request may be retried; an operator has to
+    /// look, which is why it is not mistaken for a lost connection.
+    #[error("cannot open a connection to the database: {0}")]
+    CannotConnect(String),
     /// The database could not be reached or opened at start: where, and the driver's
     /// reason (refused, unknown host, authentication, missing database, no answer).
     #[error("cannot open the database at {target}: {reason}")]
@@ -42,10 +48,11 @@ impl From<sqlx::Error> for StoreError {
             }
             let code = db.code().map(|c| c.to_string()).unwrap_or_default();
             // SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED (and extended codes);
-            // PostgreSQL: 40001 serialization failure, 40P01 deadlock, 55P03 lock not available.
+            // PostgreSQL: 40001 serialization failure, 40P01 deadlock, 55P03 lock not
+            // available, 53300 too many connections (a new one refused until others close).
             if matches!(
                 code.as_str(),
-                "5" | "6" | "261" | "517" | "40001" | "40P01" | "55P03"
+                "5" | "6" | "261" | "517" | "40001" | "40P01" | "55P03" | "53300"
             ) {
                 return StoreError::Busy(db.message().to_string());
             }

@@ -87,10 +87,23 @@ pub fn open(options: PgConnectOptions, max: u32) -> Result<PgConnections, StoreE
 pub async fn take(pool: &PgConnections) -> Result<PgPooled, StoreError> {
     pool.get().await.map_err(|e| match e {
         managed::PoolError::Timeout(_) => StoreError::from(sqlx::Error::PoolTimedOut),
-        managed::PoolError::Backend(e) => StoreError::from(e),
+        managed::PoolError::Backend(e) => opening_failed(e),
         managed::PoolError::Closed => StoreError::ConnectionLost("the pool is closed".into()),
         other => StoreError::ConnectionLost(other.to_string()),
     })
+}
+
+/// What a failure to open a new connection means for the request that needed it: a
+/// refusal the server words as an error of its own (`28000` authentication, `55000` a
+/// database closed to connections, `3D000` a database gone) is no bug of the request
+/// nor of the service, so it reads as [`StoreError::CannotConnect`] rather than as an
+/// internal failure; a busy server (`53300`, too many clients) or a dropped socket keep
+/// their own meaning.
+fn opening_failed(e: sqlx::Error) -> StoreError {
+    match StoreError::from(e) {
+        StoreError::Database(e) => StoreError::CannotConnect(super::driver_reason(&e)),
+        other => other,
+    }
 }
 
 /// Gives `conn` back to the pool after `outcome`, or drops it (closing the socket) when the
