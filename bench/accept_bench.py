@@ -68,7 +68,7 @@ def measure(args, tmp):
         try:
             api = common.Api(port)
             common.log("P1: seeding")
-            lead, spread, _ = common.seed(api, env, args.customers, args.per_customer, 0)
+            lead, spread, _, _ = common.seed(api, env, args.customers, args.per_customer, 0)
             common.log(f"P1: closed loop, 16 connections, {args.duration} s")
             meter = common.CpuMeter(server.pid)
             meter.start()

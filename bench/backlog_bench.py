@@ -337,7 +337,7 @@ def measure(args, tmp):
             api = common.Api(port)
             common.log(f"seeding {args.customers} customers × {args.per_customer} sessions")
             t = time.time()
-            lead, spread, _ = common.seed(api, env, args.customers, args.per_customer, 0)
+            lead, spread, _, _ = common.seed(api, env, args.customers, args.per_customer, 0)
             am = common.mint(env, "--role", "account_manager")
             for (cid,) in rows(url, "SELECT id FROM customers ORDER BY id"):
                 contacts = [{"name": f"Contact {i}", "email": f"c{i}.{cid}@bench.example",

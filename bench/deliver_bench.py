@@ -113,15 +113,38 @@ def machine_busy():
     return (sum(fields) - idle) / TICK, sum(fields) / TICK
 
 
+def postgres_kind(pid):
+    """What a PostgreSQL process does, from its title: `backend` for a client's
+    connection, else the auxiliary process's name (`autovacuum worker`, `walwriter`,
+    `checkpointer`, …); `postmaster` for the server itself."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            title = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "gone"
+    if not title.startswith("postgres:"):
+        return "postmaster"
+    rest = title.split(":", 2)[-1].strip()
+    for aux in ("autovacuum worker", "autovacuum launcher", "walwriter", "checkpointer",
+                "background writer", "logical replication launcher", "stats collector"):
+        if rest.startswith(aux):
+            return aux
+    return "backend"
+
+
 class CpuMeter:
     """CPU seconds used by the service and by every PostgreSQL process between
     `start` and `stop`. Processes born in between count from zero; backends that
     ended in between (pgbench's) count through the postmaster's reaped-children
-    time. `machine` holds the whole machine's busy seconds over the last span."""
+    time. `machine` holds the whole machine's busy seconds over the last span;
+    `postgres_by_kind` PostgreSQL's seconds by kind of process (a sampler thread sees
+    short-lived ones such as autovacuum workers before they end; what ended unseen is
+    `ended, unseen`)."""
 
     def __init__(self, service_pid):
         self.service_pid = service_pid
         self.machine = 0.0
+        self.postgres_by_kind = {}
 
     def snapshot(self):
         pids = postgres_pids()
@@ -133,15 +156,48 @@ class CpuMeter:
                 pg[p] = t
         return ticks(self.service_pid) or 0, pg
 
+    def _sample(self):
+        while not self._done.wait(0.1):
+            for p in postgres_pids():
+                t = ticks(p)
+                if t is not None:
+                    if p not in self._kinds:
+                        self._kinds[p] = postgres_kind(p)
+                    self._last[p] = t
+
     def start(self):
+        import threading
         self.before = self.snapshot()
+        self._own_before = {p: ticks(p) or 0 for p in self.before[1]}
+        self._kinds = {p: postgres_kind(p) for p in self.before[1]}
+        self._last = {}
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
         self.machine_before = machine_busy()[0]
 
     def stop(self):
         svc0, pg0 = self.before
         svc1, pg1 = self.snapshot()
         self.machine = machine_busy()[0] - self.machine_before
+        self._done.set()
+        self._sampler.join()
         pg = sum(t - pg0.get(p, 0) for p, t in pg1.items())
+        by_kind = {}
+        for p, kind in self._kinds.items():
+            if kind == "postmaster":
+                continue
+            now = ticks(p) if p in pg1 else self._last.get(p)
+            if now is None:
+                continue
+            spent = now - self._own_before.get(p, 0)
+            by_kind[kind] = by_kind.get(kind, 0) + spent
+        reaped = sum(t - pg0.get(p, 0) - (ticks(p) or 0) + self._own_before.get(p, 0)
+                     for p, t in pg1.items() if self._kinds.get(p) == "postmaster")
+        ended_seen = sum(self._last.get(p, 0) - self._own_before.get(p, 0)
+                         for p in self._kinds if p not in pg1)
+        by_kind["ended, unseen"] = max(0, reaped - ended_seen)
+        self.postgres_by_kind = {k: v / TICK for k, v in by_kind.items()}
         return (svc1 - svc0) / TICK, pg / TICK
 
 
@@ -211,7 +267,7 @@ def service_env(database_url, port):
     return env
 
 
-def seed(api, env, customers, per_customer, hot_sessions):
+def seed(api, env, customers, per_customer, hot_sessions, holidays=0):
     """`customers` customers with units and an approved SoW, `per_customer` sessions
     each in the past (so each can be delivered at once), plus a hot customer with
     `hot_sessions` sessions over as many SoWs as it takes. Returns (spread, hot) work
@@ -221,6 +277,12 @@ def seed(api, env, customers, per_customer, hot_sessions):
     am = mint(env, "--role", "account_manager")
     lead = mint(env, "--role", "soc_lead")
     api.call("PUT", "/v1/calendars/fr", admin, {"name": "France", "timezone": "Europe/Paris"})
+    # A calendar kept for years holds every year's holidays: `--holidays N` adds N days,
+    # eleven a year going back from this year (every use case reads them with its lock).
+    year = time.gmtime().tm_year
+    for i in range(holidays):
+        day = f"{year - i // 11}-{1 + (i % 11):02d}-{10 + (i % 11):02d}"
+        api.call("PUT", f"/v1/calendars/fr/holidays/{day}", admin, {})
     now = time.time()
 
     def customer(c, sessions):
@@ -376,7 +438,7 @@ def run_postgres(args, tmp):
         api = Api(port)
         log("postgres: seeding")
         lead, spread, hot, hot_seconds = seed(api, env, args.customers, args.sessions,
-                                              args.hot_sessions)
+                                              args.hot_sessions, args.holidays)
         result["scheduling_ms"] = 1000 * hot_seconds / max(1, len(hot))
         url = f"http://127.0.0.1:{port}"
         meter = CpuMeter(server.pid)
@@ -391,6 +453,8 @@ def run_postgres(args, tmp):
         result["cpu_ms_per_delivery"] = {"service": 1000 * svc_cpu / max(1, p1["ok"]),
                                          "postgres": 1000 * pg_cpu / max(1, p1["ok"]),
                                          "machine": 1000 * meter.machine / max(1, p1["ok"])}
+        result["postgres_ms_per_delivery_by_kind"] = {
+            k: 1000 * v / max(1, p1["ok"]) for k, v in meter.postgres_by_kind.items()}
         result["wal_bytes_per_delivery"] = (wal_after - wal_before) / max(1, p1["ok"])
         # Work the deliveries left for later: feed positions (stamped by the first
         # reader or the job loop), mails and webhook deliveries. A finance system polls
@@ -401,12 +465,21 @@ def run_postgres(args, tmp):
         d_svc, d_pg = meter.stop()
         result["deferred"] = {"seconds": drain_s,
                               "service_ms_per_delivery": 1000 * d_svc / max(1, p1["ok"]),
-                              "postgres_ms_per_delivery": 1000 * d_pg / max(1, p1["ok"])}
+                              "postgres_ms_per_delivery": 1000 * d_pg / max(1, p1["ok"]),
+                              "postgres_ms_per_delivery_by_kind": {
+                                  k: 1000 * v / max(1, p1["ok"])
+                                  for k, v in meter.postgres_by_kind.items()}}
         rate = p1["per_s"] / 2
         log(f"postgres: P3 open loop at {rate:.0f}/s")
         n = int(rate * args.duration) + 1
+        meter.start()
         p3 = load(take(spread, n), tmp, args.duration, rate=rate, url=url, token=lead)
+        meter.stop()
         result["p3"] = p3
+        # What else ran while P3 measured latency (autovacuum after P1's writes, the
+        # checkpointer), per delivery of P3.
+        result["p3"]["postgres_ms_per_delivery_by_kind"] = {
+            k: 1000 * v / max(1, p3["ok"]) for k, v in meter.postgres_by_kind.items()}
         log("postgres: P5 one hot customer")
         p5 = load(hot, tmp, args.duration, args.connections, url=url, token=lead)
         result["p5"] = p5
@@ -455,6 +528,17 @@ def run_sqlite(args, tmp):
     return result
 
 
+def by_kind(pg):
+    """PostgreSQL's CPU per delivery by kind of process, P1 and its deferred work
+    together, largest first."""
+    total = {}
+    for part in (pg.get("postgres_ms_per_delivery_by_kind", {}),
+                 pg["deferred"].get("postgres_ms_per_delivery_by_kind", {})):
+        for k, v in part.items():
+            total[k] = total.get(k, 0.0) + v
+    return ", ".join(f"{k} {v:.3f} ms" for k, v in sorted(total.items(), key=lambda kv: -kv[1]))
+
+
 def table(r, args):
     rows = []
     pg = r.get("postgres")
@@ -473,6 +557,8 @@ def table(r, args):
             ("P5 hot customer ÷ spread", f"{pg['p5']['per_s']:.0f} / {pg['p1']['per_s']:.0f}", f"{p5:.2f}", "≥ 0.4"),
             ("service CPU per delivery (PostgreSQL)", f"{pg['cpu_ms_per_delivery']['service']:.2f} ms", "", ""),
             ("PostgreSQL CPU per delivery", f"{pg['cpu_ms_per_delivery']['postgres']:.2f} ms (TPC-B tx: {pg['pgbench']['cpu_ms_per_tx']:.2f} ms)", "", ""),
+            ("PostgreSQL CPU per delivery by process, P1 + deferred", by_kind(pg), "", ""),
+            ("PostgreSQL CPU per delivery by process during P3", by_kind({"deferred": {}, **pg["p3"]}), "", ""),
             ("deferred work per delivery (feed positions, mails), service / PostgreSQL", f"{pg['deferred']['service_ms_per_delivery']:.2f} ms / {pg['deferred']['postgres_ms_per_delivery']:.2f} ms (drained in {pg['deferred']['seconds']:.1f} s)", "", ""),
             ("service CPU per delivery, deferred work included", f"{pg['cpu_ms_per_delivery']['service'] + pg['deferred']['service_ms_per_delivery']:.2f} ms", "", "≤ 0.35 ms"),
             ("PostgreSQL CPU per delivery, deferred work included", f"{pg['cpu_ms_per_delivery']['postgres'] + pg['deferred']['postgres_ms_per_delivery']:.2f} ms", "", "≤ 0.9 ms"),
@@ -514,6 +600,8 @@ def main():
     ap.add_argument("--customers", type=int, default=40)
     ap.add_argument("--sessions", type=int, default=400, help="sessions per customer")
     ap.add_argument("--hot-sessions", type=int, default=4000, help="sessions of the hot customer")
+    ap.add_argument("--holidays", type=int, default=0,
+                    help="holidays in the customers' calendar, eleven a year back from this one")
     ap.add_argument("--duration", type=float, default=10, help="seconds per measured phase")
     ap.add_argument("--sslmode", default="default",
                     help="sslmode in the URLs of the service and pgbench alike; default: none, "

@@ -98,12 +98,14 @@ def clone(url, copies, stagger_expiry=True):
     ledger_seq = int(psql_rows(url, "SELECT COALESCE(MAX(seq), 0) FROM ledger_entries")[0][0])
     event_max = int(psql_rows(url, "SELECT COALESCE(MAX(id), 0) FROM events")[0][0])
     event_seq = int(psql_rows(url, "SELECT COALESCE(MAX(seq), 0) FROM events")[0][0])
-    columns = psql_rows(url, "SELECT table_name, column_name, data_type, is_identity "
-                             "FROM information_schema.columns WHERE table_schema = 'public' "
+    columns = psql_rows(url, "SELECT table_name, column_name, data_type, is_identity, "
+                             "is_generated FROM information_schema.columns "
+                             "WHERE table_schema = 'public' "
                              "ORDER BY table_name, ordinal_position")
     by_table = {}
-    for table, column, kind, identity in columns:
-        if identity != "YES":
+    for table, column, kind, identity, generated in columns:
+        # Identity and generated columns (lots.has_units) are the database's to fill.
+        if identity != "YES" and generated != "ALWAYS":
             by_table.setdefault(table, []).append((column, kind))
     for table in TABLES:
         cols = by_table.get(table)
