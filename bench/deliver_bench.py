@@ -157,7 +157,7 @@ class CpuMeter:
         return ticks(self.service_pid) or 0, pg
 
     def _sample(self):
-        while not self._done.wait(0.1):
+        while not self._done.wait(0.5):
             for p in postgres_pids():
                 t = ticks(p)
                 if t is not None:
@@ -250,6 +250,8 @@ def stop_server(server):
 
 
 SETTINGS = "bench"
+# `--service-env NAME=VALUE`: settings given to the service on top of the others.
+EXTRA_ENV = {}
 
 
 def service_env(database_url, port):
@@ -264,6 +266,7 @@ def service_env(database_url, port):
         env.update(RUST_LOG="warn", SECUREHANDS_JOB_INTERVAL_SECS="3600",
                    SECUREHANDS_MAX_INFLIGHT="4096", SECUREHANDS_DB_MAX_CONNECTIONS="32",
                    SECUREHANDS_NOTIFY_INTERVAL_MS="1000")
+    env.update(EXTRA_ENV)
     return env
 
 
@@ -607,6 +610,8 @@ def main():
                     help="sslmode in the URLs of the service and pgbench alike; default: none, "
                          "so each uses its own default (pgbench libpq's prefer, TLS when the "
                          "server offers it; the service plain text on a loopback host)")
+    ap.add_argument("--service-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="a setting given to the service on top of the others (repeatable)")
     ap.add_argument("--settings", choices=["defaults", "bench"], default="defaults",
                     help="defaults: the service as shipped, only the rate limit off; bench: "
                          "job loop parked, pool 32, in-flight 4096, RUST_LOG=warn")
@@ -624,6 +629,9 @@ def main():
         LOAD = args.load
     SSLMODE = args.sslmode
     SETTINGS = args.settings
+    for setting in args.service_env:
+        name, _, value = setting.partition("=")
+        EXTRA_ENV[name] = value
     if not args.skip_build:
         subprocess.run(["cargo", "build", "--release", "-q", "--bin", "securehands",
                         "--example", "deliver_load"], check=True, cwd=ROOT)
