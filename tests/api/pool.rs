@@ -356,9 +356,9 @@ pub(crate) async fn quiet_app_with_units() -> (TestApp, String) {
     (app, customer)
 }
 
-/// Closes every connection the app holds, from the server's side, and waits until the
-/// server processes have gone (their sockets are closed).
-pub(crate) async fn close_server_side(app: &TestApp) {
+/// A connection to the test server's administrative database, and the name of the app's
+/// own database on it.
+pub(crate) async fn admin_of(app: &TestApp) -> (sqlx::PgPool, String) {
     let admin_url = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
     let admin = sqlx::PgPool::connect(&admin_url).await.expect("admin");
     let database = app
@@ -368,6 +368,13 @@ pub(crate) async fn close_server_side(app: &TestApp) {
         .next()
         .expect("database name")
         .to_string();
+    (admin, database)
+}
+
+/// Closes every connection the app holds, from the server's side, and waits until the
+/// server processes have gone (their sockets are closed).
+pub(crate) async fn close_server_side(app: &TestApp) {
+    let (admin, database) = admin_of(app).await;
     let closed: Vec<i32> = sqlx::query_scalar(
         "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
     )

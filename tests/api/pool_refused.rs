@@ -8,7 +8,7 @@ use std::time::Duration;
 use securehands::storage::db::PING_AFTER_IDLE;
 
 use crate::helpers::{TestApp, balance};
-use crate::pool::{close_server_side, quiet_app_with_units};
+use crate::pool::{admin_of, close_server_side, quiet_app_with_units};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
@@ -39,15 +39,7 @@ async fn a_connection_the_server_refuses_to_open_is_a_retry_not_an_internal_erro
 /// Opens or closes the app's database to new connections, as an administrator would
 /// (`ALTER DATABASE … ALLOW_CONNECTIONS`); connections already open are not touched.
 async fn allow_connections(app: &TestApp, allow: bool) {
-    let admin_url = std::env::var("SECUREHANDS_TEST_POSTGRES_URL").expect("postgres url");
-    let admin = sqlx::PgPool::connect(&admin_url).await.expect("admin");
-    let database = app
-        .settings
-        .database_url
-        .rsplit('/')
-        .next()
-        .expect("database name")
-        .to_string();
+    let (admin, database) = admin_of(app).await;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS {allow}"
     )))
