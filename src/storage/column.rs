@@ -7,11 +7,15 @@
 //! services receive domain types and never a raw column.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Column as _;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
 use super::sql::Arg;
+
+mod in_order;
+
 use crate::domain::identity::Actor;
 use crate::domain::ids::{CalendarId, CustomerId, LotId, QuoteId, RequestId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
@@ -22,6 +26,7 @@ use crate::domain::session::{Acceptance, CancelReason, SessionStatus};
 use crate::domain::sla::SlaState;
 use crate::domain::sow::SowStatus;
 use crate::domain::units::Units;
+pub use in_order::InOrder;
 
 /// The raw columns a row of either backend offers (all nullable at this level).
 pub trait RawRow {
@@ -31,6 +36,16 @@ pub trait RawRow {
     fn text(&self, name: &str) -> sqlx::Result<Option<String>>;
     /// A boolean column.
     fn flag(&self, name: &str) -> sqlx::Result<Option<bool>>;
+    /// The name of the column at `index` (none past the last).
+    fn column_name(&self, index: usize) -> Option<&str>;
+    /// Where column `name` is.
+    fn column_index(&self, name: &str) -> Option<usize>;
+    /// The integer column at `index`.
+    fn int_at(&self, index: usize) -> sqlx::Result<Option<i64>>;
+    /// The text column at `index`.
+    fn text_at(&self, index: usize) -> sqlx::Result<Option<String>>;
+    /// The boolean column at `index`.
+    fn flag_at(&self, index: usize) -> sqlx::Result<Option<bool>>;
 }
 
 macro_rules! raw_row {
@@ -44,6 +59,21 @@ macro_rules! raw_row {
             }
             fn flag(&self, name: &str) -> sqlx::Result<Option<bool>> {
                 self.try_get(name)
+            }
+            fn column_name(&self, index: usize) -> Option<&str> {
+                self.columns().get(index).map(|c| c.name())
+            }
+            fn column_index(&self, name: &str) -> Option<usize> {
+                self.try_column(name).ok().map(|c| c.ordinal())
+            }
+            fn int_at(&self, index: usize) -> sqlx::Result<Option<i64>> {
+                self.try_get(index)
+            }
+            fn text_at(&self, index: usize) -> sqlx::Result<Option<String>> {
+                self.try_get(index)
+            }
+            fn flag_at(&self, index: usize) -> sqlx::Result<Option<bool>> {
+                self.try_get(index)
             }
         }
     };
@@ -323,6 +353,7 @@ macro_rules! stored_row {
             }
 
             fn decode<R: $crate::storage::column::RawRow>(row: &R) -> sqlx::Result<Self> {
+                let row = &$crate::storage::column::InOrder::new(row);
                 Ok($name {
                     $( $field: $crate::storage::column::Column::read(row, stringify!($field))? ),+
                 })
@@ -347,6 +378,7 @@ macro_rules! stored_row {
                 // One buffer for every column's name: a format per column was a
                 // measurable share of a delivery's CPU.
                 let mut name = String::with_capacity(prefix.len() + 32);
+                let row = &$crate::storage::column::InOrder::new(row);
                 Ok($name {
                     $( $field: {
                         name.clear();
