@@ -13,9 +13,6 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
 use super::sql::Arg;
-
-mod in_order;
-
 use crate::domain::identity::Actor;
 use crate::domain::ids::{CalendarId, CustomerId, LotId, QuoteId, RequestId, SessionId, SowId};
 use crate::domain::ledger::EntryKind;
@@ -26,6 +23,9 @@ use crate::domain::session::{Acceptance, CancelReason, SessionStatus};
 use crate::domain::sla::SlaState;
 use crate::domain::sow::SowStatus;
 use crate::domain::units::Units;
+
+mod in_order;
+
 pub use in_order::InOrder;
 
 /// The raw columns a row of either backend offers (all nullable at this level).
