@@ -162,11 +162,14 @@ pub struct Settings {
     )]
     pub sqlite_synchronous: String,
 
-    /// Maximum database connections per replica (1–1000).
+    /// Maximum database connections per replica (1–1000). Eight by default: past a
+    /// few connections per database core, more connections only queue inside
+    /// PostgreSQL (locks, CPU) instead of in the pool, at a higher price
+    /// (docs/decisions.md, "Eight database connections per replica").
     #[arg(
         long,
         env = "SECUREHANDS_DB_MAX_CONNECTIONS",
-        default_value_t = 16,
+        default_value_t = 8,
         value_parser = parse_max_connections,
         global = true
     )]
