@@ -162,10 +162,10 @@ pub struct Settings {
     )]
     pub sqlite_synchronous: String,
 
-    /// Maximum database connections per replica (1–1000). Eight by default: past a
-    /// few connections per database core, more connections only queue inside
-    /// PostgreSQL (locks, CPU) instead of in the pool, at a higher price
-    /// (docs/decisions.md, "Eight database connections per replica").
+    /// Maximum database connections per replica (1–1000).
+    // Eight by default: past a few connections per database core, more connections
+    // only move the queue from the pool into PostgreSQL (its locks, its scheduler),
+    // where waiting costs CPU (docs/decisions.md, "Eight database connections").
     #[arg(
         long,
         env = "SECUREHANDS_DB_MAX_CONNECTIONS",
