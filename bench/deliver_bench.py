@@ -449,8 +449,7 @@ def run_postgres(args, tmp):
         wal_before = wal_position(args.pg_admin_url)
         # A third of the spread sessions is kept for P3: on a fast machine P1 would
         # otherwise deliver them all and leave P3 nothing to measure.
-        p3_work = spread[len(spread) - len(spread) // 3:]
-        del spread[len(spread) - len(p3_work):]
+        p3_work = take(spread, len(spread) // 3)
         meter.start()
         p1 = load(spread, tmp, args.duration, args.connections, url=url, token=lead)
         svc_cpu, pg_cpu = meter.stop()
