@@ -270,12 +270,18 @@ def service_env(database_url, port):
     return env
 
 
-def seed(api, env, customers, per_customer, hot_sessions, holidays=0):
+def seed(api, env, customers, per_customer, hot_sessions, holidays=0, order="shuffled"):
     """`customers` customers with units and an approved SoW, `per_customer` sessions
     each in the past (so each can be delivered at once), plus a hot customer with
     `hot_sessions` sessions over as many SoWs as it takes. Returns (spread, hot) work
     lists of (session_id, start, end) and the seconds the hot customer's sessions took to
-    schedule, one at a time into SoWs that grow to 1,000 sessions each."""
+    schedule, one at a time into SoWs that grow to 1,000 sessions each.
+
+    `order`: `chronological` gives each customer's sessions oldest first (customers
+    interleaved at random), as a SOC delivers sessions once they have taken place;
+    `shuffled` gives the spread sessions in random order and the hot customer's newest
+    first, so most deliveries fall before a timeline checkpoint of their customer and
+    correct it (a late delivery's extra work; the order of every run before 2026-12-08)."""
     admin = mint(env, "--role", "admin")
     am = mint(env, "--role", "account_manager")
     lead = mint(env, "--role", "soc_lead")
@@ -314,12 +320,23 @@ def seed(api, env, customers, per_customer, hot_sessions, holidays=0):
         return work
 
     with cf.ThreadPoolExecutor(8) as pool:
-        spread = [w for ws in pool.map(lambda c: customer(c, per_customer), range(customers))
-                  for w in ws]
+        # Each customer's sessions come newest first (`customer` schedules back in time).
+        by_customer = list(pool.map(lambda c: customer(c, per_customer), range(customers)))
         started = time.monotonic()
         hot = customer(customers, hot_sessions) if hot_sessions else []
         hot_seconds = time.monotonic() - started
-    random.shuffle(spread)
+    if order == "chronological":
+        queues = [list(reversed(ws)) for ws in by_customer]
+        turns = [c for c, ws in enumerate(queues) for _ in ws]
+        random.shuffle(turns)
+        spread, taken = [], [0] * len(queues)
+        for c in turns:
+            spread.append(queues[c][taken[c]])
+            taken[c] += 1
+        hot.reverse()
+    else:
+        spread = [w for ws in by_customer for w in ws]
+        random.shuffle(spread)
     return lead, spread, hot, hot_seconds
 
 
@@ -435,21 +452,24 @@ def run_postgres(args, tmp):
     psql(args.pg_admin_url, f"CREATE DATABASE {name}")
     port = free_port()
     env = service_env(db_url(args.pg_admin_url, name), port)
-    result = {}
+    result = {"order": args.order}
     server = start_server(env, port)
     try:
         api = Api(port)
-        log("postgres: seeding")
+        log(f"postgres: seeding (sessions delivered in {args.order} order)")
         lead, spread, hot, hot_seconds = seed(api, env, args.customers, args.sessions,
-                                              args.hot_sessions, args.holidays)
+                                              args.hot_sessions, args.holidays, args.order)
         result["scheduling_ms"] = 1000 * hot_seconds / max(1, len(hot))
         url = f"http://127.0.0.1:{port}"
         meter = CpuMeter(server.pid)
         log("postgres: P1 closed loop, 16 connections, spread over customers")
         wal_before = wal_position(args.pg_admin_url)
         # A third of the spread sessions is kept for P3: on a fast machine P1 would
-        # otherwise deliver them all and leave P3 nothing to measure.
-        p3_work = take(spread, len(spread) // 3)
+        # otherwise deliver them all and leave P3 nothing to measure. The last third,
+        # so that in chronological order P3 delivers what comes after P1.
+        p3_count = len(spread) // 3
+        p3_work = spread[len(spread) - p3_count:]
+        del spread[len(spread) - p3_count:]
         meter.start()
         p1 = load(spread, tmp, args.duration, args.connections, url=url, token=lead)
         svc_cpu, pg_cpu = meter.stop()
@@ -526,12 +546,12 @@ def run_sqlite(args, tmp):
     path = os.path.join(tmp, "bench.sqlite")
     database_url = f"sqlite://{path}"
     env = service_env(database_url, port)
-    result = {}
+    result = {"order": args.order}
     server = start_server(env, port)
     try:
-        log("sqlite: seeding")
+        log(f"sqlite: seeding (sessions delivered in {args.order} order)")
         api = Api(port)
-        lead, spread, _, _ = seed(api, env, args.customers, args.sessions, 0)
+        lead, spread, _, _ = seed(api, env, args.customers, args.sessions, 0, order=args.order)
         meter = CpuMeter(server.pid)
         log("sqlite: through the API, 16 connections")
         half = len(spread) // 2
@@ -625,6 +645,11 @@ def main():
     ap.add_argument("--holidays", type=int, default=0,
                     help="holidays in the customers' calendar, eleven a year back from this one")
     ap.add_argument("--duration", type=float, default=10, help="seconds per measured phase")
+    ap.add_argument("--order", choices=["chronological", "shuffled"], default="chronological",
+                    help="chronological: each customer's sessions delivered oldest first; "
+                         "shuffled: the spread at random and the hot customer newest first, "
+                         "so most deliveries correct a timeline checkpoint (the order before "
+                         "2026-12-08)")
     ap.add_argument("--sslmode", default="default",
                     help="sslmode in the URLs of the service and pgbench alike; default: none, "
                          "so each uses its own default (pgbench libpq's prefer, TLS when the "

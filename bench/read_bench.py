@@ -41,6 +41,15 @@ from deliver_bench import CpuMeter  # noqa: E402
 
 READS = ("balance", "ledger_page", "events_page")
 
+# The statement `GET …/balance` runs (`storage::accounts::balance_now`), sent by pgbench
+# itself: what the read costs PostgreSQL with no service in front of it.
+BALANCE_SQL = (
+    "SELECT a.customer_id, a.total, a.reserved, a.deficit, l.id AS lot_id, l.remaining, "
+    "l.expires_at, l.received_on FROM accounts a "
+    "LEFT JOIN lots l ON l.customer_id = a.customer_id AND l.expired = FALSE "
+    "WHERE a.customer_id = :customer ORDER BY l.expires_at, l.received_on, l.id;\n"
+)
+
 
 def children_cpu() -> float:
     """CPU seconds of the reaped children (the load client, pgbench) so far."""
@@ -48,9 +57,12 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def pgbench_tps(pg_url: str, db: str, clients: int, seconds: float) -> float:
+def pgbench_tps(pg_url: str, db: str, clients: int, seconds: float, script: list[str] | None = None) -> float:
+    """`pgbench -M prepared` on `db`: its built-in `-S`, or `script` (a file and its `-D`
+    variables) when given."""
     url = pg_url.rsplit("/", 1)[0] + "/" + db
-    out = subprocess.run(["pgbench", "-S", "-M", "prepared", "-c", str(clients), "-j", "2",
+    how = ["-n", *script] if script else ["-S"]
+    out = subprocess.run(["pgbench", *how, "-M", "prepared", "-c", str(clients), "-j", "2",
                           "-T", str(int(seconds)), url], check=True, capture_output=True, text=True).stdout
     m = re.search(r"tps = ([0-9.]+)", out)
     if not m:
@@ -163,11 +175,25 @@ def main() -> int:
                 return tps, round(tps * int(args.seconds))
             return measured(run)
 
+        script = os.path.join(work, "balance.sql")
+        with open(script, "w") as f:
+            f.write(BALANCE_SQL)
+
+        def statement_round():
+            def run() -> tuple[float, int]:
+                tps = pgbench_tps(args.pg_url, dbname, args.connections, args.seconds,
+                                  ["-f", script, "-D", f"customer={customer}"])
+                return tps, round(tps * int(args.seconds))
+            return measured(run)
+
         round_of(next(iter(reads.values())))  # warm-up
         results: dict[str, list] = {name: [] for name in reads}
         pg: list = []
+        statement: list = []
         for _ in range(args.rounds):
             pg.append(pgbench_round())
+            if "balance" in reads:
+                statement.append(statement_round())
             for name, url in reads.items():
                 results[name].append(round_of(url))
         pg_median = statistics.median(rate for rate, _ in pg)
@@ -179,6 +205,13 @@ def main() -> int:
         report = {"connections": args.connections, "pgbench_select_tps": [round(x) for x, _ in pg],
                   "median_pgbench_tps": round(pg_median),
                   "pgbench_cpu_us": cpu(pg, (None, "postgres", "pgbench"))}
+        if statement:
+            # The balance's statement alone (pgbench in the service's place): how much of
+            # the distance to `-S` is the statement's, how much the service's.
+            report["balance_statement_tps"] = [round(x) for x, _ in statement]
+            report["balance_statement_ratio"] = round(
+                statistics.median(x for x, _ in statement) / pg_median, 3)
+            report["balance_statement_cpu_us"] = cpu(statement, (None, "postgres", "pgbench"))
         for name, values in results.items():
             report[f"{name}_rps"] = [round(x) for x, _ in values]
             report[f"{name}_ratio"] = round(statistics.median(x for x, _ in values) / pg_median, 3)
