@@ -280,7 +280,7 @@ def seed(api, env, customers, per_customer, hot_sessions, holidays=0, order="shu
     `order`: `chronological` gives each customer's sessions oldest first (customers
     interleaved at random), as a SOC delivers sessions once they have taken place;
     `shuffled` gives the spread sessions in random order and the hot customer's newest
-    first, so most deliveries fall before a timeline checkpoint of their customer and
+    first, so many deliveries fall before a timeline checkpoint of their customer and
     correct it (a late delivery's extra work; the order of every run before 2026-12-08)."""
     admin = mint(env, "--role", "admin")
     am = mint(env, "--role", "account_manager")
@@ -326,13 +326,10 @@ def seed(api, env, customers, per_customer, hot_sessions, holidays=0, order="shu
         hot = customer(customers, hot_sessions) if hot_sessions else []
         hot_seconds = time.monotonic() - started
     if order == "chronological":
-        queues = [list(reversed(ws)) for ws in by_customer]
-        turns = [c for c, ws in enumerate(queues) for _ in ws]
+        # A random interleaving of the customers; each turn pops that customer's oldest.
+        turns = [c for c, ws in enumerate(by_customer) for _ in ws]
         random.shuffle(turns)
-        spread, taken = [], [0] * len(queues)
-        for c in turns:
-            spread.append(queues[c][taken[c]])
-            taken[c] += 1
+        spread = [by_customer[c].pop() for c in turns]
         hot.reverse()
     else:
         spread = [w for ws in by_customer for w in ws]
@@ -371,11 +368,13 @@ def drain(api, token, database_url, timeout=600):
     return time.time() - start
 
 
-def take(work, n):
-    """Removes and returns the first `n` items of `work` (delivered sessions are spent)."""
-    head = work[:n]
-    del work[:n]
-    return head
+def take(work, n, last=False):
+    """Removes and returns the first `n` items of `work`, or its last `n` with `last`
+    (delivered sessions are spent)."""
+    cut = slice(len(work) - n, None) if last else slice(0, n)
+    taken = work[cut]
+    del work[cut]
+    return taken
 
 
 def binary_args(ap):
@@ -467,9 +466,7 @@ def run_postgres(args, tmp):
         # A third of the spread sessions is kept for P3: on a fast machine P1 would
         # otherwise deliver them all and leave P3 nothing to measure. The last third,
         # so that in chronological order P3 delivers what comes after P1.
-        p3_count = len(spread) // 3
-        p3_work = spread[len(spread) - p3_count:]
-        del spread[len(spread) - p3_count:]
+        p3_work = take(spread, len(spread) // 3, last=True)
         meter.start()
         p1 = load(spread, tmp, args.duration, args.connections, url=url, token=lead)
         svc_cpu, pg_cpu = meter.stop()
@@ -657,7 +654,7 @@ def main():
     ap.add_argument("--order", choices=["chronological", "shuffled"], default="chronological",
                     help="chronological: each customer's sessions delivered oldest first; "
                          "shuffled: the spread at random and the hot customer newest first, "
-                         "so most deliveries correct a timeline checkpoint (the order before "
+                         "so many deliveries correct a timeline checkpoint (the order before "
                          "2026-12-08)")
     ap.add_argument("--sslmode", default="default",
                     help="sslmode in the URLs of the service and pgbench alike; default: none, "

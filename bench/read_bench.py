@@ -169,22 +169,16 @@ def main() -> int:
                 return r["requests_per_second"], r["requests"]
             return measured(run)
 
-        def pgbench_round():
+        def pgbench_round(db: str = pgb, script: list[str] | None = None):
             def run() -> tuple[float, int]:
-                tps = pgbench_tps(args.pg_url, pgb, args.connections, args.seconds)
+                tps = pgbench_tps(args.pg_url, db, args.connections, args.seconds, script)
                 return tps, round(tps * int(args.seconds))
             return measured(run)
 
         script = os.path.join(work, "balance.sql")
         with open(script, "w") as f:
             f.write(BALANCE_SQL)
-
-        def statement_round():
-            def run() -> tuple[float, int]:
-                tps = pgbench_tps(args.pg_url, dbname, args.connections, args.seconds,
-                                  ["-f", script, "-D", f"customer={customer}"])
-                return tps, round(tps * int(args.seconds))
-            return measured(run)
+        balance_script = ["-f", script, "-D", f"customer={customer}"]
 
         round_of(next(iter(reads.values())))  # warm-up
         results: dict[str, list] = {name: [] for name in reads}
@@ -193,7 +187,7 @@ def main() -> int:
         for _ in range(args.rounds):
             pg.append(pgbench_round())
             if "balance" in reads:
-                statement.append(statement_round())
+                statement.append(pgbench_round(dbname, balance_script))
             for name, url in reads.items():
                 results[name].append(round_of(url))
         pg_median = statistics.median(rate for rate, _ in pg)
